@@ -1,0 +1,106 @@
+"""Input checking shared by every public entry point.
+
+Each function turns user input (lists, integer or float arrays, pandas objects) into a float64
+array or raises ``TypeError``/``ValueError`` whose message names the argument and the problem,
+so that nothing fails later inside numpy with a raw traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["as_design", "as_response", "check_parameters_fit", "check_rtol", "column_names"]
+
+
+def _to_array(value: Any, what: str) -> npt.NDArray[Any]:
+    if value is None:
+        raise TypeError(f"{what} is None; expected an array of numbers")
+    if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas DataFrame / Series
+        value = value.to_numpy()
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{what} could not be read as a rectangular array: {exc}") from None
+    return arr
+
+
+def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{what} has complex dtype {arr.dtype}; least squares here is real-valued")
+    if kind == "b":
+        return arr.astype(np.float64)
+    if kind in "iuf":
+        out = arr.astype(np.float64)
+    elif kind == "O":
+        try:
+            out = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{what} holds non-numeric objects ({exc})") from None
+    else:
+        raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers")
+    if out.size and not np.all(np.isfinite(out)):
+        bad = np.argwhere(~np.isfinite(out))[0]
+        where = ", ".join(str(int(i)) for i in bad)
+        value = out[tuple(bad)]
+        total = int(np.count_nonzero(~np.isfinite(out)))
+        raise ValueError(f"{what} contains {total} non-finite value(s) (first: {value} at [{where}])")
+    return out
+
+
+def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
+    """Return ``X`` as a 2-D float64 array with at least one row and column, or raise."""
+    arr = _to_array(X, what)
+    if arr.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (n_samples, n_features); got {arr.ndim}-D shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{what} is empty: shape {arr.shape}")
+    return _as_float64(arr, what)
+
+
+def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
+    """Return ``y`` as a 1-D float64 array of length ``n`` (an (n, 1) column is accepted)."""
+    arr = _to_array(y, what)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be 1-D (n_samples,); got {arr.ndim}-D shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{what} has {arr.shape[0]} values but X has {n} rows")
+    return _as_float64(arr, what)
+
+
+def check_parameters_fit(n: int, p: int, fit_intercept: bool) -> None:
+    """Raise if there are fewer observations than parameters."""
+    k = p + int(fit_intercept)
+    if n < k:
+        extra = " (including the intercept)" if fit_intercept else ""
+        raise ValueError(f"fewer rows than parameters: n={n} < {k} parameters{extra}; OLS is not determined")
+
+
+def check_rtol(rtol: Any, what: str = "rtol") -> float:
+    """Return ``rtol`` as a float in [0, 1), or raise naming the bad value."""
+    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a real number; got {rtol!r} ({type(rtol).__name__})")
+    value = float(rtol)
+    if not np.isfinite(value) or value < 0 or value >= 1:
+        raise ValueError(f"{what} must be a finite number in [0, 1); got {rtol!r}")
+    return value
+
+
+def column_names(X: Any, p: int, feature_names: Sequence[str] | None) -> tuple[str, ...]:
+    """Feature names: given ones, else a DataFrame's columns, else ``x1 … xp``."""
+    if feature_names is None and hasattr(X, "columns"):
+        feature_names = [str(c) for c in X.columns]
+    if feature_names is None:
+        return tuple(f"x{j + 1}" for j in range(p))
+    names = tuple(str(name) for name in feature_names)
+    if len(names) != p:
+        raise ValueError(f"feature_names has {len(names)} names but X has {p} columns")
+    if len(set(names)) != len(names):
+        raise ValueError(f"feature_names must be unique; got {list(names)}")
+    return names

@@ -1,0 +1,179 @@
+"""The :class:`Dataset` record: a design, a response and the reference OLS answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._validation import as_design, as_response, check_parameters_fit, column_names
+
+if TYPE_CHECKING:
+    from ..reference import OLSResult
+
+__all__ = ["Dataset"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    arr = np.array(arr, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A regression problem with its reference OLS answer.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, also the pytest id (``"Longley"``, ``"sorted_poisson"``).
+    X : ndarray, shape (n, p)
+        Float64 design *without* the intercept column. Read-only.
+    y : ndarray, shape (n,)
+        Float64 response. Read-only.
+    fit_intercept : bool
+        Whether the model has an intercept (NIST NoInt1/NoInt2 do not).
+    coef : ndarray, shape (p,)
+        Reference coefficients: NIST's certified values as parsed, the exact answer of a
+        constructed problem, or the accurate OLS solution of ``X, y``.
+    intercept : float
+        Reference intercept, ``0.0`` when ``fit_intercept`` is false.
+    certified : bool
+        True when ``coef``/``intercept`` are certified values (NIST) or exact by construction.
+    feature_names : tuple of str
+        One name per column of ``X``.
+    tags : tuple of str
+        Sorted tags used for selection (``"nist"``, ``"higher"``, ``"polynomial"`` ...).
+    description : str
+        One or two sentences on where the data come from and what makes them hard.
+    """
+
+    name: str
+    X: FloatArray
+    y: FloatArray
+    fit_intercept: bool
+    coef: FloatArray
+    intercept: float
+    certified: bool
+    feature_names: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    #: Certified standard deviations of ``coef`` / ``intercept`` (NIST sets only).
+    coef_std: FloatArray | None = None
+    intercept_std: float | None = None
+    #: Certified residual standard deviation and R² (NIST sets only).
+    residual_std: float | None = None
+    r_squared: float | None = None
+    #: Exact design and response as object arrays of ``fractions.Fraction`` when the data
+    #: have an exact decimal form (NIST files); ``None`` otherwise.
+    exact_X: npt.NDArray[np.object_] | None = field(default=None, repr=False)
+    exact_y: npt.NDArray[np.object_] | None = field(default=None, repr=False)
+    #: Seed the data were generated from, if any (recorded in reports for replay).
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        X = as_design(self.X, f"Dataset {self.name!r}: X")
+        y = as_response(self.y, X.shape[0], f"Dataset {self.name!r}: y")
+        coef = np.asarray(self.coef, dtype=np.float64).reshape(-1)
+        if coef.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"Dataset {self.name!r}: coef has {coef.shape[0]} values but X has {X.shape[1]} columns"
+            )
+        if len(self.feature_names) != X.shape[1]:
+            raise ValueError(
+                f"Dataset {self.name!r}: {len(self.feature_names)} feature names for {X.shape[1]} columns"
+            )
+        object.__setattr__(self, "X", _read_only(X))
+        object.__setattr__(self, "y", _read_only(y))
+        object.__setattr__(self, "coef", _read_only(coef))
+        object.__setattr__(self, "intercept", float(self.intercept) if self.fit_intercept else 0.0)
+        object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        object.__setattr__(self, "tags", tuple(sorted(set(self.tags))))
+        if self.coef_std is not None:
+            object.__setattr__(self, "coef_std", _read_only(np.asarray(self.coef_std, np.float64)))
+
+    @property
+    def n(self) -> int:
+        """Number of observations."""
+        return int(self.X.shape[0])
+
+    @property
+    def p(self) -> int:
+        """Number of columns of ``X`` (the intercept not counted)."""
+        return int(self.X.shape[1])
+
+    @property
+    def params(self) -> FloatArray:
+        """Reference parameters as one vector: ``[intercept, *coef]`` or ``coef``."""
+        if self.fit_intercept:
+            return np.concatenate([[self.intercept], self.coef])
+        return np.array(self.coef, copy=True)
+
+    def reference(self) -> OLSResult:
+        """Accurate OLS solution of the stored float64 data (not the certified values)."""
+        from ..reference import ols
+
+        return ols(self.X, self.y, fit_intercept=self.fit_intercept, feature_names=self.feature_names)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        name: str,
+        X: Any,
+        y: Any,
+        *,
+        fit_intercept: bool = True,
+        feature_names: Sequence[str] | None = None,
+        tags: Iterable[str] = (),
+        description: str = "",
+        seed: int | None = None,
+    ) -> Dataset:
+        """Build a dataset from arrays; its reference answer is computed with :func:`ols`.
+
+        Parameters
+        ----------
+        name : str
+            Unique name; it becomes the pytest id.
+        X, y : array_like
+            Design (n, p) without intercept column, and response (n,). Lists, integer arrays
+            and pandas objects are accepted; a DataFrame's columns become the feature names.
+        fit_intercept : bool, default True
+        feature_names : sequence of str, optional
+        tags : iterable of str
+        description : str
+
+        Examples
+        --------
+        >>> import pytest_linreg as plr
+        >>> ds = plr.Dataset.from_arrays("tiny", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+        >>> float(ds.coef[0]), ds.intercept
+        (2.0, 1.0)
+        """
+        from ..reference import ols
+
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string; got {name!r}")
+        names = column_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0, feature_names)
+        Xa = as_design(X)
+        ya = as_response(y, Xa.shape[0])
+        check_parameters_fit(Xa.shape[0], Xa.shape[1], fit_intercept)
+        result = ols(Xa, ya, fit_intercept=fit_intercept)
+        return cls(
+            name=name,
+            X=Xa,
+            y=ya,
+            fit_intercept=fit_intercept,
+            coef=result.coef,
+            intercept=result.intercept,
+            certified=False,
+            feature_names=names,
+            tags=tuple(tags),
+            description=description,
+            seed=seed,
+        )
