@@ -5,7 +5,15 @@ Importing this package is cheap: it never imports TensorFlow, torch, JAX or scik
 
 from __future__ import annotations
 
-from .datasets import Dataset
+from .datasets import (
+    Dataset,
+    DatasetSpec,
+    dataset_names,
+    load_dataset,
+    make_shuffled_poisson,
+    make_sorted_poisson,
+    make_unsorted_poisson,
+)
 from .errors import (
     IllConditionedWarning,
     LinregAssertionError,
@@ -20,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Dataset",
+    "DatasetSpec",
     "IllConditionedWarning",
     "LinregAssertionError",
     "LinregError",
@@ -28,5 +37,10 @@ __all__ = [
     "RankDeficientError",
     "RankDeficientWarning",
     "__version__",
+    "dataset_names",
+    "load_dataset",
+    "make_shuffled_poisson",
+    "make_sorted_poisson",
+    "make_unsorted_poisson",
     "ols",
 ]
