@@ -1,0 +1,235 @@
+"""The JSON report written by ``--linreg-report PATH.json``: schema, building, writing, loading.
+
+Schema ``pytest-linreg-report``, version 1
+------------------------------------------
+One JSON object (UTF-8, strict JSON: no ``NaN``/``Infinity``)::
+
+    {
+      "schema": "pytest-linreg-report",   # constant; identifies the file
+      "version": 1,                       # bumped on any incompatible change
+      "created": "2026-11-29T14:02:11Z",  # UTC, ISO 8601, second resolution
+      "environment": {
+        "python": "3.11.7", "implementation": "CPython", "platform": "Linux-...-x86_64",
+        "machine": "x86_64", "numpy": "2.4.0", "pytest": "9.0.0", "pytest_linreg": "0.1.0",
+        "frameworks": {"tensorflow": "2.21.0", "scikit-learn": "1.9.0", ...},  # installed only
+        "blas": "scipy-openblas 0.3.31",   # numpy's BLAS, or null when numpy does not say
+        "xdist_workers": 2                 # 0 without pytest-xdist
+      },
+      "settings": {...},                   # the plugin's resolved settings (rtol, datasets, gpu...)
+      "summary": {"checks": 14, "passed": 12, "failed": 2, "tests": 5},
+      "rows": [ROW, ...]                   # sorted by (test, index)
+    }
+
+Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.CheckRecord`)::
+
+    {
+      "test": "tests/test_fit.py::test_fit[Longley]",  # pytest node id
+      "index": 0,                  # order of the check within its test
+      "check": "coefficients",     # "coefficients", "identifiable", "predictions", ...
+      "dataset": "Longley",        # or null when the assertion was given bare arrays
+      "condition_number": 2.3e7,   # of the column-equilibrated design; null if unknown
+      "dtype": "float64",          # dtype of the actual values; null if unknown
+      "device": "cpu",             # "cpu", "gpu" or null
+      "digits_achieved": 12.9,     # min LRE over the parameters (McCullough 1998); null if
+                                   # not computed or not finite (exact agreement)
+      "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol
+      "rtol": 1e-7,
+      "passed": true,
+      "verdict": "pass",           # "pass" or "fail", from "passed"
+      "fitter": "sklearn",         # adapter / model type, or null
+      "note": "",                  # one-line reason, e.g. why predictions were checked instead
+      "extra": {...},              # check-specific details (JSON values only)
+      "properties": {...}          # the test's other ``linreg_*`` user properties, e.g. the
+                                   # numerics state (TF32, determinism) recorded for the test
+    }
+
+Readers should check ``schema`` and ``version`` (:func:`load_report` does) and ignore keys they
+do not know: version 1 may gain keys, never lose or change them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ROW_KEYS",
+    "SCHEMA",
+    "VERSION",
+    "build_report",
+    "environment_info",
+    "json_safe",
+    "load_report",
+    "report_to_json",
+]
+
+SCHEMA = "pytest-linreg-report"
+VERSION = 1
+
+#: Keys every row carries, in the order they are documented above.
+ROW_KEYS: tuple[str, ...] = (
+    "test",
+    "index",
+    "check",
+    "dataset",
+    "condition_number",
+    "dtype",
+    "device",
+    "digits_achieved",
+    "digits_required",
+    "rtol",
+    "passed",
+    "verdict",
+    "fitter",
+    "note",
+    "extra",
+    "properties",
+)
+
+# Distribution names whose installed versions are recorded. Read from package metadata, so that
+# writing a report never imports TensorFlow or torch.
+_FRAMEWORKS: tuple[str, ...] = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "torch",
+    "jax",
+    "scikit-learn",
+    "statsmodels",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "pytest-xdist",
+)
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` as plain JSON data; non-finite floats become ``None``.
+
+    numpy scalars and arrays are converted through ``.item()``/``.tolist()``; unknown objects
+    become their ``repr`` so that a report never fails to serialise because of one odd value.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    tolist = getattr(value, "tolist", None)  # numpy scalar or array
+    if callable(tolist):
+        return json_safe(tolist())
+    return repr(value)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _blas() -> str | None:
+    """Name and version of the BLAS numpy was built against (numpy >= 1.25 reports it)."""
+    import numpy as np
+
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except (TypeError, KeyError, AttributeError):  # older numpy prints instead of returning
+        return None
+
+
+def environment_info(*, xdist_workers: int = 0) -> dict[str, Any]:
+    """Versions and platform for the report's ``environment`` object (no framework imports)."""
+    import numpy as np
+    import pytest
+
+    frameworks = {name: v for name in _FRAMEWORKS if (v := _version(name)) is not None}
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "byteorder": sys.byteorder,
+        "numpy": np.__version__,
+        "pytest": pytest.__version__,
+        "pytest_linreg": _version("pytest-linreg"),
+        "frameworks": frameworks,
+        "blas": _blas(),
+        "xdist_workers": xdist_workers,
+    }
+
+
+def _summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    passed = sum(1 for r in rows if r["passed"])
+    return {
+        "checks": len(rows),
+        "passed": passed,
+        "failed": len(rows) - passed,
+        "tests": len({r["test"] for r in rows}),
+    }
+
+
+def build_report(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    settings: Mapping[str, Any],
+    environment: Mapping[str, Any],
+    created: datetime | None = None,
+) -> dict[str, Any]:
+    """Assemble a version-1 report object from sorted rows, settings and environment."""
+    row_list = [json_safe(dict(r)) for r in rows]
+    for row in row_list:
+        missing = [k for k in ROW_KEYS if k not in row]
+        if missing:
+            raise ValueError(f"report row for {row.get('test')!r} lacks keys {missing}")
+    when = created if created is not None else datetime.now(timezone.utc)
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "created": when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "environment": json_safe(environment),
+        "settings": json_safe(settings),
+        "summary": _summary(row_list),
+        "rows": row_list,
+    }
+
+
+def report_to_json(report: Mapping[str, Any]) -> str:
+    """Serialise a report object as strict, indented JSON."""
+    return json.dumps(report, indent=2, allow_nan=False, sort_keys=False) + "\n"
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """Read a JSON report, checking that it is a ``pytest-linreg-report`` this code understands.
+
+    Raises
+    ------
+    ValueError
+        If the file is not JSON, not a pytest-linreg report, or of a newer version.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from None
+    schema = data.get("schema") if isinstance(data, dict) else type(data).__name__
+    if schema != SCHEMA:
+        raise ValueError(f"{path} is not a {SCHEMA} file (found schema {schema!r})")
+    version = data.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ValueError(f"{path} has report version {version!r}; this reader knows 1..{VERSION}")
+    report: dict[str, Any] = data
+    return report

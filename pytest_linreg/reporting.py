@@ -1,0 +1,287 @@
+"""Reports of the linreg checks: terminal summary, JSON and HTML files, merged across xdist.
+
+Entry point
+-----------
+``LinregReporter(config)`` is a pytest plugin object. The plugin registers one per session in
+``pytest_configure``::
+
+    config.pluginmanager.register(LinregReporter(config), "linreg-reporter")
+
+How rows travel
+---------------
+1. Assertions call :func:`pytest_linreg._records.record_check`. The reporter opens a
+   :func:`~pytest_linreg._records.collecting` scope around each test call
+   (``pytest_runtest_call``), turns the records into plain dicts and keeps them in the item's
+   stash.
+2. ``pytest_runtest_makereport`` puts them on the call-phase report as the user property
+   ``("linreg_checks", rows)``. User properties are part of a report's serialised form, so
+   pytest-xdist carries them from every worker to the controller; the rows hold only JSON
+   values for that reason.
+3. ``pytest_runtest_logreport`` gathers the rows on the controller (``-n 2`` and ``-n 0`` give
+   the same rows), ``pytest_terminal_summary`` prints them, and ``pytest_sessionfinish`` writes
+   ``--linreg-report PATH`` (``.json``: schema in :mod:`pytest_linreg._report_json`; ``.html``:
+   :mod:`pytest_linreg._report_html`). Workers write nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._records import CheckRecord, collecting
+from ._report_html import render_html
+from ._report_json import build_report, environment_info, json_safe, report_to_json
+
+__all__ = [
+    "USER_PROPERTY",
+    "LinregReporter",
+    "format_table",
+    "rows_from_records",
+    "summary_line",
+]
+
+#: Name of the user property that carries a test's rows on its call-phase report.
+USER_PROPERTY = "linreg_checks"
+
+_ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+_SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
+# Without -v, a long run shows only failing rows; the files have everything.
+_MAX_TERMINAL_ROWS = 50
+_MIN_TEST_WIDTH = 40
+
+
+def rows_from_records(nodeid: str, records: Iterable[CheckRecord]) -> list[dict[str, Any]]:
+    """Turn a test's check records into report rows holding only JSON values.
+
+    ``digits_achieved`` keeps ``inf`` for an exact match (the JSON writer maps it to null).
+    """
+    rows = []
+    for index, record in enumerate(records):
+        data = record.to_dict()
+        digits = data.pop("digits_achieved")
+        row = json_safe(data)
+        row["digits_achieved"] = float(digits) if digits is not None else None
+        row.update(test=nodeid, index=index, verdict="pass" if record.passed else "fail",
+                   properties={})
+        rows.append(row)
+    return rows
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or isinstance(value, bool):
+        return "-"
+    if isinstance(value, float) and math.isinf(value):
+        return "exact" if value > 0 else "-inf"
+    return format(value, spec)
+
+
+def _without_dirs(nodeid: str) -> str:
+    """``tests/unit/test_x.py::test_f[a]`` -> ``test_x.py::test_f[a]`` (the table is narrow)."""
+    path, sep, rest = nodeid.partition("::")
+    return path.rpartition("/")[2] + sep + rest
+
+
+def _clip(text: str, width: int) -> str:
+    """Fit ``text`` into ``width`` by cutting after the test name's ``[``, keeping the tail.
+
+    The tail holds the last parameters, which tell the rows of one test apart.
+    """
+    if len(text) <= width:
+        return text
+    head = text[: min(text.find("[") + 1 or width // 2, width // 2)]
+    return head + "..." + text[len(text) - (width - len(head) - 3):]
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[str]:
+    """Format rows as an aligned text table, the test column shortened to fit ``width``."""
+    heads = ("test", "check", "dataset", "cond", "dtype", "device", "digits", "req", "verdict")
+    cells = [
+        [
+            _without_dirs(str(r["test"])),
+            str(r.get("check") or "-"),
+            str(r.get("dataset") or "-"),
+            _fmt(r.get("condition_number"), ".1e"),
+            str(r.get("dtype") or "-"),
+            str(r.get("device") or "-"),
+            _fmt(r.get("digits_achieved"), ".1f"),
+            _fmt(r.get("digits_required"), ".1f"),
+            "PASS" if r.get("passed") else "FAIL",
+        ]
+        for r in rows
+    ]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads)]
+    other = sum(widths[1:]) + 2 * (len(heads) - 1)
+    # A narrow terminal wraps long lines rather than shortening every test id to nothing.
+    widths[0] = max(min(widths[0], width - other), _MIN_TEST_WIDTH)
+    right = {3, 6, 7}  # numeric columns
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i, value in enumerate(values):
+            value = _clip(value, widths[i]) if i == 0 else value
+            parts.append(value.rjust(widths[i]) if i in right else value.ljust(widths[i]))
+        return "  ".join(parts).rstrip()
+
+    return [line(heads), *(line(c) for c in cells)]
+
+
+def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
+    """One line: how many checks passed and failed, and where the fewest digits were."""
+    failed = sum(1 for r in rows if not r.get("passed"))
+    tests = len({r["test"] for r in rows})
+    passed = len(rows) - failed
+    text = f"linreg: {len(rows)} checks in {tests} tests, {passed} passed, {failed} failed"
+    scored = [r for r in rows if isinstance(r.get("digits_achieved"), float)]
+    if scored:
+        worst = min(scored, key=lambda r: (r["digits_achieved"], r["test"], r["index"]))
+        where = ", ".join(str(v) for v in (worst.get("dataset"), worst.get("dtype")) if v)
+        text += (f"; fewest digits {_fmt(worst['digits_achieved'], '.1f')}"
+                 f"{f' ({where})' if where else ''} in {worst['test']}")
+    return text
+
+
+class LinregReporter:
+    """Collects linreg check rows per test and reports them (terminal, JSON, HTML).
+
+    Parameters
+    ----------
+    config
+        The session's pytest config. The report path comes from ``--linreg-report`` (dest
+        ``linreg_report``) or the ``linreg_report`` ini key, relative to the invocation
+        directory; it must end in ``.json`` or ``.html``.
+
+    Raises
+    ------
+    pytest.UsageError
+        If the report path has another suffix.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.rows: dict[tuple[str, int], dict[str, Any]] = {}
+        self.report_path = _report_path(config)
+        self.written: Path | None = None
+
+    # -- on every process (workers included): collect the rows of each test call ------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        with collecting() as records:
+            try:
+                return (yield)
+            finally:
+                # Rows recorded before a failing assertion raised are kept: they explain it.
+                item.stash[_ROWS_KEY] = rows_from_records(item.nodeid, records)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "call":
+            rows = item.stash.get(_ROWS_KEY, [])
+            if rows:
+                report.user_properties.append((USER_PROPERTY, rows))
+        return report
+
+    # -- on the controller: merge, print, write ----------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" or _is_worker(self.config):
+            return
+        # xdist may turn the (name, value) tuples into lists; dict() accepts both.
+        props: dict[str, Any] = {str(k): v for k, v in report.user_properties}
+        rows = props.pop(USER_PROPERTY, None)
+        if not rows:
+            return
+        linreg_props = {k: json_safe(v) for k, v in props.items() if k.startswith("linreg_")}
+        for row in rows:
+            row = dict(row, properties=linreg_props)
+            # Keyed by (test, index): a rerun of the same test replaces its rows, not adds.
+            self.rows[(row["test"], int(row["index"]))] = row
+
+    def sorted_rows(self) -> list[dict[str, Any]]:
+        """The rows collected so far, sorted by test id and order within the test."""
+        return [self.rows[k] for k in sorted(self.rows)]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.report_path is None or _is_worker(self.config):
+            return
+        report = build_report(
+            self.sorted_rows(),
+            settings=_settings(self.config),
+            environment=environment_info(xdist_workers=_xdist_workers(self.config)),
+        )
+        self.report_path.parent.mkdir(parents=True, exist_ok=True)
+        if _SUFFIXES[self.report_path.suffix.lower()] == "json":
+            text = report_to_json(report)
+        else:
+            text = render_html(report)
+        self.report_path.write_text(text, encoding="utf-8")
+        self.written = self.report_path
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        rows = self.sorted_rows()
+        if _is_worker(self.config) or not rows:
+            return
+        verbose = int(self.config.getoption("verbose", 0) or 0)
+        if verbose < 0:
+            terminalreporter.write_line(summary_line(rows))
+            return
+        terminalreporter.write_sep("=", "linreg: digits achieved per check")
+        shown = rows
+        if verbose == 0 and len(rows) > _MAX_TERMINAL_ROWS:
+            shown = [r for r in rows if not r.get("passed")]
+        for text in format_table(shown, width=self.config.get_terminal_writer().fullwidth):
+            terminalreporter.write_line(text)
+        if len(shown) < len(rows):
+            terminalreporter.write_line(
+                f"({len(rows) - len(shown)} passing rows not shown; -v or --linreg-report "
+                "lists them all)")
+        terminalreporter.write_line(summary_line(rows))
+        terminalreporter.write_line(
+            "digits = correct significant digits, min over coefficients (LRE); "
+            "req = -log10(rtol)")
+        if self.written is not None:
+            terminalreporter.write_line(f"linreg report written to {self.written}")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    # pytest-xdist gives each worker's config a ``workerinput`` dict; the controller has none.
+    return hasattr(config, "workerinput")
+
+
+def _xdist_workers(config: pytest.Config) -> int:
+    value = config.getoption("numprocesses", None)
+    return value if isinstance(value, int) else 0
+
+
+def _ini(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getini(name)
+    except ValueError:  # ini key not registered (plugin older than the option)
+        return None
+
+
+def _report_path(config: pytest.Config) -> Path | None:
+    raw = config.getoption("linreg_report", None) or _ini(config, "linreg_report") or None
+    if raw is None:
+        return None
+    path = Path(str(raw)).expanduser()
+    if path.suffix.lower() not in _SUFFIXES:
+        raise pytest.UsageError(
+            f"--linreg-report={raw}: the report path must end in .json or .html "
+            f"(got suffix {path.suffix!r})")
+    if not path.is_absolute():
+        path = Path(config.invocation_params.dir) / path
+    return path
+
+
+def _settings(config: pytest.Config) -> dict[str, Any]:
+    """The linreg options as resolved for this session (command line over ini)."""
+    options = {k: v for k, v in vars(config.option).items() if k.startswith("linreg_")}
+    return {k: json_safe(v) for k, v in sorted(options.items())}
