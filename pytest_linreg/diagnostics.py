@@ -1,0 +1,529 @@
+"""Conditioning diagnostics for least-squares designs: pure numpy, no pytest.
+
+Everything here works on the *column-equilibrated* design ``A D⁻¹`` where ``A`` is ``X`` with a
+leading column of ones when an intercept is fitted and ``D`` holds the 2-norms of the columns
+of ``A``. Equilibration is what every sensible solver does implicitly and it is nearly optimal
+among diagonal column scalings (van der Sluis 1969; Higham, *Accuracy and Stability of Numerical
+Algorithms*, 2nd ed., §7.3), so the condition number it gives is the one that matters.
+
+The per-coefficient accuracy comes from the first-order componentwise perturbation bound for
+least squares (Björck 1991, BIT 31:238-244; Higham 2002, §20.1, eq. (20.5); Arioli, Baboulin
+& Gratton 2007, SIAM J. Matrix Anal. Appl. 29:413-433): for ``|ΔA| ≤ ε E`` and ``|Δb| ≤ ε f``
+
+    |Δx| ≲ ε ( |A⁺| (f + E |x|) + |(AᵀA)⁻¹| Eᵀ |r| ),
+
+with ``E = |A|`` except for the intercept's column of ones, which is exact data (its column of
+``E`` is zero), and ``f = |b|``. For structured data such as NIST's Filip polynomial the normwise
+bound ``κ u`` (≈ 0.2 in float64) is wildly pessimistic; the componentwise bound is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._validation import as_design, as_response, check_parameters_fit, column_names
+
+__all__ = [
+    "Diagnosis",
+    "NearNullCombination",
+    "attainable_accuracy",
+    "componentwise_condition",
+    "condition_number",
+    "diagnose",
+    "near_null_combinations",
+    "numerical_rank",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Relative singular value below which a direction of the equilibrated design is reported as a
+#: near-null combination. 1e-2 (κ ≥ 100) flags the sorted-Poisson pair (κ ≈ 282) and stays quiet
+#: for merely correlated columns.
+NEAR_NULL_THRESHOLD = 1e-2
+
+#: Rows of ``Q`` processed at once when forming ``|A⁺| v``; bounds the k×rows temporary.
+_ROW_BLOCK = 65_536
+
+#: Coefficients in equilibrated units below this fraction of the largest are left out of the
+#: text of a near-null combination (they do not visibly take part in it).
+_PARTICIPATION = 1e-3
+
+
+@dataclass(frozen=True)
+class _Factored:
+    """The equilibrated design ``A D⁻¹ = Q R`` and the SVD ``R = U Σ Vᵀ``."""
+
+    A: FloatArray  # (n, k) design, intercept column first when fitted
+    scale: FloatArray  # (k,) column 2-norms (1 for all-zero columns)
+    Q: FloatArray  # (n, k)
+    U: FloatArray  # (k, k)
+    sv: FloatArray  # (k,) singular values of the equilibrated design, descending
+    Vt: FloatArray  # (k, k)
+    fit_intercept: bool
+
+    @property
+    def k(self) -> int:
+        return int(self.A.shape[1])
+
+    @property
+    def rank(self) -> int:
+        return _rank_from_sv(self.sv, self.A.shape)
+
+    @property
+    def cond(self) -> float:
+        return float(self.sv[0] / self.sv[-1]) if self.sv[-1] > 0 else float("inf")
+
+
+def _rank_from_sv(sv: FloatArray, shape: tuple[int, ...]) -> int:
+    # LAPACK's / numpy.linalg.matrix_rank's default cut-off: σ > σ_max · max(n, k) · eps.
+    if sv[0] == 0:
+        return 0
+    return int(np.count_nonzero(sv > sv[0] * max(shape) * np.finfo(np.float64).eps))
+
+
+def _factor(X: Any, fit_intercept: bool) -> _Factored:
+    Xa = as_design(X)
+    n, p = Xa.shape
+    check_parameters_fit(n, p, fit_intercept)
+    A = np.column_stack([np.ones(n), Xa]) if fit_intercept else Xa
+    scale = np.linalg.norm(A, axis=0)
+    scale[scale == 0] = 1.0
+    # QR first, then the SVD of the small k×k factor: same singular values as the SVD of the
+    # n×k matrix, at O(nk²) cost and without an n×n or second n×k temporary.
+    Q, R = np.linalg.qr(A / scale, mode="reduced")
+    U, sv, Vt = np.linalg.svd(R)
+    return _Factored(A=A, scale=scale, Q=Q, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
+
+
+def _param_names(
+    X: Any, fit_intercept: bool, feature_names: Sequence[str] | None
+) -> tuple[str, ...]:
+    p = np.shape(X)[1] if np.ndim(X) == 2 else 0
+    names = column_names(X, p, feature_names)
+    return ("intercept", *names) if fit_intercept else names
+
+
+def condition_number(X: Any, *, fit_intercept: bool = True) -> float:
+    """2-norm condition number of the column-equilibrated design.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+        Design without the intercept column.
+    fit_intercept : bool, default True
+        Include a column of ones, as the fitted model does.
+
+    Returns
+    -------
+    float
+        ``σ_max / σ_min`` of ``A D⁻¹`` (``inf`` when singular). Same definition as
+        :attr:`pytest_linreg.OLSResult.condition_number`.
+
+    Examples
+    --------
+    >>> round(condition_number([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], fit_intercept=False), 12)
+    1.0
+    """
+    return _factor(X, fit_intercept).cond
+
+
+def numerical_rank(X: Any, *, fit_intercept: bool = True, rtol: float | None = None) -> int:
+    """Numerical rank of the equilibrated design, intercept column included.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    fit_intercept : bool, default True
+    rtol : float, optional
+        Singular values at or below ``rtol · σ_max`` count as zero. Default
+        ``max(n, k) · eps``, the cut-off of ``numpy.linalg.matrix_rank``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> numerical_rank([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], fit_intercept=False)
+    1
+    """
+    fac = _factor(X, fit_intercept)
+    if rtol is None:
+        return fac.rank
+    return int(np.count_nonzero(fac.sv > fac.sv[0] * float(rtol)))
+
+
+@dataclass(frozen=True)
+class NearNullCombination:
+    """A combination of columns that (nearly) vanishes: ``A · coefficients ≈ 0``.
+
+    Attributes
+    ----------
+    singular_value : float
+        Its singular value relative to the largest one of the equilibrated design
+        (``1 / condition_number`` for the smallest).
+    coefficients : ndarray (k,)
+        The combination in the original column units, intercept first when fitted,
+        scaled so that the coefficient of largest magnitude is ``+1``.
+    names : tuple of str
+        Parameter names in the same order (``"intercept"`` first when fitted).
+    participating : tuple of str
+        Names of the parameters that visibly take part.
+    text : str
+        Human-readable form, e.g. ``"x1 − 1.00·x2 ≈ 0"``.
+    """
+
+    singular_value: float
+    coefficients: FloatArray
+    names: tuple[str, ...]
+    participating: tuple[str, ...]
+    text: str
+
+
+def _format_term(c: float, name: str, first: bool) -> str:
+    mag = abs(c)
+    number = f"{mag:.2f}" if 0.01 <= mag < 1e4 else f"{mag:.2e}"
+    body = name if number == "1.00" and first else f"{number}·{name}"
+    if first:
+        return f"−{body}" if c < 0 else body
+    return f" − {body}" if c < 0 else f" + {body}"
+
+
+def _combination(
+    v: FloatArray, sv_rel: float, fac: _Factored, names: tuple[str, ...]
+) -> NearNullCombination:
+    # A D⁻¹ v ≈ 0 means Σ_j (v_j / d_j) a_j ≈ 0: the combination in original units is v / d.
+    coef = v / fac.scale
+    coef = coef / coef[np.argmax(np.abs(coef))]
+    visible = np.abs(v) >= _PARTICIPATION * np.max(np.abs(v))
+    idx = [j for j in range(len(v)) if visible[j]]
+    terms = [_format_term(float(coef[j]), names[j], i == 0) for i, j in enumerate(idx)]
+    coef.setflags(write=False)
+    return NearNullCombination(
+        singular_value=sv_rel,
+        coefficients=coef,
+        names=names,
+        participating=tuple(names[j] for j in idx),
+        text="".join(terms) + " ≈ 0",
+    )
+
+
+def near_null_combinations(
+    X: Any,
+    *,
+    fit_intercept: bool = True,
+    feature_names: Sequence[str] | None = None,
+    threshold: float = NEAR_NULL_THRESHOLD,
+) -> list[NearNullCombination]:
+    """Combinations of columns that nearly vanish, written with the feature names.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    fit_intercept : bool, default True
+    feature_names : sequence of str, optional
+        Default: a DataFrame's columns, else ``x1 … xp``.
+    threshold : float, default 1e-2
+        Report right singular vectors of the equilibrated design whose singular value is at
+        most ``threshold · σ_max``.
+
+    Returns
+    -------
+    list of NearNullCombination
+        Smallest singular value first; empty when the design is well conditioned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0.0, 1.0, 50)
+    >>> X = np.column_stack([t, t + 1e-6 * np.sin(40 * t)])
+    >>> [c.text for c in near_null_combinations(X, fit_intercept=False)]
+    ['x1 − 1.00·x2 ≈ 0']
+    """
+    if not np.isfinite(threshold) or threshold < 0:
+        raise ValueError(f"threshold must be a finite number ≥ 0; got {threshold!r}")
+    names = _param_names(X, fit_intercept, feature_names)
+    return list(_near_null(_factor(X, fit_intercept), names, threshold))
+
+
+def _near_null(
+    fac: _Factored, names: tuple[str, ...], threshold: float
+) -> tuple[NearNullCombination, ...]:
+    rel = fac.sv / fac.sv[0] if fac.sv[0] > 0 else np.zeros_like(fac.sv)
+    return tuple(
+        _combination(fac.Vt[i], float(rel[i]), fac, names)
+        for i in range(fac.k - 1, -1, -1)
+        if rel[i] <= threshold
+    )
+
+
+def _solve(fac: _Factored, b: FloatArray) -> FloatArray:
+    """Truncated-SVD least-squares solution in equilibrated units, with one refinement step."""
+    r = fac.rank
+    inv = np.zeros_like(fac.sv)
+    inv[:r] = 1.0 / fac.sv[:r]
+
+    def apply(rhs: FloatArray) -> FloatArray:
+        return np.asarray(fac.Vt.T @ (inv * (fac.U.T @ (fac.Q.T @ rhs))), dtype=np.float64)
+
+    As = fac.A / fac.scale
+    z = apply(b)
+    # One step of fixed-precision iterative refinement (Higham §20.5): enough for the bound,
+    # which needs |x| and |r| to a digit or two, not to working precision.
+    return z + apply(b - As @ z)
+
+
+def _abs_pinv_times(fac: _Factored, v: FloatArray) -> FloatArray:
+    """``|A⁺| v`` in equilibrated units, forming ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` one row block at a time."""
+    r = fac.rank
+    left = fac.Vt[:r].T @ (fac.U[:, :r] / fac.sv[:r]).T  # (k, k): V Σ⁻¹ Uᵀ, truncated at rank
+    out = np.zeros(fac.k)
+    for start in range(0, fac.A.shape[0], _ROW_BLOCK):
+        stop = start + _ROW_BLOCK
+        out += np.abs(left @ fac.Q[start:stop].T) @ v[start:stop]
+    return out
+
+
+def _normalised_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+    """First-order componentwise bound on ``|Δx| / ε`` (original units), Björck 1991."""
+    As = fac.A / fac.scale
+    E = np.abs(As)
+    if fac.fit_intercept:
+        E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
+    r = b - As @ z
+    term1 = _abs_pinv_times(fac, np.abs(b) + E @ np.abs(z))
+    rk = fac.rank
+    gram_inv = (fac.Vt[:rk].T / fac.sv[:rk] ** 2) @ fac.Vt[:rk]  # (AᵀA)⁻¹, equilibrated
+    term2 = np.abs(gram_inv) @ (E.T @ np.abs(r))
+    # Equilibration is exact in the bound: x = D⁻¹ z, so |Δx| = D⁻¹ |Δz|.
+    return np.asarray((term1 + term2) / fac.scale, dtype=np.float64)
+
+
+def _coefficient_scale(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+    """Size a coefficient is measured against: ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)``.
+
+    The floor ``‖ŷ‖ / ‖a_i‖`` is the coefficient at which column ``i`` alone would reproduce
+    the fitted values' size; it keeps a coefficient whose true value is (nearly) zero, such as
+    the intercept of standardised data, from having an infinite relative condition number.
+    """
+    fitted = float(np.linalg.norm((fac.A / fac.scale) @ z))
+    if fitted == 0.0:
+        fitted = float(np.linalg.norm(b))
+    return np.asarray(np.maximum(np.abs(z / fac.scale), fitted / fac.scale), dtype=np.float64)
+
+
+def _null_participants(fac: _Factored) -> npt.NDArray[np.bool_]:
+    """Parameters that take part in the numerical null space (not determined at all)."""
+    null = fac.Vt[fac.rank :]
+    if null.shape[0] == 0:
+        return np.zeros(fac.k, dtype=bool)
+    weight = np.max(np.abs(null), axis=0)
+    return np.asarray(weight > np.sqrt(np.finfo(np.float64).eps), dtype=bool)
+
+
+def _componentwise(fac: _Factored, y: Any) -> FloatArray:
+    n = fac.A.shape[0]
+    if y is None:
+        # No response given: a zero-residual fit in which every column (the intercept's too)
+        # contributes equally: equilibrated coefficients all one. The |A⁺||A||x| term that
+        # dominates the bound does not depend on the signs of x, so this stands for any such fit.
+        z = np.ones(fac.k)
+        b = np.asarray((fac.A / fac.scale) @ z, dtype=np.float64)
+        z = _solve(fac, b)
+    else:
+        b = as_response(y, n)
+        z = _solve(fac, b)
+    bound = _normalised_bound(fac, b, z)
+    scale = _coefficient_scale(fac, b, z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(scale > 0, bound / np.where(scale > 0, scale, 1.0), 0.0)
+    cond[_null_participants(fac)] = np.inf
+    return np.asarray(cond, dtype=np.float64)
+
+
+def componentwise_condition(X: Any, y: Any = None, *, fit_intercept: bool = True) -> FloatArray:
+    """Per-coefficient relative condition numbers of the least-squares solution.
+
+    ``cond[i]`` bounds, to first order, ``|Δx_i| / |x_i|`` divided by ``ε`` when every entry of
+    ``X`` and ``y`` is perturbed by a relative amount at most ``ε`` (the intercept's ones are
+    exact). Björck's bound, see the module docstring; the residual term is included.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+        Without ``y`` the bound is that of a zero-residual fit in which every column of ``X``
+        contributes equally to the fitted values.
+    fit_intercept : bool, default True
+
+    Returns
+    -------
+    ndarray, shape (p + fit_intercept,)
+        Intercept first when fitted. A coefficient is measured relative to
+        ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)`` so that a zero coefficient has a finite condition number;
+        ``inf`` for coefficients in the null space of a rank-deficient design.
+
+    Notes
+    -----
+    ``A⁺`` and ``(AᵀA)⁻¹`` come from a Householder QR of the equilibrated design followed by
+    the SVD of the k×k triangular factor, never from the normal equations; ``|A⁺| v`` is formed
+    in row blocks so the extra memory is O(k · 65 536) beyond ``Q``.
+
+    Examples
+    --------
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> cond = componentwise_condition(X, [1.0, 3.0, 5.0, 7.0])
+    >>> bool(cond.shape == (2,) and (cond >= 1).all() and (cond < 10).all())
+    True
+    """
+    return _componentwise(_factor(X, fit_intercept), y)
+
+
+def _roundoff(dtype: Any) -> float:
+    from .tolerances import unit_roundoff
+
+    return unit_roundoff(dtype)
+
+
+def attainable_accuracy(
+    X: Any, y: Any = None, *, fit_intercept: bool = True, dtype: Any = np.float64
+) -> FloatArray:
+    """Relative accuracy per parameter attainable when the data are held in ``dtype``.
+
+    ``unit_roundoff(dtype) · componentwise_condition(X, y)``: rounding the data to ``dtype``
+    alone moves the exact least-squares solution by about this much, so no solver working in
+    that type can promise more.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+    fit_intercept : bool, default True
+    dtype : dtype-like, default float64
+
+    Returns
+    -------
+    ndarray, shape (p + fit_intercept,)
+        Intercept first when fitted.
+
+    Examples
+    --------
+    >>> X = [[0.0], [1.0], [2.0], [3.0]]
+    >>> acc = attainable_accuracy(X, [1.0, 3.0, 5.0, 7.0], dtype="float32")
+    >>> bool((acc > 5e-8).all() and (acc < 1e-6).all())
+    True
+    """
+    u = _roundoff(dtype)
+    return componentwise_condition(X, y, fit_intercept=fit_intercept) * u
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything the messages say about a design, computed once.
+
+    Attributes
+    ----------
+    param_names : tuple of str
+        ``"intercept"`` first when fitted, then the feature names.
+    n : int
+    fit_intercept : bool
+    condition_number : float
+    rank : int
+    near_null : tuple of NearNullCombination
+    componentwise_condition : ndarray
+        Per parameter, intercept first (see :func:`componentwise_condition`).
+    attainable : dict of str to ndarray
+        Per-parameter relative accuracy attainable in ``"float32"``, ``"float64"`` and the
+        requested dtype.
+    response_known : bool
+        Whether ``y`` was given (otherwise a zero-residual fit was assumed).
+    """
+
+    param_names: tuple[str, ...]
+    n: int
+    fit_intercept: bool
+    condition_number: float
+    rank: int
+    near_null: tuple[NearNullCombination, ...]
+    componentwise_condition: FloatArray
+    attainable: dict[str, FloatArray] = field(default_factory=dict)
+    response_known: bool = False
+
+    @property
+    def k(self) -> int:
+        """Number of parameters, intercept included."""
+        return len(self.param_names)
+
+    @property
+    def rank_deficient(self) -> bool:
+        return self.rank < self.k
+
+    def attainable_for(self, dtype: Any) -> FloatArray:
+        """Per-parameter attainable relative accuracy in ``dtype``."""
+        from .tolerances import dtype_name
+
+        name = dtype_name(dtype)
+        if name in self.attainable:
+            return self.attainable[name]
+        return self.componentwise_condition * _roundoff(dtype)
+
+
+def diagnose(
+    X: Any,
+    y: Any = None,
+    *,
+    fit_intercept: bool = True,
+    feature_names: Sequence[str] | None = None,
+    dtype: Any = np.float64,
+) -> Diagnosis:
+    """Condition number, rank, near-null combinations and attainable accuracy in one bundle.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+    fit_intercept : bool, default True
+    feature_names : sequence of str, optional
+    dtype : dtype-like, default float64
+        Attainable accuracy is computed for float32, float64 and this dtype.
+
+    Returns
+    -------
+    Diagnosis
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0.0, 1.0, 50)
+    >>> d = diagnose(np.column_stack([t, t + 1e-6 * np.sin(40 * t)]), fit_intercept=False)
+    >>> d.rank, d.near_null[0].text, bool(d.condition_number > 1e5)
+    (2, 'x1 − 1.00·x2 ≈ 0', True)
+    """
+    from .tolerances import dtype_name
+
+    names = _param_names(X, fit_intercept, feature_names)
+    fac = _factor(X, fit_intercept)
+    cond = _componentwise(fac, y)
+    cond.setflags(write=False)
+    near = _near_null(fac, names, NEAR_NULL_THRESHOLD)
+    attainable: dict[str, FloatArray] = {}
+    for dt in (np.float32, np.float64, dtype):
+        acc = cond * _roundoff(dt)
+        acc.setflags(write=False)
+        attainable[dtype_name(dt)] = acc
+    return Diagnosis(
+        param_names=names,
+        n=int(fac.A.shape[0]),
+        fit_intercept=fit_intercept,
+        condition_number=fac.cond,
+        rank=fac.rank,
+        near_null=near,
+        componentwise_condition=cond,
+        attainable=attainable,
+        response_known=y is not None,
+    )

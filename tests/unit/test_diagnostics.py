@@ -1,0 +1,263 @@
+"""Diagnostics: condition number, rank, near-null combinations, componentwise conditioning.
+
+The componentwise bound is checked empirically: the data are perturbed by relative amounts of
+about one unit roundoff, the perturbed problems are solved *exactly* (rational arithmetic on the
+dyadic float64 data), and the observed change of every coefficient is compared with the bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from pytest_linreg.diagnostics import (
+    attainable_accuracy,
+    componentwise_condition,
+    condition_number,
+    diagnose,
+    near_null_combinations,
+    numerical_rank,
+)
+from pytest_linreg.reference import ols
+
+FloatArray = npt.NDArray[np.float64]
+U64 = 2.0**-53
+STRD = Path(__file__).resolve().parents[2] / "pytest_linreg" / "data" / "strd"
+
+
+def sorted_poisson(n: int = 100_000) -> tuple[FloatArray, FloatArray]:
+    """The question's data, built inline (seed 1443, standardised, each column sorted)."""
+    rs = np.random.RandomState(1443)
+    cols = []
+    for _ in range(2):
+        c = rs.poisson(1_000_000, n).astype(np.float64)
+        cols.append(np.sort((c - c.mean()) / c.std()))
+    X = np.column_stack(cols)
+    return X, (X[:, 0] + X[:, 1]) / 2
+
+
+def filip() -> tuple[FloatArray, FloatArray]:
+    """NIST Filip as float64: degree-10 polynomial design without the intercept column."""
+    lines = (STRD / "Filip.dat").read_text().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.strip().startswith("Data:"))
+    data = np.array(
+        [[float(v) for v in line.split()] for line in lines[start + 1 :] if line.strip()]
+    )
+    x = data[:, 1]
+    return np.column_stack([x**k for k in range(1, 11)]), data[:, 0]
+
+
+def _as_integers(col: FloatArray) -> tuple[list[int], int]:
+    """Float64 values as integers over a common power of two: ``col = ints * 2**-shift``."""
+    fracs = [Fraction(float(v)) for v in col]
+    shift = max(f.denominator.bit_length() - 1 for f in fracs)
+    return [int(f * 2**shift) for f in fracs], shift
+
+
+def exact_lstsq(A: FloatArray, b: FloatArray) -> FloatArray:
+    """Exact least-squares solution of float64 data (normal equations in rationals), rounded."""
+    cols, shifts = zip(*(_as_integers(A[:, j]) for j in range(A.shape[1])), strict=True)
+    m, sb = _as_integers(b)
+    k = len(cols)
+    G = [
+        [Fraction(sum(a * c for a, c in zip(cols[i], cols[j], strict=True))) for j in range(k)]
+        for i in range(k)
+    ]
+    h = [Fraction(sum(a * c for a, c in zip(cols[i], m, strict=True))) for i in range(k)]
+    for c in range(k):
+        for r in range(c + 1, k):
+            f = G[r][c] / G[c][c]
+            for cc in range(c, k):
+                G[r][cc] -= f * G[c][cc]
+            h[r] -= f * h[c]
+    w = [Fraction(0)] * k
+    for r in range(k - 1, -1, -1):
+        w[r] = (h[r] - sum(G[r][cc] * w[cc] for cc in range(r + 1, k))) / G[r][r]
+    return np.array([float(w[j] * Fraction(2) ** shifts[j] / Fraction(2) ** sb) for j in range(k)])
+
+
+def _scale(A: FloatArray, x: FloatArray) -> FloatArray:
+    """What the bound measures a coefficient against: ``max(|x_i|, ‖A x‖ / ‖a_i‖)``."""
+    return np.maximum(np.abs(x), np.linalg.norm(A @ x) / np.linalg.norm(A, axis=0))
+
+
+def _with_ones(X: FloatArray) -> FloatArray:
+    return np.column_stack([np.ones(X.shape[0]), X])
+
+
+def _perturbed(
+    A: FloatArray, b: FloatArray, signs_A: FloatArray, signs_b: FloatArray, eps: float
+) -> tuple[FloatArray, FloatArray, float]:
+    """Data moved by relative ``eps`` in the given directions (intercept column untouched).
+
+    Returns the perturbed float64 data and the largest relative change actually made (the
+    results are rounded back to float64; the subtraction below is exact by Sterbenz' lemma).
+    """
+    A2 = A * (1.0 + eps * signs_A)
+    A2[:, 0] = 1.0
+    b2 = b * (1.0 + eps * signs_b)
+    rel_A = np.abs(A2 - A) / np.where(A == 0, 1.0, np.abs(A))
+    rel_b = np.abs(b2 - b) / np.where(b == 0, 1.0, np.abs(b))
+    return A2, b2, float(max(rel_A.max(), rel_b.max()))
+
+
+def test_condition_number_matches_reference_definition() -> None:
+    X, y = sorted_poisson()
+    kappa = condition_number(X)
+    assert kappa == pytest.approx(ols(X, y).condition_number, rel=1e-10)
+    assert 270 < kappa < 300  # the question's design: κ ≈ 282
+    rng = np.random.default_rng(5)
+    Z = rng.normal(size=(40, 1)) + 1e3  # a large offset: only bad together with the intercept
+    assert condition_number(Z) == pytest.approx(ols(Z, Z[:, 0]).condition_number, rel=1e-10)
+    assert condition_number(Z, fit_intercept=False) == pytest.approx(1.0)
+    assert condition_number(Z) > 1e3
+
+
+def test_numerical_rank_counts_exact_collinearity() -> None:
+    t = np.arange(10.0)
+    X = np.column_stack([t, 2 * t, t**2])
+    assert numerical_rank(X, fit_intercept=False) == 2
+    assert numerical_rank(X) == 3
+    assert numerical_rank(np.column_stack([t, t**2]), fit_intercept=False) == 2
+    assert numerical_rank(np.column_stack([t, t + 1e-6]), fit_intercept=False, rtol=1e-3) == 1
+
+
+def test_near_null_names_the_sorted_poisson_pair() -> None:
+    X, _ = sorted_poisson()
+    combos = near_null_combinations(X, feature_names=["a", "b"])
+    assert [c.text for c in combos] == ["a − 1.00·b ≈ 0"]
+    assert combos[0].participating == ("a", "b")
+    assert combos[0].singular_value == pytest.approx(1 / condition_number(X), rel=1e-8)
+    np.testing.assert_allclose(combos[0].coefficients, [0.0, 1.0, -1.0], atol=1e-3)
+
+
+def test_near_null_includes_intercept_when_it_takes_part() -> None:
+    rng = np.random.default_rng(3)
+    X = np.column_stack([2.0 + 1e-7 * rng.normal(size=30), rng.normal(size=30)])
+    (combo,) = near_null_combinations(X, feature_names=["level", "z"])
+    assert combo.text == "intercept − 0.50·level ≈ 0"
+    assert combo.participating == ("intercept", "level")
+
+
+def test_near_null_empty_when_well_conditioned_and_rejects_bad_threshold() -> None:
+    X = np.random.default_rng(1).normal(size=(50, 3))
+    assert near_null_combinations(X) == []
+    with pytest.raises(ValueError, match="threshold"):
+        near_null_combinations(X, threshold=-1.0)
+
+
+def test_filip_componentwise_bound_is_far_below_normwise() -> None:
+    X, y = filip()
+    kappa = condition_number(X)
+    acc = attainable_accuracy(X, y)  # float64
+    # Normwise κ·u promises nothing like the 7.6 digits the exact float64 solution keeps.
+    assert kappa * U64 > 1e-7
+    assert 2.5e-8 < acc.max() < 2e-6
+
+
+@pytest.mark.parametrize("draw", range(3))
+def test_bound_holds_on_random_roundoff_perturbations_of_filip(
+    draw: int, record_property: Callable[[str, object], None]
+) -> None:
+    X, y = filip()
+    A = _with_ones(X)
+    x0 = exact_lstsq(A, y)
+    bound = componentwise_condition(X, y)
+    rng = np.random.default_rng(100 + draw)
+    A2, b2, eps = _perturbed(
+        A, y, rng.uniform(-1, 1, A.shape), rng.uniform(-1, 1, y.shape), 2.0**-52
+    )
+    assert 0.5 * U64 < eps <= 3 * U64
+    observed = np.abs(exact_lstsq(A2, b2) - x0) / _scale(A, x0)
+    ratio = observed / (eps * bound)
+    assert ratio.max() <= 1.0, f"bound violated: observed/bound {ratio}"
+    # Random signs cancel over 82 rows × 11 columns, so they stay 50-200× below the worst case
+    # (measured 0.005-0.02); the worst case itself is nearly attained (test below).
+    assert ratio.max() > 1e-3, f"bound too pessimistic: observed/bound {ratio}"
+    record_property("observed_over_bound", float(ratio.max()))
+
+
+def _worst_case_signs(A: FloatArray, b: FloatArray, i: int) -> tuple[FloatArray, FloatArray]:
+    """Perturbation directions that push coefficient ``i`` hardest, to first order.
+
+    Δx = A⁺(Δb − ΔA x) + (AᵀA)⁻¹ ΔAᵀ r (Higham 2002, §20.1); choose each sign to add up.
+    """
+    pinv = np.linalg.pinv(A)
+    x = pinv @ b
+    r = b - A @ x
+    gram_inv = np.linalg.inv(A.T @ A)
+    signs_b = np.sign(pinv[i])
+    signs_A = np.sign(-np.outer(pinv[i], x) + np.outer(r, gram_inv[i]))
+    return signs_A, signs_b
+
+
+def test_bound_is_nearly_attained_by_worst_case_perturbation() -> None:
+    rng = np.random.default_rng(11)
+    t = np.linspace(1.0, 2.0, 25)
+    X = np.column_stack([t, t**2, rng.normal(size=25)])
+    y = 1 + t - 0.5 * t**2 + 0.01 * rng.normal(size=25)  # with a residual
+    A = _with_ones(X)
+    x0 = exact_lstsq(A, y)
+    bound = componentwise_condition(X, y)
+    for i in range(A.shape[1]):
+        signs_A, signs_b = _worst_case_signs(A, y, i)
+        A2, b2, eps = _perturbed(A, y, signs_A, signs_b, 2.0**-40)
+        observed = abs(exact_lstsq(A2, b2)[i] - x0[i]) / _scale(A, x0)[i]
+        ratio = observed / (eps * bound[i])
+        assert 0.3 < ratio <= 1.01, f"coefficient {i}: observed/bound {ratio}"
+
+
+def test_bound_with_residual_on_float_solves() -> None:
+    # ε = 1e-9 ≫ u so that float64 lstsq (error ≈ κ·u ≈ 1e-13) resolves the change exactly enough.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 3)) @ np.array([[1, 0.9, 0], [0, 0.1, 0], [0, 0, 1.0]])
+    y = X @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.3 * rng.normal(size=200)
+    A = _with_ones(X)
+    x0 = np.linalg.lstsq(A, y, rcond=None)[0]
+    bound = componentwise_condition(X, y)
+    worst = 0.0
+    for _ in range(5):
+        A2, b2, eps = _perturbed(A, y, rng.uniform(-1, 1, A.shape), rng.uniform(-1, 1, 200), 1e-9)
+        observed = np.abs(np.linalg.lstsq(A2, b2, rcond=None)[0] - x0) / _scale(A, x0)
+        worst = max(worst, float((observed / (eps * bound)).max()))
+    assert 1e-2 < worst <= 1.0
+
+
+def test_sorted_poisson_attainable_accuracy_per_dtype() -> None:
+    X, y = sorted_poisson()
+    d = diagnose(X, y, dtype="float16")
+    assert d.rank == 3 and not d.rank_deficient
+    assert d.param_names == ("intercept", "x1", "x2")
+    assert (d.attainable["float32"][1:] > 1e-6).all()  # float32 cannot reach 1e-7 here
+    assert (d.attainable["float64"] < 1e-12).all()
+    assert set(d.attainable) == {"float16", "float32", "float64"}
+    np.testing.assert_array_equal(d.attainable_for(np.float32), d.attainable["float32"])
+    # Without y: a zero-residual fit with equal contributions, same order of magnitude.
+    no_y = componentwise_condition(X)
+    assert 0.2 < no_y[1] / d.componentwise_condition[1] < 5
+
+
+def test_rank_deficient_design_marks_undetermined_coefficients() -> None:
+    rng = np.random.default_rng(4)
+    t = rng.normal(size=20)
+    X = np.column_stack([t, 2 * t, rng.normal(size=20)])
+    cond = componentwise_condition(X, X @ [1.0, 1.0, 1.0])
+    assert np.isinf(cond[1]) and np.isinf(cond[2])
+    assert np.isfinite(cond[3]) and np.isfinite(cond[0])
+    assert diagnose(X).rank_deficient
+
+
+def test_bad_input_is_rejected_by_name() -> None:
+    with pytest.raises(ValueError, match="non-finite"):
+        condition_number([[1.0], [np.nan]])
+    with pytest.raises(ValueError, match="y has 2 values"):
+        componentwise_condition([[1.0], [2.0], [3.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="fewer rows than parameters"):
+        diagnose([[1.0, 2.0]])
+    with pytest.raises(TypeError, match="floating dtype"):
+        attainable_accuracy([[1.0], [2.0], [3.0]], dtype="int32")
