@@ -1,0 +1,444 @@
+"""The checks of the suite generator: one small function per property of a linear fit.
+
+Every check has the signature ``check_<property>(fit, dataset, dtype, device, rtol)``: it calls the
+user's ``fit(X, y, *, fit_intercept, dtype, device)`` on (a transformed copy of) ``dataset``
+with the
+data cast to ``dtype``, reads the coefficients with
+:func:`pytest_linreg.adapters.extract.extract_coefficients`, and raises
+:class:`~pytest_linreg.errors.LinregAssertionError` with an explaining message when the property
+does not hold. :mod:`pytest_linreg.suite` binds the arguments with :func:`functools.partial`.
+
+Each check records exactly one :class:`~pytest_linreg._records.CheckRecord` (the rows of the
+assertions it calls are folded into it), whose ``note`` says what was compared and why — for
+example that the coefficients are not identifiable at this dtype and the predictions were
+checked instead. This module never imports pytest.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._records import CheckRecord, collecting, record_check
+from .datasets import Dataset
+from .errors import LinregAssertionError
+
+__all__ = [
+    "CHECKS",
+    "FitFunction",
+    "check_coefficients",
+    "check_collinearity",
+    "check_column_scaling",
+    "check_id",
+    "check_intercept_offset",
+    "check_predictions",
+    "check_row_order",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: ``fit(X, y, *, fit_intercept, dtype, device)`` returning a model or coefficients.
+FitFunction = Callable[..., Any]
+
+#: Columns are shifted by this many standard deviations in :func:`check_intercept_offset`:
+#: Longley's columns sit at about 1e4 to 1e5 times their spread, the classic trap for
+#: uncentred normal equations (Longley 1967; McCullough 1998, section 4).
+OFFSET_IN_STDS = 1.0e4
+#: Column scale factors cycled over the columns in :func:`check_column_scaling`.
+SCALE_FACTORS = (1.0e3, 1.0e-3, 1.0e2, 1.0e-2)
+#: Exceptions that signal a bug in a fit function rather than a refusal of a singular design.
+_BUG_ERRORS = (TypeError, AttributeError, NameError, KeyError, IndexError, NotImplementedError)
+
+
+def check_id(dataset: str, dtype: str, device: str, check: str) -> str:
+    """The stable, readable id of one check: ``"Longley-float64-cpu-coefficients"``."""
+    return f"{dataset}-{dtype}-{device}-{check}"
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """Coefficients of one fit, as float64, with what produced them."""
+
+    coef: FloatArray
+    intercept: float
+    dtype: str | None
+    source: str
+
+    @property
+    def pair(self) -> tuple[FloatArray, float]:
+        return self.coef, self.intercept
+
+
+def _call_fit(fit: FitFunction, X: FloatArray, y: FloatArray, *, fit_intercept: bool,
+              dtype: str, device: str) -> _Fitted:
+    """Call ``fit`` on ``X, y`` cast to ``dtype`` and read its coefficients as float64."""
+    from .adapters.extract import extract_coefficients
+
+    # Writable copies: a fit function may scale or centre its input in place.
+    Xd = np.array(X, dtype=dtype, copy=True)
+    yd = np.array(y, dtype=dtype, copy=True)
+    result = fit(Xd, yd, fit_intercept=fit_intercept, dtype=dtype, device=device)
+    coefs = extract_coefficients(result)
+    coef = np.asarray(coefs.coef, dtype=np.float64).reshape(-1)
+    intercept = 0.0 if coefs.intercept is None else float(coefs.intercept)
+    p = X.shape[1]
+    if coef.shape[0] != p:
+        raise LinregAssertionError(
+            f"fit returned {coef.shape[0]} coefficients for a design with {p} columns "
+            f"(source: {coefs.source})"
+        )
+    if not (np.all(np.isfinite(coef)) and np.isfinite(intercept)):
+        raise LinregAssertionError(
+            f"fit returned non-finite parameters: coef={coef.tolist()}, intercept={intercept} "
+            f"(source: {coefs.source})"
+        )
+    if not fit_intercept and intercept != 0.0:
+        raise LinregAssertionError(
+            f"fit was called with fit_intercept=False but returned intercept {intercept!r} "
+            f"(source: {coefs.source})"
+        )
+    dt = None if coefs.dtype is None else str(np.dtype(coefs.dtype))
+    return _Fitted(coef=coef, intercept=intercept, dtype=dt, source=str(coefs.source))
+
+
+def _fit_dataset(fit: FitFunction, dataset: Dataset, dtype: str, device: str) -> _Fitted:
+    return _call_fit(fit, dataset.X, dataset.y, fit_intercept=dataset.fit_intercept,
+                     dtype=dtype, device=device)
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """Outcome of comparing one fit with the reference."""
+
+    compared: str  # "coefficients" or "predictions"
+    note: str
+    rtol: float | None
+    rows: tuple[CheckRecord, ...]
+    failure: str | None  # the assertion's message, None when it passed
+
+
+#: Without a user rtol, coefficients whose attainable rtol exceeds this (fewer than two
+#: digits determined by data and dtype) are treated as not identifiable.
+MAX_DERIVED_RTOL = 1.0e-2
+
+
+def _coefficient_tolerance(
+    dataset: Dataset, dtype: str, rtol: float | None
+) -> tuple[float, str | None, str]:
+    """``(rtol, why not identifiable or None, where the rtol came from)`` for data and dtype."""
+    from .tolerances import derive_tolerance
+
+    tol = derive_tolerance(dataset, dtype, requested=rtol)
+    origin = "set by the user" if rtol is not None else tol.source
+    if tol.limited:
+        why = (f"rtol={rtol:.1e} is tighter than the {tol.attainable:.1e} that data and {dtype} "
+               f"allow ({tol.source})")
+    elif rtol is None and tol.rtol > MAX_DERIVED_RTOL:
+        why = f"{dtype} determines fewer than 2 digits ({tol.source})"
+    else:
+        return tol.rtol, None, origin
+    used = rtol if rtol is not None else tol.rtol
+    return used, _identifiability_reason(dataset, dtype, why), origin
+
+
+def _identifiability_reason(dataset: Dataset, dtype: str, fallback: str) -> str:
+    """The first line of :func:`assert_identifiable`'s explanation (names the columns)."""
+    from .assertions import assert_identifiable
+
+    rtol = 1.0e-7 if fallback.startswith("rtol") else MAX_DERIVED_RTOL
+    try:
+        with collecting():  # a means, not a result: keep its row out of the report
+            assert_identifiable(
+                dataset.X, rtol=rtol, dtype=np.dtype(dtype), fit_intercept=dataset.fit_intercept,
+                y=dataset.y, feature_names=dataset.feature_names,
+            )
+    except LinregAssertionError as exc:
+        return f"{fallback}; {str(exc).strip().splitlines()[0]}"
+    return fallback
+
+
+def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
+             *, coefficients: bool) -> _Verdict:
+    """Compare coefficients where identifiable (and wanted), else the predictions."""
+    from .assertions import assert_coefficients_close, assert_predictions_close
+
+    tol, reason, origin = _coefficient_tolerance(dataset, dtype, rtol)
+    if coefficients and reason is None:
+        compared, note = "coefficients", f"coefficients checked at rtol={tol:.1e} ({origin})"
+    elif coefficients:
+        compared = "predictions"
+        note = f"coefficients not identifiable: {reason}; predictions checked instead"
+    else:
+        compared, note = "predictions", "predictions checked"
+    failure = None
+    with collecting() as rows:
+        try:
+            if compared == "coefficients":
+                assert_coefficients_close(fitted.pair, dataset, rtol=tol)
+            else:
+                assert_predictions_close(fitted.pair, dataset, dtype=dtype)
+        except LinregAssertionError as exc:
+            failure = str(exc)
+    return _Verdict(compared=compared, note=note, rtol=tol, rows=tuple(rows), failure=failure)
+
+
+def _digits(rows: tuple[CheckRecord, ...]) -> tuple[float | None, float | None]:
+    achieved = [r.digits_achieved for r in rows if r.digits_achieved is not None]
+    required = [r.digits_required for r in rows if r.digits_required is not None]
+    return (min(achieved) if achieved else None, max(required) if required else None)
+
+
+@dataclass
+class _Log:
+    """What one check compared, filled in while it runs and recorded when it ends."""
+
+    notes: list[str] = field(default_factory=list)
+    verdicts: list[_Verdict] = field(default_factory=list)
+
+    def judge(self, verdict: _Verdict, label: str = "") -> _Verdict:
+        self.verdicts.append(verdict)
+        self.notes.append(f"{label}{verdict.note}")
+        return verdict
+
+
+@contextmanager
+def _recorded(check: str, dataset: Dataset, dtype: str, device: str) -> Iterator[_Log]:
+    """Record one row for ``check`` when the body ends, whether it passed or raised."""
+    log = _Log()
+    passed = False
+    try:
+        yield log
+        passed = all(v.failure is None for v in log.verdicts)
+    finally:
+        rows = tuple(r for v in log.verdicts for r in v.rows)
+        achieved, required = _digits(rows)
+        cond = next((r.condition_number for r in rows if r.condition_number is not None), None)
+        tols = [v.rtol for v in log.verdicts if v.rtol is not None]
+        record_check(CheckRecord(
+            check=check, dataset=dataset.name, condition_number=cond, dtype=dtype, device=device,
+            digits_achieved=achieved, digits_required=required,
+            rtol=min(tols) if tols else None, passed=passed,
+            fitter=next((r.fitter for r in rows if r.fitter), None),
+            note="; ".join(log.notes),
+            extra={"check_id": check_id(dataset.name, dtype, device, check),
+                   "compared": sorted({v.compared for v in log.verdicts})},
+        ))
+
+
+def _fail(headline: str, verdicts: list[tuple[str, _Verdict]]) -> None:
+    """Raise one message with the headline and each failing comparison's explanation."""
+    __tracebackhide__ = True
+    parts = [headline]
+    for label, v in verdicts:
+        status = "FAILED" if v.failure else "passed"
+        parts.append(f"- {label}: {status} — {v.note}")
+    for label, v in verdicts:
+        if v.failure:
+            parts.append(f"\n[{label}] {v.failure}")
+    raise LinregAssertionError("\n".join(parts))
+
+
+def _where(dataset: Dataset, dtype: str, device: str) -> str:
+    return f"dataset {dataset.name} (n={dataset.n}, p={dataset.p}), {dtype} on {device}"
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def check_coefficients(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                       rtol: float | None = None) -> None:
+    """The fitted coefficients match the reference — where they are identifiable.
+
+    When the design cannot determine every coefficient to the tolerance at ``dtype`` (for
+    example the sorted Poisson columns in float32), the predictions are compared instead and
+    the reason is recorded in the check's ``note``.
+    """
+    __tracebackhide__ = True
+    with _recorded("coefficients", dataset, dtype, device) as log:
+        fitted = _fit_dataset(fit, dataset, dtype, device)
+        v = log.judge(_compare(fitted, dataset, dtype, rtol, coefficients=True))
+        if v.failure:
+            _fail(f"coefficients check failed: {_where(dataset, dtype, device)}",
+                  [("as given", v)])
+
+
+def check_predictions(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                      rtol: float | None = None) -> None:
+    """The fitted values ``X @ coef + intercept`` match those of the reference."""
+    __tracebackhide__ = True
+    with _recorded("predictions", dataset, dtype, device) as log:
+        fitted = _fit_dataset(fit, dataset, dtype, device)
+        v = log.judge(_compare(fitted, dataset, dtype, rtol, coefficients=False))
+        if v.failure:
+            _fail(f"predictions check failed: {_where(dataset, dtype, device)}", [("as given", v)])
+
+
+def _seed(name: str) -> int:
+    """A seed derived from the dataset name, stable across runs and processes."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def _reordered(dataset: Dataset, order: npt.NDArray[np.intp], label: str) -> Dataset:
+    # A permutation of the rows leaves the OLS solution unchanged, so the reference
+    # (certified values included) carries over unchanged.
+    return replace(dataset, name=f"{dataset.name}[{label}]", X=dataset.X[order],
+                   y=dataset.y[order], exact_X=None, exact_y=None)
+
+
+def check_row_order(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                    rtol: float | None = None) -> None:
+    """The fit does not depend on the order of the rows: sorted and shuffled rows both pass.
+
+    The rows are sorted by the first column (the question's trap: mini-batch SGD on sorted,
+    nearly collinear columns converges to a different near-solution), then shuffled with a
+    seed derived from the dataset name. Each fit is compared with the reference as in
+    :func:`check_coefficients`.
+    """
+    __tracebackhide__ = True
+    order_sorted = np.lexsort(dataset.X.T[::-1])
+    order_shuffled = np.random.default_rng(_seed(dataset.name)).permutation(dataset.n)
+    cases = [(f"rows sorted by {dataset.feature_names[0]}", order_sorted),
+             (f"rows shuffled (seed {_seed(dataset.name)})", order_shuffled)]
+    with _recorded("row_order", dataset, dtype, device) as log:
+        verdicts = []
+        for label, order in cases:
+            variant = _reordered(dataset, order, label)
+            fitted = _fit_dataset(fit, variant, dtype, device)
+            verdict = _compare(fitted, variant, dtype, rtol, coefficients=True)
+            verdicts.append((label, log.judge(verdict, f"{label}: ")))
+        if any(v.failure for _, v in verdicts):
+            _fail(f"row-order check failed: {_where(dataset, dtype, device)}; the result "
+                  "depends on the order of the rows (mini-batches of sorted rows see only part "
+                  "of the design; shuffle, or use a full-batch or closed-form solver)", verdicts)
+
+
+def _offset_dataset(dataset: Dataset) -> Dataset:
+    X, y = dataset.X, dataset.y
+    std = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    y_std = float(y.std()) or 1.0
+    Xs = X + OFFSET_IN_STDS * std
+    ys = y + OFFSET_IN_STDS * y_std
+    return Dataset.from_arrays(
+        f"{dataset.name}[offset {OFFSET_IN_STDS:.0e} std]", Xs, ys, fit_intercept=True,
+        feature_names=dataset.feature_names, tags=(*dataset.tags, "offset"),
+        description=f"{dataset.name} with every column and y shifted by "
+                    f"{OFFSET_IN_STDS:.0e} standard deviations",
+        seed=dataset.seed,
+    )
+
+
+def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                           rtol: float | None = None) -> None:
+    """The intercept is fitted, and columns far from zero (large offsets) are handled.
+
+    Every column and the response are shifted by ``OFFSET_IN_STDS`` standard deviations and the
+    fit (with ``fit_intercept=True``) is compared with the reference solution of the shifted
+    float64 data. Uncentred normal equations lose about twice the digits of a QR solve here.
+    """
+    __tracebackhide__ = True
+    with _recorded("offsets", dataset, dtype, device) as log:
+        variant = _offset_dataset(dataset)
+        fitted = _fit_dataset(fit, variant, dtype, device)
+        v = log.judge(_compare(fitted, variant, dtype, rtol, coefficients=True))
+        if v.failure:
+            _fail(f"intercept/offset check failed: {_where(dataset, dtype, device)}, every "
+                  f"column and y shifted by {OFFSET_IN_STDS:.0e} standard deviations "
+                  "(centre the columns, or solve by QR rather than normal equations)",
+                  [("shifted", v)])
+
+
+def _scaled_dataset(dataset: Dataset) -> Dataset:
+    factors = np.array([SCALE_FACTORS[j % len(SCALE_FACTORS)] for j in range(dataset.p)])
+    return Dataset.from_arrays(
+        f"{dataset.name}[columns scaled]", dataset.X * factors, dataset.y,
+        fit_intercept=dataset.fit_intercept, feature_names=dataset.feature_names,
+        tags=(*dataset.tags, "scaled"),
+        description=f"{dataset.name} with columns multiplied by {factors.tolist()}",
+        seed=dataset.seed,
+    )
+
+
+def check_column_scaling(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                         rtol: float | None = None) -> None:
+    """The fit is unaffected by the units of the columns.
+
+    Columns are multiplied by factors cycling through ``SCALE_FACTORS``; the condition number
+    of the column-equilibrated design does not change, so a sound solver keeps its accuracy
+    while a gradient method with one learning rate for all columns does not.
+    """
+    __tracebackhide__ = True
+    with _recorded("scaling", dataset, dtype, device) as log:
+        variant = _scaled_dataset(dataset)
+        fitted = _fit_dataset(fit, variant, dtype, device)
+        v = log.judge(_compare(fitted, variant, dtype, rtol, coefficients=True))
+        if v.failure:
+            _fail(f"column-scaling check failed: {_where(dataset, dtype, device)}, columns "
+                  f"scaled by {SCALE_FACTORS} in turn (standardise the columns, or use a "
+                  "solver that is invariant to column scaling)", [("scaled", v)])
+
+
+def check_collinearity(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
+                       rtol: float | None = None) -> None:
+    """An exactly collinear design gives a documented outcome, never garbage.
+
+    A column equal to twice the first column is appended (exact in binary floating point, so
+    the design is exactly rank deficient in every dtype). The fit passes when it either raises a
+    clear error (any exception with a message, other than ones that signal a bug such as
+    ``TypeError``) or returns coefficients whose predictions match the reference: the column
+    space, hence the OLS predictions, are those of the original design.
+    """
+    __tracebackhide__ = True
+    with _recorded("collinear", dataset, dtype, device) as log:
+        X = np.column_stack([dataset.X, 2.0 * dataset.X[:, 0]])
+        try:
+            fitted = _call_fit(fit, X, dataset.y, fit_intercept=dataset.fit_intercept,
+                               dtype=dtype, device=device)
+        except LinregAssertionError:
+            raise
+        except _BUG_ERRORS:
+            raise
+        except Exception as exc:
+            message = str(exc).strip()
+            if not message:
+                raise LinregAssertionError(
+                    f"collinear check failed: {_where(dataset, dtype, device)} with a column "
+                    f"2*{dataset.feature_names[0]} appended: the fit raised "
+                    f"{type(exc).__name__} without a message; a refusal must say why"
+                ) from exc
+            log.notes.append(f"fit refused the rank-deficient design: {type(exc).__name__}: "
+                         f"{message.splitlines()[0]}")
+            return
+        # X_aug @ c == X @ c_eff with c_eff[0] = c[0] + 2 c[p]: compare the predictions
+        # through the coefficients of the original columns (the design the reference knows).
+        coef = fitted.coef[:-1].copy()
+        coef[0] += 2.0 * fitted.coef[-1]
+        reduced = replace(fitted, coef=coef)
+        v = log.judge(_compare(reduced, dataset, dtype, rtol, coefficients=False),
+                      "rank-deficient design solved: ")
+        if v.failure:
+            _fail(f"collinear check failed: {_where(dataset, dtype, device)} with a column "
+                  f"2*{dataset.feature_names[0]} appended: the predictions are wrong "
+                  "(a rank-deficient design should give the minimum-norm solution or a clear "
+                  "error)", [("collinear", v)])
+
+
+#: The built-in checks by name, in the order the generator yields them.
+CHECKS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("coefficients", check_coefficients),
+    ("predictions", check_predictions),
+    ("row_order", check_row_order),
+    ("offsets", check_intercept_offset),
+    ("scaling", check_column_scaling),
+    ("collinear", check_collinearity),
+)
