@@ -23,12 +23,21 @@ from .errors import (
     RankDeficientWarning,
 )
 from .reference import OLSResult, ols
+from .suite import (
+    CheckResult,
+    FitCapabilities,
+    declare_capabilities,
+    parametrize_with_linreg_checks,
+    run_checks,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckResult",
     "Dataset",
     "DatasetSpec",
+    "FitCapabilities",
     "IllConditionedWarning",
     "LinregAssertionError",
     "LinregError",
@@ -38,9 +47,12 @@ __all__ = [
     "RankDeficientWarning",
     "__version__",
     "dataset_names",
+    "declare_capabilities",
     "load_dataset",
     "make_shuffled_poisson",
     "make_sorted_poisson",
     "make_unsorted_poisson",
     "ols",
+    "parametrize_with_linreg_checks",
+    "run_checks",
 ]
