@@ -25,6 +25,7 @@ How rows travel
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ import pytest
 from ._records import CheckRecord, collecting
 from ._report_html import render_html
 from ._report_json import build_report, environment_info, json_safe, report_to_json
+from ._settings import SETTINGS_KEY
 
 __all__ = [
     "USER_PROPERTY",
@@ -116,7 +118,7 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
     widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads)]
     other = sum(widths[1:]) + 2 * (len(heads) - 1)
     # A narrow terminal wraps long lines rather than shortening every test id to nothing.
-    widths[0] = max(min(widths[0], width - other), _MIN_TEST_WIDTH)
+    widths[0] = min(widths[0], max(width - other, _MIN_TEST_WIDTH))
     right = {3, 6, 7}  # numeric columns
 
     def line(values: Sequence[str]) -> str:
@@ -260,16 +262,12 @@ def _xdist_workers(config: pytest.Config) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _ini(config: pytest.Config, name: str) -> Any:
-    try:
-        return config.getini(name)
-    except ValueError:  # ini key not registered (plugin older than the option)
-        return None
-
-
 def _report_path(config: pytest.Config) -> Path | None:
-    raw = config.getoption("linreg_report", None) or _ini(config, "linreg_report") or None
-    if raw is None:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    # Settings (command line over ini) are resolved by the plugin before it registers us; a
+    # reporter registered by hand without the plugin falls back to the raw option.
+    raw = settings.report if settings is not None else config.getoption("linreg_report", None)
+    if not raw:
         return None
     path = Path(str(raw)).expanduser()
     if path.suffix.lower() not in _SUFFIXES:
@@ -282,6 +280,10 @@ def _report_path(config: pytest.Config) -> Path | None:
 
 
 def _settings(config: pytest.Config) -> dict[str, Any]:
-    """The linreg options as resolved for this session (command line over ini)."""
-    options = {k: v for k, v in vars(config.option).items() if k.startswith("linreg_")}
-    return {k: json_safe(v) for k, v in sorted(options.items())}
+    """The plugin's resolved settings (command line over ini over default) as JSON values."""
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None:
+        values = dataclasses.asdict(settings)
+    else:
+        values = {k: v for k, v in vars(config.option).items() if k.startswith("linreg_")}
+    return {k: json_safe(str(v) if isinstance(v, Path) else v) for k, v in values.items()}

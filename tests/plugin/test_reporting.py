@@ -1,0 +1,228 @@
+"""The reporter end to end with pytester: terminal table, -q line, JSON, HTML, xdist merge."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_linreg._report_json import SCHEMA, load_report
+
+pytest_plugins = ["pytester"]
+
+# The checks the generated tests record: (dataset, kappa, dtype, digits, passed, fitter).
+# Calls record_check directly so that these tests pin the reporter, not the assertions.
+CHECKS_MODULE = """
+import numpy as np
+import pytest
+from pytest_linreg._records import CheckRecord, record_check
+
+CASES = {
+    "Longley": (2.3e7, "float64", 12.3, True, "numpy"),
+    "Filip64": (1.8e15, "float64", 7.9, True, "numpy"),
+    "Filip32": (1.8e15, "float32", 0.0, False, "keras"),
+    "Norris": (4.4, "float32", 6.6, False, "keras"),
+    "Pontius": (3.9e12, "float64", 11.2, True, "sklearn"),
+}
+
+def _record(name, index=0):
+    kappa, dtype, digits, ok, fitter = CASES[name]
+    record_check(CheckRecord(
+        check="coefficients", dataset=name, condition_number=kappa, dtype=dtype, device="cpu",
+        digits_achieved=np.float64(digits), digits_required=7.0, rtol=1e-7, passed=ok,
+        fitter=fitter, note=f"row {index}",
+        extra={"n": np.int64(16 + index), "coef": np.arange(2.0)},
+    ))
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fit(name):
+    _record(name)
+
+def test_two_checks():
+    _record("Longley", 0)
+    _record("Norris", 1)
+
+def test_no_checks():
+    pass
+"""
+
+N_ROWS = 7  # five parametrised tests with one row each, one test with two
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(test_checks=CHECKS_MODULE)
+    return pytester
+
+
+def _literal(pattern: str) -> str:
+    """Escape ``[`` for fnmatch, which would read ``[Filip32]`` as a character set."""
+    return pattern.replace("[", "[[]")
+
+
+def _summary_lines(lines: list[str]) -> list[str]:
+    """The reporter's lines (the session header also starts with ``linreg:``)."""
+    return [line for line in lines if (line.startswith("linreg: ") and " checks in " in line)
+            or "digits achieved per check" in line]
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = load_report(path)["rows"]
+    return rows
+
+
+def test_terminal_table_has_one_sorted_row_per_check(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines([_literal(line) for line in [
+        "*= linreg: digits achieved per check =*",
+        "test*check*dataset*cond*dtype*device*digits*req*verdict",
+        "test_checks.py::test_fit[Filip32]*coefficients*Filip32*1.8e+15*float32*cpu*0.0*7.0*FAIL",
+        "test_checks.py::test_fit[Filip64]*Filip64*1.8e+15*float64*7.9*7.0*PASS",
+        "test_checks.py::test_fit[Longley]*Longley*2.3e+07*float64*12.3*PASS",
+        "test_checks.py::test_fit[Norris]*Norris*4.4e+00*float32*6.6*FAIL",
+        "test_checks.py::test_fit[Pontius]*Pontius*3.9e+12*float64*11.2*PASS",
+        "test_checks.py::test_two_checks*Longley*PASS",
+        "test_checks.py::test_two_checks*Norris*FAIL",
+        "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
+        " in test_checks.py::test_fit[Filip32]",
+    ]], consecutive=True)
+
+
+def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", "-q")
+    assert _summary_lines(result.outlines) == [
+        "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
+        " in test_checks.py::test_fit[Filip32]"
+    ]
+
+
+def test_nothing_is_printed_when_no_check_ran(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert _summary_lines(result.outlines) == []
+    assert "linreg report" not in result.stdout.str()
+
+
+def test_rows_recorded_before_a_failure_are_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS_MODULE + """
+def test_fails_after_recording():
+    _record("Filip32")
+    raise AssertionError("coefficients differ")
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=out.json")
+    result.assert_outcomes(passed=7, failed=1)
+    rows = _rows(pytester.path / "out.json")
+    failing = [r for r in rows if r["test"].endswith("test_fails_after_recording")]
+    assert [(r["dataset"], r["verdict"]) for r in failing] == [("Filip32", "fail")]
+
+
+def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", "--linreg-report=sub/r.json")
+    result.stdout.fnmatch_lines(["linreg report written to *r.json"])
+    report = load_report(project.path / "sub" / "r.json")
+    assert (report["schema"], report["version"]) == (SCHEMA, 1)
+    assert report["summary"] == {"checks": N_ROWS, "passed": 4, "failed": 3, "tests": 6}
+    assert report["environment"]["numpy"] and report["environment"]["pytest"]
+    assert report["settings"]["report"] == "sub/r.json"
+    assert report["settings"]["rtol"] == 1e-7
+    rows = report["rows"]
+    assert [(r["test"].split("::")[1], r["index"]) for r in rows] == [
+        ("test_fit[Filip32]", 0), ("test_fit[Filip64]", 0), ("test_fit[Longley]", 0),
+        ("test_fit[Norris]", 0), ("test_fit[Pontius]", 0),
+        ("test_two_checks", 0), ("test_two_checks", 1),
+    ]
+    norris = rows[6]
+    assert norris == {
+        "check": "coefficients", "dataset": "Norris", "condition_number": 4.4,
+        "dtype": "float32", "device": "cpu", "digits_achieved": 6.6, "digits_required": 7.0,
+        "rtol": 1e-7, "passed": False, "fitter": "keras", "note": "row 1",
+        "extra": {"n": 17, "coef": [0.0, 1.0]},
+        "test": "test_checks.py::test_two_checks", "index": 1, "verdict": "fail",
+        "properties": {},
+    }
+
+
+def test_linreg_user_properties_travel_with_the_rows(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS_MODULE + """
+def test_with_numerics(record_property):
+    record_property("linreg_tf32", "off")
+    record_property("other_property", 1)
+    _record("Longley")
+""")
+    pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=r.json")
+    row = next(r for r in _rows(pytester.path / "r.json") if "numerics" in r["test"])
+    assert row["properties"] == {"linreg_tf32": "off"}
+
+
+def test_report_path_must_be_json_or_html(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.txt")
+    assert result.ret != 0
+    assert ".json" in result.stderr.str() and ".html" in result.stderr.str()
+    assert "r.txt" in result.stderr.str()
+
+
+def test_html_report_embeds_the_plot(project: pytest.Pytester) -> None:
+    pytest.importorskip("matplotlib")
+    project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.html")
+    page = (project.path / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert 'src="data:image/png;base64,' in page
+    assert "pip install pytest-linreg[report]" not in page
+    assert page.count('<tr class="fail">') == 3 and page.count('<tr class="pass">') == 4
+    # Self-contained: nothing is fetched from elsewhere.
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+
+
+def test_html_report_without_matplotlib_keeps_the_table(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # None in sys.modules makes the import raise ImportError, as if matplotlib were absent.
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.html")
+    page = (project.path / "r.html").read_text(encoding="utf-8")
+    assert "data:image/png" not in page
+    assert "pip install pytest-linreg[report]" in page
+    assert page.count("<tr class=") == N_ROWS
+
+
+def test_xdist_workers_report_the_same_rows(project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    serial = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "0",
+                                          "--linreg-report=serial.json")
+    serial.assert_outcomes(passed=7)
+    parallel = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                            "--linreg-report=parallel.json")
+    parallel.assert_outcomes(passed=7)
+    rows = _rows(project.path / "serial.json")
+    assert len(rows) == N_ROWS
+    assert _rows(project.path / "parallel.json") == rows
+    assert load_report(project.path / "parallel.json")["environment"]["xdist_workers"] == 2
+    parallel.stdout.fnmatch_lines(["linreg: 7 checks in 6 tests, 4 passed, 3 failed*"])
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("CHROMIUM") or shutil.which("chromium")), reason="chromium not installed"
+)
+def test_html_report_renders_in_headless_chromium(project: pytest.Pytester) -> None:
+    pytest.importorskip("matplotlib")
+    project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.html")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_report.py"
+    png = project.path / "r.png"
+    done = subprocess.run(
+        [sys.executable, str(script), str(project.path / "r.html"), str(png),
+         "--width", "800", "--height", "900"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    # A blank page compresses to a few kB; the plot and table make it far larger.
+    assert len(data) > 30_000, len(data)
