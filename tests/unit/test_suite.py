@@ -1,0 +1,332 @@
+"""The suite generator: ids, xfail marks, capabilities, and that checks pass and fail for the right
+reasons. Small datasets only (Norris n=36, NoInt1 n=11, Longley n=16) to keep this fast."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pytest_linreg as plr
+from pytest_linreg.checks import CHECKS, check_coefficients, check_row_order
+from pytest_linreg.suite import FitCapabilities, declare_capabilities, suite_cases
+
+SMALL = "Norris,NoInt1"
+ALL_CHECKS = [name for name, _ in CHECKS]
+
+
+def qr_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """A correct fit: centred, equilibrated columns, orthogonal solve, in ``dtype``."""
+    X = np.asarray(X, dtype=dtype)
+    y = np.asarray(y, dtype=dtype)
+    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1], X.dtype)
+    y_mean = y.mean() if fit_intercept else y.dtype.type(0)
+    Xc = X - x_mean
+    scale = np.linalg.norm(Xc, axis=0)
+    scale[scale == 0] = 1
+    coef = np.linalg.lstsq(Xc / scale, y - y_mean, rcond=None)[0] / scale
+    return (coef, float(y_mean - x_mean @ coef)) if fit_intercept else coef
+
+
+def no_intercept_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """Wrong: ignores fit_intercept and always fits through the origin."""
+    return qr_fit(X, y, fit_intercept=False, dtype=dtype, device=device)
+
+
+def normal_equations_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """Wrong for ill-conditioned data: uncentred normal equations in ``dtype``."""
+    X = np.asarray(X, dtype=dtype)
+    A = np.column_stack([np.ones(len(X), X.dtype), X]) if fit_intercept else X
+    params = np.linalg.solve(A.T @ A, A.T @ np.asarray(y, dtype=dtype))
+    return (params[1:], params[0]) if fit_intercept else params
+
+
+def order_dependent_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """Wrong: fits only the first half of the rows (like an epoch cut short on sorted data)."""
+    half = max(len(X) // 2, X.shape[1] + 2)
+    return qr_fit(X[:half], y[:half], fit_intercept=fit_intercept, dtype=dtype, device=device)
+
+
+# --------------------------------------------------------------------------- ids and marks
+
+
+def test_ids_are_dataset_dtype_device_check() -> None:
+    cases = suite_cases(qr_fit, datasets="Norris", dtypes=["float64"])
+    assert [c.id for c in cases] == [f"Norris-float64-cpu-{name}" for name in ALL_CHECKS]
+    assert ALL_CHECKS == ["coefficients", "predictions", "row_order", "offsets", "scaling",
+                          "collinear"]
+
+
+def test_ids_are_stable_and_ordered_datasets_dtypes_devices_checks() -> None:
+    first = suite_cases(qr_fit, datasets=SMALL, devices=["cpu", "gpu"], checks=["predictions"])
+    again = suite_cases(qr_fit, datasets=SMALL, devices=["cpu", "gpu"], checks=["predictions"])
+    assert [c.id for c in first] == [c.id for c in again] == [
+        "Norris-float64-cpu-predictions", "Norris-float64-gpu-predictions",
+        "Norris-float32-cpu-predictions", "Norris-float32-gpu-predictions",
+        "NoInt1-float64-cpu-predictions", "NoInt1-float64-gpu-predictions",
+        "NoInt1-float32-cpu-predictions", "NoInt1-float32-gpu-predictions",
+    ]
+
+
+def test_decorator_gives_gpu_marker_and_strict_or_lenient_xfail() -> None:
+    deco = plr.parametrize_with_linreg_checks(
+        qr_fit, datasets="Norris", devices=["cpu", "gpu"], checks=["coefficients"],
+        expected_failures={"*-float32-gpu-*": "float32 on the GPU is not accurate enough"},
+        strict=False,
+    )
+    assert deco.args[0] == "check"
+    params = {p.id: p for p in deco.args[1]}
+    assert list(params) == ["Norris-float64-cpu-coefficients", "Norris-float64-gpu-coefficients",
+                            "Norris-float32-cpu-coefficients", "Norris-float32-gpu-coefficients"]
+    marks = {pid: {m.name: m for m in p.marks} for pid, p in params.items()}
+    assert marks["Norris-float64-cpu-coefficients"] == {}
+    assert set(marks["Norris-float64-gpu-coefficients"]) == {"linreg_gpu"}
+    xfail = marks["Norris-float32-gpu-coefficients"]["xfail"]
+    assert xfail.kwargs == {"strict": False, "reason": "float32 on the GPU is not accurate enough"}
+
+
+def test_expected_failures_accept_exact_ids_and_default_to_strict() -> None:
+    deco = plr.parametrize_with_linreg_checks(
+        qr_fit, datasets="Norris", dtypes=["float64"], checks=["coefficients", "predictions"],
+        expected_failures={"Norris-float64-cpu-predictions": "known"},
+    )
+    (param,) = [p for p in deco.args[1] if p.marks]
+    assert param.id == "Norris-float64-cpu-predictions"
+    assert param.marks[0].kwargs == {"strict": True, "reason": "known"}
+
+
+def test_expected_failures_pattern_matching_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"\['Noris-\*'\] match no check; ids look like "
+                                         r"'Norris-float64-cpu-coefficients'"):
+        suite_cases(qr_fit, datasets="Norris", expected_failures={"Noris-*": "typo"})
+
+
+# --------------------------------------------------------------------------- capabilities
+
+
+def test_capabilities_attribute_limits_dtypes_and_devices() -> None:
+    @declare_capabilities(dtypes=("float64",), devices=("cpu",))
+    def fit(X: Any, y: Any, **kwargs: Any) -> Any:
+        return qr_fit(X, y, **kwargs)
+
+    cases = suite_cases(fit, datasets="Norris", dtypes=["float64", "float32"],
+                        devices=["cpu", "gpu"], checks=["coefficients"])
+    assert [c.id for c in cases] == ["Norris-float64-cpu-coefficients"]
+
+
+def test_capabilities_argument_overrides_attribute_and_drops_no_intercept_data() -> None:
+    caps = FitCapabilities(dtypes=("float32",), no_intercept=False)
+    cases = suite_cases(qr_fit, datasets=SMALL, capabilities=caps, checks=["predictions"],
+                        devices=["cpu", "gpu"])
+    assert [c.id for c in cases] == ["Norris-float32-cpu-predictions",
+                                     "Norris-float32-gpu-predictions"]
+
+
+def test_capabilities_that_leave_nothing_to_run_say_so() -> None:
+    caps = FitCapabilities(devices=("gpu",))
+    with pytest.raises(ValueError, match=r"nothing to run: .* supports dtypes .* devices "
+                                         r"\('gpu',\).*devices=\('cpu',\)"):
+        suite_cases(qr_fit, datasets="Norris", capabilities=caps)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        pytest.param({"dtypes": ["float16"]}, ValueError, r"unsupported dtypes \['float16'\]",
+                     id="dtype"),
+        pytest.param({"devices": ["tpu"]}, ValueError, r"unsupported devices \['tpu'\]",
+                     id="device"),
+        pytest.param({"devices": "cpu"}, TypeError, "not the string 'cpu'", id="device-str"),
+        pytest.param({"checks": ["coefficient"]}, ValueError, "unknown check 'coefficient'",
+                     id="check"),
+        pytest.param({"rtol": -1e-7}, ValueError, r"rtol must be a finite number in \[0, 1\)",
+                     id="rtol"),
+        pytest.param({"datasets": "Longly"}, ValueError, "did you mean 'Longley'", id="dataset"),
+        pytest.param({"datasets": [1.5]}, TypeError, "got float 1.5", id="dataset-type"),
+        pytest.param({"capabilities": {"dtypes": ["float64"]}}, TypeError,
+                     "capabilities must be a FitCapabilities", id="capabilities"),
+    ],
+)
+def test_bad_arguments_raise_naming_the_problem(kwargs: dict[str, Any], error: type[Exception],
+                                                match: str) -> None:
+    with pytest.raises(error, match=match):
+        suite_cases(qr_fit, **{"datasets": "Norris", **kwargs})
+
+
+def test_datasets_accept_dataset_objects_and_custom_checks() -> None:
+    tiny = plr.Dataset.from_arrays("tiny", [[0.0], [1.0], [2.0], [4.0]], [1.0, 3.0, 5.0, 9.0])
+    seen = []
+
+    def check_sees_dataset(fit: Any, dataset: plr.Dataset, dtype: str, device: str,
+                           rtol: float | None) -> None:
+        seen.append((dataset.name, dtype, device, rtol))
+
+    cases = suite_cases(qr_fit, datasets=[tiny, "Norris"], dtypes=["float64"],
+                        checks=[check_sees_dataset], rtol=1e-6)
+    assert [c.id for c in cases] == ["tiny-float64-cpu-sees_dataset",
+                                     "Norris-float64-cpu-sees_dataset"]
+    for case in cases:
+        case.check()
+    assert seen == [("tiny", "float64", "cpu", 1e-6), ("Norris", "float64", "cpu", 1e-6)]
+
+
+# --------------------------------------------------------------------------- running checks
+
+
+def test_correct_fit_passes_every_check() -> None:
+    results = plr.run_checks(qr_fit, datasets="Norris,NoInt1,Longley")
+    failed = [(r.id, r.message) for r in results if not r.passed]
+    assert failed == []
+    assert len(results) == 3 * 2 * len(ALL_CHECKS)
+
+
+def test_run_checks_returns_frozen_results_with_records() -> None:
+    results = plr.run_checks(qr_fit, datasets="Norris", dtypes=["float64"],
+                             checks=["coefficients", "row_order"])
+    assert [r.id for r in results] == ["Norris-float64-cpu-coefficients",
+                                       "Norris-float64-cpu-row_order"]
+    first = results[0]
+    assert isinstance(first, plr.CheckResult)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.passed = False  # type: ignore[misc]
+    assert first.passed and first.message == ""
+    record = first.record
+    assert record is not None
+    assert (record.check, record.dataset, record.dtype, record.device, record.passed) == (
+        "coefficients", "Norris", "float64", "cpu", True)
+    assert record.extra["check_id"] == "Norris-float64-cpu-coefficients"
+    assert record.digits_achieved is not None and record.digits_achieved > 10
+    assert record.note.startswith("coefficients checked at rtol=")
+    assert "rows sorted by x" in results[1].record.note  # type: ignore[union-attr]
+    assert "rows shuffled (seed " in results[1].record.note  # type: ignore[union-attr]
+
+
+def test_unidentifiable_coefficients_fall_back_to_predictions_with_the_reason() -> None:
+    (result,) = plr.run_checks(qr_fit, datasets="Norris", dtypes=["float32"],
+                               checks=["coefficients"], rtol=1e-7)
+    assert result.passed, result.message
+    assert result.record is not None
+    assert result.record.extra["compared"] == ["predictions"]
+    assert result.record.note.startswith(
+        "coefficients not identifiable: rtol=1.0e-07 is tighter than the ")
+    assert "that data and float32 allow" in result.record.note
+    assert result.record.note.endswith("predictions checked instead")
+
+
+def test_fit_that_drops_the_intercept_fails_with_an_explanation() -> None:
+    results = plr.run_checks(no_intercept_fit, datasets="Norris", dtypes=["float64"],
+                             checks=["coefficients", "offsets"])
+    assert [r.passed for r in results] == [False, False]
+    coefficients, offsets = (r.message for r in results)
+    assert coefficients.startswith(
+        "coefficients check failed: dataset Norris (n=36, p=1), float64 on cpu\n"
+        "- as given: FAILED — coefficients checked at rtol=")
+    assert "[as given] " in coefficients
+    assert offsets.startswith("intercept/offset check failed: dataset Norris (n=36, p=1), "
+                              "float64 on cpu, every column and y shifted by 1e+04 standard "
+                              "deviations")
+
+
+def test_float32_normal_equations_fail_on_longley() -> None:
+    (result,) = plr.run_checks(normal_equations_fit, datasets="Longley", dtypes=["float32"],
+                               checks=["coefficients"])
+    assert not result.passed
+    assert result.message.startswith("coefficients check failed: dataset Longley (n=16, p=6), "
+                                     "float32 on cpu")
+    assert result.record is not None and result.record.passed is False
+
+
+def test_order_dependent_fit_fails_row_order_naming_the_ordering() -> None:
+    with pytest.raises(plr.LinregAssertionError) as info:
+        check_row_order(order_dependent_fit, plr.load_dataset("Norris"), "float64", "cpu", None)
+    message = str(info.value)
+    assert message.startswith("row-order check failed: dataset Norris (n=36, p=1), float64 on "
+                              "cpu; the result depends on the order of the rows")
+    assert "- rows sorted by x: FAILED" in message
+    assert "- rows shuffled (seed " in message
+
+
+def test_fit_returning_wrong_shape_or_nan_fails_clearly() -> None:
+    def two_coefs(X: Any, y: Any, **_: Any) -> Any:
+        return np.zeros(X.shape[1] + 1), 0.0
+
+    def nan_coefs(X: Any, y: Any, **_: Any) -> Any:
+        return np.full(X.shape[1], np.nan), 0.0
+
+    norris = plr.load_dataset("Norris")
+    with pytest.raises(plr.LinregAssertionError, match="fit returned 2 coefficients for a "
+                                                        "design with 1 columns"):
+        check_coefficients(two_coefs, norris, "float64", "cpu")
+    with pytest.raises(plr.LinregAssertionError, match="fit returned non-finite parameters"):
+        check_coefficients(nan_coefs, norris, "float64", "cpu")
+
+
+def test_collinear_check_accepts_a_clear_refusal_but_not_a_bug() -> None:
+    def refuses(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+        if np.linalg.matrix_rank(X) < X.shape[1]:
+            raise plr.RankDeficientError("columns x1 and x2 are collinear")
+        return qr_fit(X, y, fit_intercept=fit_intercept, dtype=dtype, device=device)
+
+    def buggy(X: Any, y: Any, **_: Any) -> Any:
+        if X.shape[1] > 1:
+            raise TypeError("unsupported operand")
+        return np.zeros(1), 0.0
+
+    (ok,) = plr.run_checks(refuses, datasets="Norris", dtypes=["float64"], checks=["collinear"])
+    assert ok.passed
+    assert ok.record is not None
+    assert ok.record.note == ("fit refused the rank-deficient design: RankDeficientError: "
+                              "columns x1 and x2 are collinear")
+    (bad,) = plr.run_checks(buggy, datasets="Norris", dtypes=["float64"], checks=["collinear"])
+    assert not bad.passed
+    assert bad.message.startswith("TypeError raised while checking: unsupported operand")
+
+
+def test_generated_suite_runs_under_pytest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import numpy as np
+        import pytest_linreg as plr
+
+        def fit(X, y, *, fit_intercept, dtype, device):
+            A = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
+            p = np.linalg.lstsq(A.astype("float64"), y.astype("float64"), rcond=None)[0]
+            return (p[1:], p[0]) if fit_intercept else p
+
+        def bad_fit(X, y, *, fit_intercept, dtype, device):
+            return fit(X, y, fit_intercept=False, dtype=dtype, device=device)
+
+        @plr.parametrize_with_linreg_checks(
+            fit, datasets="Norris", dtypes=["float64"], devices=["cpu", "gpu"],
+            checks=["coefficients"])
+        def test_fit(check):
+            check()
+
+        @plr.parametrize_with_linreg_checks(
+            bad_fit, datasets="Norris", dtypes=["float64"], checks=["coefficients", "offsets"],
+            expected_failures={"*-coefficients": "drops the intercept"})
+        def test_bad(check):
+            check()
+        """
+    )
+    result = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines([
+        "*test_fit?Norris-float64-cpu-coefficients? PASSED*",
+        "*test_fit?Norris-float64-gpu-coefficients? SKIPPED*",
+        "*test_bad?Norris-float64-cpu-coefficients? XFAIL*",
+        "*test_bad?Norris-float64-cpu-offsets? FAILED*",
+        "*intercept/offset check failed: dataset Norris*",
+    ])
+    result.assert_outcomes(passed=1, skipped=1, xfailed=1, failed=1)
+
+
+def test_module_does_not_import_pytest() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, pytest_linreg.suite, pytest_linreg.checks; "
+            "print('pytest' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
