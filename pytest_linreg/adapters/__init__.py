@@ -1,0 +1,26 @@
+"""Model adapters: read ``(coef, intercept)`` from fitted models of any framework.
+
+See :mod:`pytest_linreg.adapters.extract` for the resolution order and the hook seam.
+"""
+
+from __future__ import annotations
+
+from .extract import (
+    Coefficients,
+    builtin_adapters,
+    extract_coefficients,
+    install_hook,
+    installed_hook,
+    uninstall_hook,
+)
+from .protocol import ModelAdapter
+
+__all__ = [
+    "Coefficients",
+    "ModelAdapter",
+    "builtin_adapters",
+    "extract_coefficients",
+    "install_hook",
+    "installed_hook",
+    "uninstall_hook",
+]

@@ -1,0 +1,99 @@
+"""Adapters for plain values: arrays and lists, ``(coef, intercept)`` pairs, references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .extract import Coefficients, make_coefficients
+
+__all__ = [
+    "ArrayAdapter",
+    "CoefficientsAdapter",
+    "DatasetAdapter",
+    "OLSResultAdapter",
+    "PairAdapter",
+]
+
+
+def _is_sequence_of_numbers(obj: Any) -> bool:
+    if isinstance(obj, np.ndarray):
+        return obj.dtype.kind in "biuf"
+    if isinstance(obj, (list, tuple)) and obj:
+        return all(isinstance(v, (int, float, np.integer, np.floating)) for v in obj)
+    return False
+
+
+class CoefficientsAdapter:
+    """An already extracted :class:`Coefficients` passes through."""
+
+    name = "Coefficients"
+
+    def matches(self, obj: Any) -> bool:
+        return isinstance(obj, Coefficients)
+
+    def extract(self, obj: Any) -> Coefficients:
+        assert isinstance(obj, Coefficients)  # guarded by matches()
+        return obj
+
+
+class DatasetAdapter:
+    """A ``Dataset``'s reference answer; intercept ``None`` for models without one."""
+
+    name = "Dataset"
+
+    def matches(self, obj: Any) -> bool:
+        from ..datasets import Dataset
+
+        return isinstance(obj, Dataset)
+
+    def extract(self, obj: Any) -> Coefficients:
+        intercept = obj.intercept if obj.fit_intercept else None
+        return make_coefficients(obj.coef, intercept, f"Dataset:{obj.name}")
+
+
+class OLSResultAdapter:
+    """An ``OLSResult`` from :func:`pytest_linreg.ols`."""
+
+    name = "OLSResult"
+
+    def matches(self, obj: Any) -> bool:
+        from ..reference import OLSResult
+
+        return isinstance(obj, OLSResult)
+
+    def extract(self, obj: Any) -> Coefficients:
+        intercept = obj.intercept if obj.fit_intercept else None
+        return make_coefficients(obj.coef, intercept, f"OLSResult:{obj.method}")
+
+
+class PairAdapter:
+    """``(coef, intercept)``: a tuple whose first item is a sequence and second a number/None.
+
+    A tuple of plain numbers, such as ``(0.9, 0.1)``, is a coefficient vector, not a pair.
+    """
+
+    name = "(coef, intercept) pair"
+
+    def matches(self, obj: Any) -> bool:
+        if not (isinstance(obj, tuple) and len(obj) == 2):
+            return False
+        first, second = obj
+        return np.ndim(first) >= 1 and (second is None or np.ndim(second) <= 1)
+
+    def extract(self, obj: Any) -> Coefficients:
+        coef, intercept = obj
+        return make_coefficients(coef, intercept, "pair")
+
+
+class ArrayAdapter:
+    """A numpy array, list or tuple of coefficients, without intercept."""
+
+    name = "array"
+
+    def matches(self, obj: Any) -> bool:
+        return _is_sequence_of_numbers(obj)
+
+    def extract(self, obj: Any) -> Coefficients:
+        return make_coefficients(obj, None, "array")

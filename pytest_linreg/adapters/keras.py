@@ -1,0 +1,55 @@
+"""Keras (3 or tf.keras) models with a single ``Dense(1)`` layer, and ``Dense`` layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .extract import Coefficients, make_coefficients
+
+__all__ = ["KerasAdapter"]
+
+_MODULES = ("keras", "tf_keras", "tensorflow")
+
+
+def _weighted_layers(model: Any) -> list[Any]:
+    return [layer for layer in model.layers if layer.get_weights()]
+
+
+class KerasAdapter:
+    """A ``Dense`` layer with kernel shape ``(p, 1)`` (and bias), or a model holding one.
+
+    Recognised by module name only (``keras.*``, ``tf_keras.*``, ``tensorflow.*``): checking
+    ``isinstance(obj, keras.Model)`` would import TensorFlow. The dtype is the kernel's
+    (``float32`` by default in Keras).
+    """
+
+    name = "keras"
+
+    def matches(self, obj: Any) -> bool:
+        module = type(obj).__module__
+        return module.split(".")[0] in _MODULES and hasattr(obj, "get_weights")
+
+    def extract(self, obj: Any) -> Coefficients:
+        layer = obj
+        if hasattr(obj, "layers"):
+            layers = _weighted_layers(obj)
+            if len(layers) != 1:
+                names = [type(lay).__name__ for lay in layers]
+                raise TypeError(
+                    f"keras: a linear model has one layer with weights; {type(obj).__name__} "
+                    f"has {len(layers)} ({names})"
+                )
+            layer = layers[0]
+        weights = layer.get_weights()
+        source = f"keras:{type(layer).__name__}"
+        if not weights or len(weights) > 2:
+            raise TypeError(
+                f"{source}: expected [kernel] or [kernel, bias]; got {len(weights)} arrays"
+            )
+        kernel = np.asarray(weights[0])
+        if kernel.ndim != 2 or kernel.shape[1] != 1:
+            raise ValueError(f"{source}: kernel must have shape (p, 1); got {kernel.shape}")
+        bias = np.asarray(weights[1]) if len(weights) == 2 else None
+        return make_coefficients(kernel[:, 0], bias, source)

@@ -1,0 +1,46 @@
+"""statsmodels regression results (``OLS(...).fit()``, ``WLS``, ``GLM`` with identity link).
+
+Convention: statsmodels has no separate intercept; a constant column in ``exog`` (added with
+``sm.add_constant``) plays that part. When the model reports one (``model.k_constant == 1`` and
+``model.data.const_idx``), its parameter becomes ``intercept`` and is removed from ``coef``;
+otherwise ``intercept`` is ``None`` and every parameter is a coefficient, in ``exog`` order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .extract import Coefficients, make_coefficients
+
+__all__ = ["StatsmodelsAdapter"]
+
+
+def _const_index(model: Any) -> int | None:
+    if getattr(model, "k_constant", 0) != 1:
+        return None
+    idx = getattr(getattr(model, "data", None), "const_idx", None)
+    return None if idx is None else int(idx)
+
+
+class StatsmodelsAdapter:
+    """Results objects with ``params`` and a ``model`` that has ``exog``."""
+
+    name = "statsmodels"
+
+    def matches(self, obj: Any) -> bool:
+        module = type(obj).__module__
+        return (
+            module.startswith("statsmodels")
+            and hasattr(obj, "params")
+            and hasattr(getattr(obj, "model", None), "exog")
+        )
+
+    def extract(self, obj: Any) -> Coefficients:
+        params = np.asarray(obj.params)  # a pandas Series when exog was a DataFrame
+        source = f"statsmodels:{type(obj.model).__name__}"
+        idx = _const_index(obj.model)
+        if idx is None:
+            return make_coefficients(params, None, source)
+        return make_coefficients(np.delete(params, idx), params[idx], source)

@@ -1,0 +1,53 @@
+"""PyTorch ``nn.Linear(p, 1)``, alone or as the only ``Linear`` inside a module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .extract import Coefficients, make_coefficients
+
+__all__ = ["TorchLinearAdapter"]
+
+
+def _is_linear(obj: Any) -> bool:
+    cls = type(obj)
+    return cls.__module__.startswith("torch.nn") and cls.__name__ == "Linear"
+
+
+def _to_numpy(tensor: Any) -> tuple[Any, str]:
+    """Tensor to numpy, keeping the dtype; bfloat16 (unknown to numpy) widens to float32."""
+    dtype = str(tensor.dtype).removeprefix("torch.")
+    t = tensor.detach().cpu()
+    if dtype == "bfloat16":
+        t = t.float()  # exact: every bfloat16 is a float32
+    return np.asarray(t.numpy()), dtype
+
+
+class TorchLinearAdapter:
+    """``torch.nn.Linear`` with ``out_features == 1`` (duck typed on class and module names)."""
+
+    name = "torch"
+
+    def matches(self, obj: Any) -> bool:
+        if _is_linear(obj):
+            return True
+        modules = getattr(obj, "modules", None)
+        return type(obj).__module__.startswith("torch") and callable(modules)
+
+    def extract(self, obj: Any) -> Coefficients:
+        layer = obj
+        if not _is_linear(obj):
+            linears = [m for m in obj.modules() if _is_linear(m)]
+            if len(linears) != 1:
+                raise TypeError(
+                    f"torch: a linear model holds exactly one nn.Linear; {type(obj).__name__} "
+                    f"holds {len(linears)}"
+                )
+            layer = linears[0]
+        weight, dtype = _to_numpy(layer.weight)
+        if weight.ndim != 2 or weight.shape[0] != 1:
+            raise ValueError(f"torch:Linear: weight must have shape (1, p); got {weight.shape}")
+        bias = None if layer.bias is None else _to_numpy(layer.bias)[0]
+        return make_coefficients(weight[0], bias, "torch:Linear", dtype=dtype)

@@ -1,0 +1,207 @@
+"""Adapters: coefficients out of arrays, pairs, references and fitted models of each framework."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pytest_linreg.adapters import (
+    Coefficients,
+    ModelAdapter,
+    builtin_adapters,
+    extract_coefficients,
+    install_hook,
+    installed_hook,
+    uninstall_hook,
+)
+from pytest_linreg.datasets import Dataset
+from pytest_linreg.reference import ols
+
+X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0], [4.0, 2.0]])
+Y = X @ np.array([2.0, -1.0]) + 0.5
+
+
+def test_array_list_and_tuple_of_numbers_have_no_intercept() -> None:
+    for value in (np.array([0.904, 0.096]), [0.904, 0.096], (0.904, 0.096)):
+        c = extract_coefficients(value)
+        assert c.coef.tolist() == [0.904, 0.096] and c.intercept is None and c.source == "array"
+    assert extract_coefficients(np.array([1, 2])).dtype == "float64"
+
+
+def test_float32_weights_keep_their_dtype_and_are_read_only() -> None:
+    c = extract_coefficients((np.array([[0.5], [0.5]], dtype=np.float32), np.float32(0.25)))
+    assert c.dtype == "float32" and c.coef.dtype == np.float32 and c.coef.shape == (2,)
+    assert c.intercept == 0.25 and c.source == "pair"
+    with pytest.raises(ValueError, match="read-only"):
+        c.coef[0] = 1.0
+
+
+def test_dataset_and_ols_result() -> None:
+    ds = Dataset.from_arrays("tiny", X, Y)
+    c = extract_coefficients(ds)
+    np.testing.assert_allclose(c.coef, [2.0, -1.0])
+    assert c.intercept == pytest.approx(0.5) and c.source == "Dataset:tiny"
+    no_int = extract_coefficients(ols(X, Y, fit_intercept=False))
+    assert no_int.intercept is None and no_int.source.startswith("OLSResult:")
+    np.testing.assert_array_equal(c.params(True), np.concatenate([[c.intercept], c.coef]))
+
+
+def test_sklearn_estimators() -> None:
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    c = extract_coefficients(linear_model.LinearRegression().fit(X, Y))
+    np.testing.assert_allclose(c.coef, [2.0, -1.0])
+    assert c.intercept == pytest.approx(0.5) and c.source == "sklearn:LinearRegression"
+    c0 = extract_coefficients(linear_model.Ridge(fit_intercept=False, alpha=1e-12).fit(X, Y))
+    assert c0.intercept is None and c0.source == "sklearn:Ridge"
+
+
+def test_statsmodels_constant_column_becomes_the_intercept() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    with_const = extract_coefficients(sm.OLS(Y, sm.add_constant(X)).fit())
+    np.testing.assert_allclose(with_const.coef, [2.0, -1.0])
+    assert with_const.intercept == pytest.approx(0.5) and with_const.source == "statsmodels:OLS"
+    without = extract_coefficients(sm.OLS(Y, X).fit())
+    assert without.intercept is None and without.coef.shape == (2,)
+
+
+class _FakeTensor:
+    """Stands in for a torch tensor: ``detach().cpu().numpy()`` and a ``dtype``."""
+
+    def __init__(self, values: Any, dtype: str = "torch.float32") -> None:
+        self.values = np.asarray(values, dtype=np.float32)
+        self.dtype = dtype
+
+    def detach(self) -> _FakeTensor:
+        return self
+
+    def cpu(self) -> _FakeTensor:
+        return self
+
+    def float(self) -> _FakeTensor:
+        return self
+
+    def numpy(self) -> Any:
+        return self.values
+
+
+def _fake_torch_class(name: str, module: str) -> type:
+    return type(name, (), {"__module__": module})
+
+
+def test_torch_linear_by_duck_typing_without_importing_torch() -> None:
+    layer = _fake_torch_class("Linear", "torch.nn.modules.linear")()
+    layer.weight = _FakeTensor([[0.5, 0.25]])
+    layer.bias = _FakeTensor([1.0])
+    c = extract_coefficients(layer)
+    assert c.coef.tolist() == [0.5, 0.25] and c.intercept == 1.0
+    assert c.dtype == "float32" and c.source == "torch:Linear"
+    layer.weight = _FakeTensor([[0.5, 0.25]], "torch.bfloat16")
+    layer.bias = None
+    bf = extract_coefficients(layer)
+    assert bf.dtype == "bfloat16" and bf.intercept is None
+    seq = _fake_torch_class("Sequential", "torch.nn.modules.container")()
+    seq.modules = lambda: [seq, layer, layer]
+    with pytest.raises(TypeError, match=r"exactly one nn\.Linear; Sequential holds 2"):
+        extract_coefficients(seq)
+
+
+def test_real_torch_linear() -> None:
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(2, 1)
+    c = extract_coefficients(layer)
+    assert c.coef.shape == (2,) and c.dtype == "float32" and c.intercept is not None
+
+
+@pytest.fixture(scope="module")
+def keras() -> Any:
+    return pytest.importorskip("keras")
+
+
+def test_keras_dense_model_and_layer(keras: Any) -> None:
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.layers[0].set_weights([np.array([[0.904], [0.096]]), np.array([0.01])])
+    c = extract_coefficients(model)
+    np.testing.assert_allclose(c.coef, [0.904, 0.096], rtol=1e-7)
+    assert c.dtype == "float32" and c.intercept == pytest.approx(0.01)
+    assert c.source == "keras:Dense"
+    layer = keras.layers.Dense(1, use_bias=False)
+    layer.build((None, 3))
+    assert extract_coefficients(layer).intercept is None
+    deep = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3), keras.layers.Dense(1)])
+    with pytest.raises(TypeError, match="one layer with weights; Sequential has 2"):
+        extract_coefficients(deep)
+    wide = keras.layers.Dense(2)
+    wide.build((None, 3))
+    with pytest.raises(ValueError, match=r"kernel must have shape \(p, 1\); got \(3, 2\)"):
+        extract_coefficients(wide)
+
+
+def test_unknown_model_lists_every_adapter_tried() -> None:
+    with pytest.raises(TypeError) as info:
+        extract_coefficients(object())
+    message = str(info.value)
+    assert message.startswith("cannot read coefficients from a builtins.object; tried: ")
+    for adapter in builtin_adapters():
+        if adapter.name != "Coefficients":
+            assert adapter.name in message
+    assert "tried: pytest_linreg_coefficients hook" in message  # the plugin's, when loaded
+
+
+def test_installed_hook_takes_precedence_and_none_falls_through() -> None:
+    class Custom:
+        weights = (3.0, 4.0)
+
+    def hook(obj: Any) -> tuple[Any, Any] | None:
+        return (obj.weights, 1.0) if isinstance(obj, Custom) else None
+
+    with installed_hook(hook):
+        c = extract_coefficients(Custom())
+        assert c.coef.tolist() == [3.0, 4.0] and c.intercept == 1.0
+        assert c.source == "hook:Custom"
+        assert extract_coefficients([1.0]).source == "array"  # hook said None
+    with pytest.raises(TypeError, match="cannot read coefficients"):
+        extract_coefficients(Custom())
+    token = install_hook(lambda obj: Coefficients(np.ones(1), None, "float64", "mine"))
+    try:
+        assert extract_coefficients(object()).source == "mine"
+    finally:
+        uninstall_hook(token)
+
+
+def test_bad_hook_results_and_weights() -> None:
+    with installed_hook(lambda obj: "nonsense"):
+        with pytest.raises(TypeError, match="must return \\(coef, intercept\\)"):
+            extract_coefficients(object())
+    with pytest.raises(TypeError, match="hook must be callable"):
+        install_hook(42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="single output"):
+        extract_coefficients(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="intercept must be a single number"):
+        extract_coefficients((np.ones(2), np.ones(2)))
+    with pytest.raises(TypeError, match="must be real numbers"):
+        extract_coefficients((np.array(["a"]), 0.0))
+
+
+def test_builtin_adapters_satisfy_the_protocol() -> None:
+    assert all(isinstance(a, ModelAdapter) for a in builtin_adapters())
+
+
+def test_extraction_never_imports_tensorflow_or_torch() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from pytest_linreg.adapters import extract_coefficients\n"
+        "from sklearn.linear_model import LinearRegression\n"
+        "m = LinearRegression().fit(np.eye(3), [1.0, 2.0, 3.0])\n"
+        "extract_coefficients(m)\n"
+        "try:\n"
+        "    extract_coefficients(object())\n"
+        "except TypeError:\n"
+        "    pass\n"
+        "bad = [m for m in ('tensorflow', 'torch', 'keras', 'jax') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
