@@ -83,11 +83,13 @@ class Dataset:
         coef = np.asarray(self.coef, dtype=np.float64).reshape(-1)
         if coef.shape[0] != X.shape[1]:
             raise ValueError(
-                f"Dataset {self.name!r}: coef has {coef.shape[0]} values but X has {X.shape[1]} columns"
+                f"Dataset {self.name!r}: coef has {coef.shape[0]} values "
+                f"but X has {X.shape[1]} columns"
             )
         if len(self.feature_names) != X.shape[1]:
             raise ValueError(
-                f"Dataset {self.name!r}: {len(self.feature_names)} feature names for {X.shape[1]} columns"
+                f"Dataset {self.name!r}: {len(self.feature_names)} feature names "
+                f"for {X.shape[1]} columns"
             )
         object.__setattr__(self, "X", _read_only(X))
         object.__setattr__(self, "y", _read_only(y))
@@ -119,7 +121,9 @@ class Dataset:
         """Accurate OLS solution of the stored float64 data (not the certified values)."""
         from ..reference import ols
 
-        return ols(self.X, self.y, fit_intercept=self.fit_intercept, feature_names=self.feature_names)
+        return ols(
+            self.X, self.y, fit_intercept=self.fit_intercept, feature_names=self.feature_names
+        )
 
     @classmethod
     def from_arrays(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from ._dataset import Dataset
 
@@ -134,15 +135,78 @@ def _poisson_specs() -> list[DatasetSpec]:
     ]
 
 
+def _generated_specs() -> list[DatasetSpec]:
+    """Fixed-seed generator instances; each builds in milliseconds.
+
+    ``make_rank_deficient`` is left out on purpose: no fit can identify its coefficients, so
+    it does not belong in a default selection (call the generator where it is wanted).
+    """
+    from .collinear import make_collinear_pair
+    from .conditioning import make_ill_conditioned
+    from .constructed import make_exact
+    from .offsets import make_offset
+    from .polynomial import make_polynomial
+
+    table: list[tuple[str, Callable[[], Dataset], tuple[str, ...], str]] = [
+        (
+            "ill_conditioned_1e4",
+            partial(make_ill_conditioned, 200, 5, 1e4, seed=4),
+            ("generated",),
+            "random 200x5 design, equilibrated condition number 1e4",
+        ),
+        (
+            "ill_conditioned_1e8",
+            partial(make_ill_conditioned, 200, 5, 1e8, seed=8),
+            ("generated", "ill-conditioned"),
+            "random 200x5 design, equilibrated condition number 1e8",
+        ),
+        (
+            "ill_conditioned_1e12",
+            partial(make_ill_conditioned, 200, 5, 1e12, seed=12),
+            ("generated", "ill-conditioned"),
+            "random 200x5 design, equilibrated condition number 1e12",
+        ),
+        (
+            "collinear_pair",
+            partial(make_collinear_pair, 1000, angle=1e-3, seed=1),
+            ("collinear", "generated"),
+            "two centred columns 1e-3 rad apart (condition number 2000), y = (x1 + x2) / 2",
+        ),
+        (
+            "offset_1e6",
+            partial(make_offset, 100, 3, offset=1e6, seed=6),
+            ("certified", "generated", "ill-conditioned", "offset", "zero-residual"),
+            "three columns with mean 1e6 and unit spread (Longley-like), exact answer",
+        ),
+        (
+            "polynomial_deg8",
+            partial(make_polynomial, 50, 8, low=0.0, high=1.0),
+            ("generated", "polynomial"),
+            "degree-8 monomials on 50 equispaced points in [0, 1] (condition number 4e5)",
+        ),
+        (
+            "exact_small",
+            partial(make_exact, 20, 3, seed=5, name="exact_small"),
+            ("certified", "generated"),
+            "integer 20x3 design, dyadic coefficients, residual orthogonal to the columns",
+        ),
+    ]
+    return [
+        DatasetSpec(name, load, tags, BUILTIN_SOURCE, description)
+        for name, load, tags, description in table
+    ]
+
+
 def builtin_specs() -> tuple[DatasetSpec, ...]:
     """The datasets shipped with pytest-linreg, built afresh on each call (no global state).
 
     Returns
     -------
     tuple of DatasetSpec
-        NIST StRD sets first (in NIST's order), then the sorted-Poisson family.
+        NIST StRD sets first (in NIST's order), then the sorted-Poisson family, then
+        fixed-seed instances of the generators.
     """
-    return (*_nist_specs(), *_poisson_specs())
+    return (*_nist_specs(), *_poisson_specs(), *_generated_specs())
 
 
 def _specs_or_builtin(specs: Iterable[DatasetSpec] | None) -> tuple[DatasetSpec, ...]:
