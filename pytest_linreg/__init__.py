@@ -20,6 +20,7 @@ from .datasets import (
     make_sorted_poisson,
     make_unsorted_poisson,
 )
+from .digits import lre
 from .errors import (
     IllConditionedWarning,
     LinregAssertionError,
@@ -55,6 +56,7 @@ __all__ = [
     "dataset_names",
     "declare_capabilities",
     "load_dataset",
+    "lre",
     "make_collinear_pair",
     "make_exact",
     "make_ill_conditioned",

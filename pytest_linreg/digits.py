@@ -1,0 +1,97 @@
+"""Correct significant digits: the log relative error (LRE) of NIST's StRD and McCullough.
+
+McCullough (1998), "Assessing the reliability of statistical software: Part I",
+*The American Statistician* 52(4), 358-366, scores an estimate ``a`` of a certified value
+``e`` by
+
+    LRE = -log10(|a - e| / |e|)      if e != 0,
+    LRE = -log10(|a - e|)            if e == 0 (log absolute error),
+
+which counts the leading digits ``a`` and ``e`` share. NIST certifies 15 significant digits,
+so an exact match scores 15 and nothing scores more; an LRE below 0 (off by more than the
+value itself) scores 0, and so does a NaN or infinite estimate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["MAX_DIGITS", "lre"]
+
+#: Significant digits NIST certifies, hence the largest LRE reported.
+MAX_DIGITS = 15.0
+
+
+def _as_real_array(value: Any, what: str) -> npt.NDArray[np.float64]:
+    if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
+        value = value.to_numpy()
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} could not be read as an array of numbers: {exc}") from None
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{what} has complex dtype {arr.dtype}; LRE compares real numbers")
+    if arr.dtype.kind not in "biuf":
+        try:
+            return arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers") from None
+    return arr.astype(np.float64)
+
+
+def lre(actual: Any, expected: Any) -> npt.NDArray[np.float64]:
+    """Number of correct significant digits of ``actual`` against ``expected``, elementwise.
+
+    Parameters
+    ----------
+    actual : array_like
+        Estimates (coefficients, standard errors ...). NaN or inf scores 0 digits.
+    expected : array_like
+        Reference values (e.g. NIST's certified values), broadcastable against ``actual``;
+        must be finite.
+
+    Returns
+    -------
+    ndarray of float64
+        The log relative error ``-log10(|a - e| / |e|)`` (log absolute error where ``e == 0``),
+        clipped to ``[0, 15]``: 15 for an exact match, the 15 digits NIST certifies.
+        Shape of ``actual`` and ``expected`` broadcast together (0-d for two scalars).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not broadcast, or ``expected`` holds NaN or inf.
+    TypeError
+        For complex or non-numeric input.
+
+    Examples
+    --------
+    >>> from pytest_linreg import lre
+    >>> lre([0.5000001, 0.5, 1e-9], [0.5, 0.5, 0.0]).round(2)
+    array([ 6.7, 15. ,  9. ])
+    >>> float(lre(float("nan"), 2.0))
+    0.0
+    """
+    a = _as_real_array(actual, "actual")
+    e = _as_real_array(expected, "expected")
+    try:
+        shape = np.broadcast_shapes(a.shape, e.shape)
+    except ValueError:
+        raise ValueError(
+            f"actual has shape {a.shape} and expected has shape {e.shape}; they do not broadcast"
+        ) from None
+    if not np.all(np.isfinite(e)):
+        bad = np.argwhere(~np.isfinite(e))
+        where = f" at index {tuple(int(i) for i in bad[0])}" if e.ndim else ""
+        raise ValueError(f"expected contains NaN or inf{where}; a reference value must be finite")
+    a, e = np.broadcast_to(a, shape), np.broadcast_to(e, shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        err = np.abs(a - e)
+        rel = np.where(e != 0, err / np.abs(e), err)
+        digits = -np.log10(rel)
+    digits = np.where(np.isfinite(a), digits, 0.0)  # NaN/inf estimates have no correct digit
+    digits = np.where(np.isnan(digits), 0.0, digits)
+    return np.asarray(np.clip(digits, 0.0, MAX_DIGITS), dtype=np.float64)
