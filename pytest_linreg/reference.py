@@ -1,11 +1,30 @@
-"""Accurate ordinary-least-squares reference solver (interim version: QR on the equilibrated design).
+"""Accurate ordinary-least-squares reference solver.
 
-The refined float path and the exact rational path replace the internals of :func:`ols`;
-the :class:`OLSResult` fields are the stable contract.
+Two paths behind :func:`ols`:
+
+* **float path** (default): Householder QR of the design, equilibrated by powers of two (so the
+  scaled problem has exactly the same solution), then iterative refinement of the augmented
+  system ``[I A; Aᵀ 0][r; x] = [b; 0]`` (Å. Björck, "Iterative refinement of linear least
+  squares solutions I", BIT 7, 1967; Björck, *Numerical Methods for Least Squares Problems*,
+  SIAM 1996, §2.9). The residuals of that system are accumulated in double-double or better
+  (:mod:`pytest_linreg._extended`), and ``x`` and ``r`` are kept as double-double sums, so
+  the answer is within about an ulp of the *exact* least-squares solution of the float64 data.
+  When refinement cannot certify its answer, small problems are solved exactly instead
+  (:data:`EXACT_FALLBACK_LIMIT`) and large ones warn (:class:`IllConditionedWarning`).
+* **exact path** (``exact=True``): rational arithmetic (:mod:`pytest_linreg._exact`), correctly
+  rounded.
+
+Rank: the design (intercept column included) is numerically rank deficient when a singular
+value of the column-equilibrated design is at most :data:`RANK_RTOL_PER_COLUMN` · k · σ_max.
+The float path then returns the minimum-norm solution of the equilibrated problem with a
+:class:`RankDeficientWarning` naming the dependent columns; the exact path raises
+:class:`RankDeficientError` when the data are exactly dependent.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +32,29 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._exact import ExactSolution, exact_lstsq, fraction_sqrt
+from ._extended import augmented_residuals, dd_add
 from ._validation import as_design, as_response, check_parameters_fit, column_names
+from .errors import IllConditionedWarning, RankDeficientError, RankDeficientWarning
 
-__all__ = ["OLSResult", "ols"]
+__all__ = [
+    "EXACT_FALLBACK_LIMIT",
+    "MAX_REFINEMENT_STEPS",
+    "RANK_RTOL_PER_COLUMN",
+    "OLSResult",
+    "ols",
+]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Problems with ``n · k`` up to this many entries are solved exactly when refinement fails.
+EXACT_FALLBACK_LIMIT = 200_000
+#: Cap on refinement steps after the initial QR solution.
+MAX_REFINEMENT_STEPS = 12
+#: Singular values below ``RANK_RTOL_PER_COLUMN · k · σ_max`` count as zero (equilibrated design).
+RANK_RTOL_PER_COLUMN = float(np.finfo(np.float64).eps)
+
+_U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
 
 
 @dataclass(frozen=True)
@@ -30,19 +67,27 @@ class OLSResult:
     intercept : float
         ``0.0`` when ``fit_intercept`` is false.
     rank : int
-        Numerical rank of the design, intercept column included.
+        Numerical rank of the design, intercept column included (exact rank on the exact path).
     condition_number : float
-        2-norm condition number of the column-equilibrated design (intercept column included).
+        2-norm condition number of the column-equilibrated design (unit-norm columns,
+        intercept column included).
     residual_std : float
         ``sqrt(RSS / (n - rank))`` (``nan`` when ``n == rank``).
     r_squared : float
         Centred R² with an intercept, uncentred without (NIST's convention).
     relative_error : ndarray (p + fit_intercept,)
-        Estimated relative error of each parameter (intercept first) of this answer.
+        Estimated relative error of each parameter (intercept first) before the final rounding
+        to float64 (which adds at most half an ulp); ``0`` on the exact path.
     method : str
-        ``"refined-qr"``, ``"exact"``, ``"minimum-norm"`` ...
+        ``"refined-qr"``, ``"exact"``, ``"exact-fallback"`` or ``"minimum-norm"``.
     converged : bool
         Whether the solver certified its answer to working precision.
+    fit_intercept : bool
+    feature_names : tuple of str
+    n : int
+        Number of observations.
+    iterations : int
+        Refinement steps taken after the initial QR solution (0 on the exact path).
     """
 
     coef: FloatArray
@@ -57,9 +102,11 @@ class OLSResult:
     fit_intercept: bool
     feature_names: tuple[str, ...]
     n: int
+    iterations: int = 0
 
     @property
     def p(self) -> int:
+        """Number of coefficients (the intercept not counted)."""
         return int(self.coef.shape[0])
 
     @property
@@ -85,37 +132,383 @@ def ols(
     exact: bool = False,
     feature_names: Sequence[str] | None = None,
 ) -> OLSResult:
-    """Ordinary least squares, accurately."""
+    """Ordinary least squares, accurate to about an ulp of the exact solution of the data.
+
+    Parameters
+    ----------
+    X : array_like (n, p)
+        Design without the intercept column. Lists, integer arrays and pandas objects are
+        accepted; with ``exact=True`` also object arrays of ``int``, ``fractions.Fraction`` or
+        ``decimal.Decimal``, used at their exact values.
+    y : array_like (n,)
+    fit_intercept : bool, default True
+    exact : bool, default False
+        Solve in rational arithmetic and round the answer correctly.
+    feature_names : sequence of str, optional
+        Used in warnings and errors; defaults to a DataFrame's columns or ``x1 … xp``.
+
+    Returns
+    -------
+    OLSResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad input (NaN/inf, wrong shape, fewer rows than parameters, non-numeric data).
+    RankDeficientError
+        ``exact=True`` and the design is exactly rank deficient; the message names the
+        dependent columns.
+
+    Warns
+    -----
+    RankDeficientWarning
+        Numerically rank-deficient design on the float path: the minimum-norm solution of the
+        column-equilibrated problem is returned.
+    IllConditionedWarning
+        Refinement could not certify the answer and the problem is too large to solve exactly.
+
+    Examples
+    --------
+    >>> import pytest_linreg as plr
+    >>> res = plr.ols([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    >>> float(res.coef[0]), res.intercept, res.rank
+    (2.0, 1.0, 2)
+    """
+    if not isinstance(fit_intercept, (bool, np.bool_)):
+        raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
     names = column_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0, feature_names)
     Xa = as_design(X)
     ya = as_response(y, Xa.shape[0])
     n, p = Xa.shape
-    check_parameters_fit(n, p, fit_intercept)
-    A = np.column_stack([np.ones(n), Xa]) if fit_intercept else Xa
-    scale = np.linalg.norm(A, axis=0)
-    scale[scale == 0] = 1.0
-    As = A / scale
-    sv = np.linalg.svd(As, compute_uv=False)
-    cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf")
-    rank = int(np.count_nonzero(sv > sv[0] * max(A.shape) * np.finfo(float).eps))
-    z, *_ = np.linalg.lstsq(As, ya, rcond=None)
-    params = z / scale
-    resid = ya - A @ params
-    rss = float(resid @ resid)
-    centred = ya - ya.mean() if fit_intercept else ya
-    tss = float(centred @ centred)
-    dof = n - rank
+    check_parameters_fit(n, p, bool(fit_intercept))
+    problem = _Problem(Xa, ya, bool(fit_intercept), names)
+    if exact:
+        return _solve_exact(problem, _exact_columns(X, p), _exact_vector(y))
+    return _solve_float(problem)
+
+
+# --------------------------------------------------------------------------- problem setup
+
+
+class _Problem:
+    """The design with its intercept column, equilibrated by powers of two, and its QR."""
+
+    def __init__(self, X: FloatArray, y: FloatArray, fit_intercept: bool, names: tuple[str, ...]):
+        self.X, self.y, self.fit_intercept, self.names = X, y, fit_intercept, names
+        self.n = X.shape[0]
+        self.k = X.shape[1] + int(fit_intercept)
+        AT = np.empty((self.k, self.n))
+        if fit_intercept:
+            AT[0] = 1.0
+        AT[int(fit_intercept) :] = X.T
+        # Powers of two keep the scaled problem's exact solution the exact scaled solution,
+        # and make the solver exactly equivariant under power-of-two column scaling.
+        self.col_exp = _pow2_exponents(np.linalg.norm(AT, axis=1))
+        AT *= np.ldexp(1.0, -self.col_exp)[:, None]
+        self.y_exp = int(_pow2_exponents(np.array([np.linalg.norm(y)]))[0])
+        self.b = np.ldexp(y, -self.y_exp)
+        self.AT = AT
+        h, tau = np.linalg.qr(AT.T, mode="raw")  # h is (k, n): LAPACK's reflectors, transposed
+        self.R = np.triu(h[:, : self.k].T)
+        V = h
+        for j in range(self.k):
+            V[j, :j] = 0.0
+            V[j, j] = 1.0
+        self.V = V
+        self.T = _wy_factor(V, tau)
+        col_norms = np.linalg.norm(self.R, axis=0)
+        col_norms[col_norms == 0] = 1.0
+        self.sv_unit = np.linalg.svd(self.R / col_norms, compute_uv=False)
+        smax = self.sv_unit[0]
+        self.condition_number = float(smax / self.sv_unit[-1]) if self.sv_unit[-1] > 0 else math.inf
+        tol = RANK_RTOL_PER_COLUMN * self.k * smax
+        self.rank = int(np.count_nonzero(self.sv_unit > tol))
+        self.labels = (("intercept",) if fit_intercept else ()) + names
+
+    def qt(self, f: FloatArray) -> FloatArray:
+        """``Qᵀ f`` with the compact WY form ``Q = I - Vᵀ T V`` (V stored by rows)."""
+        return f - self.V.T @ (self.T.T @ (self.V @ f))
+
+    def q(self, z: FloatArray) -> FloatArray:
+        """``Q z``."""
+        return z - self.V.T @ (self.T @ (self.V @ z))
+
+    def AT_original(self) -> FloatArray:
+        """The design with its intercept column, unscaled, transposed: ``(k, n)``."""
+        return self.AT * np.ldexp(1.0, self.col_exp)[:, None]
+
+    def unscale(self, x_scaled: FloatArray) -> FloatArray:
+        """Parameters of the original problem from those of the equilibrated one (exact)."""
+        return np.ldexp(x_scaled, self.y_exp - self.col_exp)
+
+
+def _pow2_exponents(norms: FloatArray) -> npt.NDArray[np.int64]:
+    """Exponents ``e`` with ``norm / 2**e`` in [0.5, 1); 0 for zero norms."""
+    _, e = np.frexp(norms)
+    return np.where(norms > 0, e, 0).astype(np.int64)
+
+
+def _wy_factor(V: FloatArray, tau: FloatArray) -> FloatArray:
+    """Upper-triangular ``T`` of ``H1 … Hk = I - Vᵀ T V`` (LAPACK dlarft, forward, columnwise)."""
+    k = tau.shape[0]
+    G = V @ V.T
+    T = np.zeros((k, k))
+    for j in range(k):
+        T[j, j] = tau[j]
+        if j:
+            T[:j, j] = -tau[j] * (T[:j, :j] @ G[:j, j])
+    return T
+
+
+def _solve_upper(R: FloatArray, c: FloatArray) -> FloatArray:
+    x = np.zeros_like(c)
+    for i in range(c.shape[0] - 1, -1, -1):
+        x[i] = (c[i] - R[i, i + 1 :] @ x[i + 1 :]) / R[i, i]
+    return x
+
+
+def _solve_lower_t(R: FloatArray, g: FloatArray) -> FloatArray:
+    """Solve ``Rᵀ h = g`` for upper-triangular ``R``."""
+    h = np.zeros_like(g)
+    for i in range(g.shape[0]):
+        h[i] = (g[i] - R[: i, i] @ h[:i]) / R[i, i]
+    return h
+
+
+# --------------------------------------------------------------------------- float path
+
+
+def _correction(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Solve ``[I A; Aᵀ 0][dr; dx] = [f; g]`` with the QR factors (Björck 1996, §2.9.2)."""
+    k = pb.k
+    c = pb.qt(f)
+    h = _solve_lower_t(pb.R, g)
+    dx = _solve_upper(pb.R, c[:k] - h)
+    c[:k] = h
+    return dx, pb.q(c)
+
+
+@dataclass
+class _Refined:
+    x_hi: FloatArray
+    x_lo: FloatArray
+    r_hi: FloatArray
+    abs_error: FloatArray
+    converged: bool
+    steps: int
+
+
+def _refine(pb: _Problem) -> _Refined:
+    """Björck's iterative refinement with extended-precision residuals, ``x`` and ``r``."""
+    k = pb.k
+    dx, dr = _correction(pb, pb.b, np.zeros(k))  # from x = r = 0: the plain QR solution
+    x_hi, x_lo = dx, np.zeros(k)
+    r_hi, r_lo = dr, np.zeros(pb.n)
+    kappa = pb.condition_number
+    xnorm = float(np.max(np.abs(x_hi)))
+    rnorm = float(np.linalg.norm(r_hi))
+    # Errors in g are amplified by κ²; use u³ accumulation unless u² is plainly enough.
+    triple = kappa**2 * k * _U**2 * rnorm > 2.0**-8 * _U * max(float(np.min(np.abs(x_hi))), 1e-300)
+    floor = k * (kappa * _U**2 * xnorm + kappa**2 * rnorm * (_U**3 if triple else _U**2))
+    rho_theory = 4.0 * k * _U * kappa
+    prev = max(xnorm, 1e-300)
+    est = np.full(k, math.inf)
+    converged = False
+    steps = 0
+    for steps in range(1, MAX_REFINEMENT_STEPS + 1):
+        f, g = augmented_residuals(pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple)
+        dx, dr = _correction(pb, f, g)
+        x_hi, x_lo = dd_add(x_hi, x_lo, dx)
+        r_hi, r_lo = dd_add(r_hi, r_lo, dr)
+        size = float(np.max(np.abs(dx)))
+        rho = max(size / prev, rho_theory)
+        if rho >= 0.5:
+            est = np.full(k, size + floor)
+            # The QR solution's error carries a κ²·u·‖r‖ term that the first refinement step
+            # removes (Björck 1996, §2.9.2), so only later steps are judged for contraction.
+            if steps >= 2:
+                break
+            prev = max(size, 1e-300)
+            continue
+        est = np.full(k, rho / (1.0 - rho) * size + floor)
+        prev = max(size, 1e-300)
+        ulp = np.spacing(np.abs(x_hi))
+        if np.all(est <= 2.0**-4 * ulp + floor):
+            converged = True
+            break
+    else:
+        ulp = np.spacing(np.abs(x_hi))
+        converged = bool(np.all(est <= 0.5 * ulp + floor))
+    return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
+
+
+def _solve_float(pb: _Problem) -> OLSResult:
+    if pb.rank < pb.k:
+        return _minimum_norm(pb)
+    ref = _refine(pb)
+    if not ref.converged and pb.n * pb.k <= EXACT_FALLBACK_LIMIT:
+        sol = exact_lstsq(list(pb.AT_original()), pb.y)
+        if sol.rank < pb.k:
+            return _minimum_norm(pb, exact_rank=sol.rank)
+        return _exact_result(pb, sol, method="exact-fallback")
+    params = pb.unscale(ref.x_hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(ref.x_hi != 0, ref.abs_error / np.abs(ref.x_hi), np.inf)
+    if not ref.converged:
+        worst = int(np.argmax(rel))
+        warnings.warn(
+            f"OLS refinement did not converge (condition number {pb.condition_number:.3g}, "
+            f"n={pb.n}, {pb.k} parameters, {ref.steps} steps); estimated relative error up to "
+            f"{rel[worst]:.2g} ({pb.labels[worst]}). Too large for the exact fallback "
+            f"(n·k > {EXACT_FALLBACK_LIMIT}); use exact=True to solve it exactly.",
+            IllConditionedWarning,
+            stacklevel=3,
+        )
+    resid = np.ldexp(ref.r_hi, pb.y_exp)
+    return _result(pb, params, float(np.sum(resid * resid)), pb.rank, rel,
+                   "refined-qr", ref.converged, ref.steps)
+
+
+def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
+    """Truncated-SVD minimum-norm solution of the equilibrated problem, with a warning."""
+    U, s, Wt = np.linalg.svd(pb.R)
+    rank = pb.rank if exact_rank is None else exact_rank
+    rank = max(rank, 1) if s[0] > 0 else 0
+    c = pb.qt(pb.b)[: pb.k]
+    coef_s = Wt[:rank].T @ ((U[:, :rank].T @ c) / s[:rank])
+    null = Wt[rank:].T
+    relations = _relations(null, pb.col_exp, pb.labels)
+    warnings.warn(
+        f"design is rank deficient: rank {rank} of {pb.k} parameters (condition number "
+        f"{pb.condition_number:.3g}); dependent columns: {'; '.join(relations)}. Returned the "
+        "minimum-norm solution of the column-equilibrated problem, which is not unique OLS.",
+        RankDeficientWarning,
+        stacklevel=3,
+    )
+    params = pb.unscale(coef_s)
+    resid = pb.y - pb.AT_original().T @ params
+    rel = np.full(pb.k, math.inf)
+    return _result(pb, params, float(resid @ resid), rank, rel, "minimum-norm", False, 0)
+
+
+def _relations(null: FloatArray, col_exp: npt.NDArray[np.int64], labels: tuple[str, ...]) -> list[str]:
+    """Write a null-space basis (equilibrated coordinates) as 'x3 = 1.00·x1 + 2.00·x2'."""
+    M = null.T.copy()  # one row per null vector
+    d, k = M.shape
+    out: list[str] = []
+    used: list[int] = []
+    for t in range(d):
+        sub = np.abs(M[t:])
+        big = sub.max(axis=0)
+        candidates = [c for c in range(k) if c not in used and big[c] > 0.1 * big.max()]
+        col = max(candidates)  # prefer the later column as the dependent one
+        row = t + int(np.argmax(sub[:, col]))
+        M[[t, row]] = M[[row, t]]
+        M[t] /= M[t, col]
+        for i in range(d):
+            if i != t:
+                M[i] -= M[i, col] * M[t]
+        used.append(col)
+    for t, col in enumerate(used):
+        scale_max = float(np.max(np.abs(M[t])))
+        terms = [
+            (-float(M[t, j]) * 2.0 ** float(col_exp[col] - col_exp[j]), j)
+            for j in range(k)
+            if j != col and abs(M[t, j]) > 1e-8 * scale_max
+        ]
+        out.append(format_relation(labels, col, terms))
+    return out
+
+
+def format_relation(labels: Sequence[str], col: int, terms: Sequence[tuple[float, int]]) -> str:
+    """``'x3 = 1.00·x1 + 2.00·x2'``; the column labelled ``intercept`` is written as a constant."""
+    parts: list[str] = []
+    for coef, j in terms:
+        mag = format(abs(coef), "#.3g").rstrip(".")
+        body = mag if labels[j] == "intercept" else f"{mag}·{labels[j]}"
+        sign = "-" if coef < 0 else "+"
+        parts.append(("-" if coef < 0 else "") + body if not parts else f" {sign} {body}")
+    return f"{labels[col]} = {''.join(parts) if parts else '0'}"
+
+
+# --------------------------------------------------------------------------- exact path
+
+
+def _exact_columns(X: Any, p: int) -> list[npt.NDArray[Any]]:
+    """Columns of ``X`` at their exact values (object arrays kept, floats/ints as given)."""
+    if hasattr(X, "to_numpy") and callable(X.to_numpy):
+        X = X.to_numpy()
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "iubfO":
+        arr = np.asarray(X, dtype=np.float64)
+    return [arr[:, j] for j in range(p)]
+
+
+def _exact_vector(y: Any) -> npt.NDArray[Any]:
+    if hasattr(y, "to_numpy") and callable(y.to_numpy):
+        y = y.to_numpy()
+    arr = np.asarray(y)
+    return arr.reshape(-1) if arr.ndim == 2 else arr
+
+
+def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[Any]) -> OLSResult:
+    cols = ([np.ones(pb.n, dtype=np.int64)] if pb.fit_intercept else []) + columns
+    sol = exact_lstsq(cols, y)
+    if sol.rank < pb.k:
+        relations = [
+            format_relation(pb.labels, j, [(float(c), q) for q, c in deps.items() if c != 0])
+            for j, deps in sol.dependent.items()
+        ]
+        raise RankDeficientError(
+            f"design is exactly rank deficient: rank {sol.rank} of {pb.k} parameters; "
+            f"dependent columns: {'; '.join(relations)}. Remove them or use exact=False for "
+            "the minimum-norm solution."
+        )
+    return _exact_result(pb, sol, method="exact")
+
+
+def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult:
+    params = np.array([float(v) for v in sol.x])
+    dof = sol.n - sol.rank
+    tss = sol.sum_b2 - (sol.sum_b**2 / sol.n if pb.fit_intercept else 0)
+    r2 = float(1 - sol.rss / tss) if tss > 0 else math.nan
+    rstd = fraction_sqrt(sol.rss / dof) if dof > 0 else math.nan
     return OLSResult(
-        coef=params[1:] if fit_intercept else params,
-        intercept=float(params[0]) if fit_intercept else 0.0,
-        rank=rank,
-        condition_number=cond,
-        residual_std=float(np.sqrt(rss / dof)) if dof > 0 else float("nan"),
-        r_squared=1.0 - rss / tss if tss > 0 else float("nan"),
-        relative_error=np.full(A.shape[1], cond * np.finfo(float).eps),
-        method="lstsq",
+        coef=params[int(pb.fit_intercept) :],
+        intercept=float(params[0]) if pb.fit_intercept else 0.0,
+        rank=sol.rank,
+        condition_number=pb.condition_number,
+        residual_std=rstd,
+        r_squared=r2,
+        relative_error=np.zeros(pb.k),
+        method=method,
         converged=True,
-        fit_intercept=fit_intercept,
-        feature_names=names,
-        n=n,
+        fit_intercept=pb.fit_intercept,
+        feature_names=pb.names,
+        n=pb.n,
+    )
+
+
+def _result(
+    pb: _Problem, params: FloatArray, rss: float, rank: int, rel: FloatArray,
+    method: str, converged: bool, steps: int,
+) -> OLSResult:
+    y = pb.y
+    mean = math.fsum(y.tolist()) / pb.n if pb.fit_intercept else 0.0
+    tss = float(np.sum((y - mean) ** 2))
+    dof = pb.n - rank
+    return OLSResult(
+        coef=params[int(pb.fit_intercept) :],
+        intercept=float(params[0]) if pb.fit_intercept else 0.0,
+        rank=rank,
+        condition_number=pb.condition_number,
+        residual_std=math.sqrt(rss / dof) if dof > 0 else math.nan,
+        r_squared=1.0 - rss / tss if tss > 0 else math.nan,
+        relative_error=rel,
+        method=method,
+        converged=converged,
+        fit_intercept=pb.fit_intercept,
+        feature_names=pb.names,
+        n=pb.n,
+        iterations=steps,
     )

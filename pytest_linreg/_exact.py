@@ -1,0 +1,252 @@
+"""Exact rational least squares.
+
+Every column (and the response) is scaled to Python integers -- float64 values through
+``np.frexp`` (an integer mantissa times a power of two, shifted to the column's smallest
+exponent), rationals through the least common multiple of the column's denominators. The
+normal equations ``CᵀC z = Cᵀd`` of the integer data are then formed exactly and solved by
+Bareiss's fraction-free Gaussian elimination (E. H. Bareiss, "Sylvester's identity and
+multistep integer-preserving Gaussian elimination", Math. Comp. 22, 1968), which keeps every
+intermediate an integer (a minor of the Gram matrix) and so detects rank exactly. Squaring the
+condition number does no harm here: no rounding ever happens, and ``float(Fraction)`` rounds
+the answer correctly at the very end.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Rational
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ExactSolution", "exact_lstsq", "fraction_sqrt", "integer_column"]
+
+#: Largest left shift for which ``mantissa << shift`` still fits in int64 (mantissas < 2**53).
+_INT64_SHIFT_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ExactSolution:
+    """Exact least-squares solution of ``A x ≈ b``.
+
+    Attributes
+    ----------
+    x : list of Fraction
+        The solution (zeros at dependent columns when ``dependent`` is not empty).
+    rank : int
+    dependent : dict
+        ``{j: {i: c_i}}``: column ``j`` equals ``sum_i c_i · column_i`` exactly.
+    rss : Fraction
+        Residual sum of squares ``‖b - A x‖²``.
+    sum_b : Fraction
+        ``Σ b_i``.
+    sum_b2 : Fraction
+        ``Σ b_i²``.
+    n : int
+    """
+
+    x: list[Fraction]
+    rank: int
+    dependent: dict[int, dict[int, Fraction]]
+    rss: Fraction
+    sum_b: Fraction
+    sum_b2: Fraction
+    n: int
+
+
+def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]:
+    """Integers ``c`` and a power of two ``s`` with ``values == c · s`` exactly."""
+    mant, expo = np.frexp(values)
+    ints = (mant * 2.0**53).astype(np.int64)  # exact: |mant| < 1 has 53 significant bits
+    nonzero = ints != 0
+    if not np.any(nonzero):
+        return [0] * values.shape[0], Fraction(1)
+    # Drop trailing zero bits common to the column, so integers stay as small as possible.
+    low_bits = np.bitwise_and(ints[nonzero], -ints[nonzero])
+    common_zeros = int(np.log2(low_bits).astype(np.int64).min())
+    expo = expo.astype(np.int64) - 53 + common_zeros
+    ints = ints >> common_zeros  # exact: every nonzero mantissa is divisible by 2**common_zeros
+    base = int(expo[nonzero].min())
+    shifts = np.where(nonzero, expo - base, 0)
+    top = int(shifts.max())
+    if top <= _INT64_SHIFT_LIMIT:
+        column = np.left_shift(ints, shifts).tolist()
+    else:
+        column = [m << s for m, s in zip(ints.tolist(), shifts.tolist())]
+    scale = Fraction(2) ** base
+    return column, scale
+
+
+def _as_fraction(value: Any) -> Fraction:
+    """Exact rational value of an int, Fraction, Decimal or float (numpy scalars included)."""
+    if isinstance(value, (bool, np.bool_)):
+        return Fraction(int(value))
+    if isinstance(value, (int, np.integer)):
+        return Fraction(int(value))
+    if isinstance(value, (Fraction, Rational)):
+        return Fraction(value.numerator, value.denominator)
+    if isinstance(value, (Decimal, float, np.floating)):
+        if not math.isfinite(float(value)) and not isinstance(value, Decimal):
+            raise ValueError(f"non-finite value {value!r} in exact data")
+        return Fraction(value) if not isinstance(value, np.floating) else Fraction(float(value))
+    raise TypeError(f"cannot use {type(value).__name__} value {value!r} in exact arithmetic")
+
+
+def _rational_column(values: Sequence[Any]) -> tuple[list[int], Fraction]:
+    """Integers ``c`` and a rational ``s`` with ``values == c · s`` exactly (lcm of denominators)."""
+    fracs = [_as_fraction(v) for v in values]
+    denominator = math.lcm(*(q.denominator for q in fracs)) if fracs else 1
+    column = [q.numerator * (denominator // q.denominator) for q in fracs]
+    return column, Fraction(1, denominator)
+
+
+def integer_column(values: npt.NDArray[Any]) -> tuple[list[int], Fraction]:
+    """Scale one column to Python integers: ``values == c · s`` exactly.
+
+    Parameters
+    ----------
+    values : ndarray (n,)
+        float64, integer, bool or object (int / Fraction / Decimal / float) values.
+
+    Returns
+    -------
+    (list of int, Fraction)
+    """
+    kind = values.dtype.kind
+    if kind == "f":
+        return _float_column(values.astype(np.float64))
+    if kind in "iub":
+        return [int(v) for v in values.tolist()], Fraction(1)
+    return _rational_column(values.tolist())
+
+
+def _dot(a: list[int], b: list[int]) -> int:
+    return sum(map(operator.mul, a, b))
+
+
+def _bareiss(gram: list[list[int]], rhs: list[int]) -> tuple[list[int], list[int], int, list[int]]:
+    """Fraction-free elimination of the symmetric positive semi-definite ``gram``.
+
+    Returns ``(numerators, pivots, det, dependent)``: ``z[j] = numerators[j] / det`` for the
+    pivot columns, ``det`` the Gram determinant of the pivot columns. A zero pivot in a positive
+    semi-definite matrix means its whole Schur-complement row is zero: the column lies in the
+    span of the earlier pivot columns, so it is skipped (Bareiss on the remaining principal
+    submatrix, which keeps every division exact).
+    """
+    k = len(gram)
+    m = [row[:] + [rhs[i]] for i, row in enumerate(gram)]
+    prev = 1
+    pivots: list[int] = []
+    dependent: list[int] = []
+    for s in range(k):
+        piv = m[s][s]
+        if piv == 0:
+            dependent.append(s)
+            continue
+        row_s = m[s]
+        for i in range(s + 1, k):
+            row_i = m[i]
+            factor = row_i[s]
+            for j in range(s + 1, k + 1):
+                row_i[j] = (row_i[j] * piv - factor * row_s[j]) // prev
+            row_i[s] = 0
+        prev = piv
+        pivots.append(s)
+    numerators = [0] * k
+    for idx in reversed(range(len(pivots))):
+        s = pivots[idx]
+        acc = prev * m[s][k] - sum(m[s][q] * numerators[q] for q in pivots[idx + 1 :])
+        num, rem = divmod(acc, m[s][s])
+        if rem:  # pragma: no cover - Cramer's rule guarantees an integer
+            raise ArithmeticError("fraction-free back substitution lost exactness")
+        numerators[s] = num
+    return numerators, pivots, prev, dependent
+
+
+def _solve_rational(gram: list[list[int]], rhs: list[int]) -> list[Fraction]:
+    """Solve a small nonsingular integer system with Fractions (used to name dependencies)."""
+    k = len(gram)
+    m = [[Fraction(v) for v in row] + [Fraction(rhs[i])] for i, row in enumerate(gram)]
+    for s in range(k):
+        pivot_row = next(i for i in range(s, k) if m[i][s] != 0)
+        m[s], m[pivot_row] = m[pivot_row], m[s]
+        for i in range(k):
+            if i != s and m[i][s] != 0:
+                f = m[i][s] / m[s][s]
+                m[i] = [a - f * b for a, b in zip(m[i], m[s])]
+    return [m[i][k] / m[i][i] for i in range(k)]
+
+
+def exact_lstsq(columns: Sequence[npt.NDArray[Any]], b: npt.NDArray[Any]) -> ExactSolution:
+    """Exact least-squares solution of ``A x ≈ b`` with ``A``'s columns given separately.
+
+    Parameters
+    ----------
+    columns : sequence of ndarray (n,)
+        The columns of ``A`` (float64, integer or object arrays of exact numbers). An intercept
+        is simply a column of ones.
+    b : ndarray (n,)
+
+    Returns
+    -------
+    ExactSolution
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sol = exact_lstsq([np.ones(3), np.array([0.0, 1.0, 2.0])], np.array([1.0, 3.0, 5.0]))
+    >>> [str(v) for v in sol.x], sol.rank, sol.rss
+    (['1', '2'], 2, Fraction(0, 1))
+    """
+    scaled = [integer_column(np.asarray(c)) for c in columns]
+    ints = [c for c, _ in scaled]
+    scales = [s for _, s in scaled]
+    d, d_scale = integer_column(np.asarray(b))
+    k = len(ints)
+    gram = [[0] * k for _ in range(k)]
+    for i in range(k):
+        for j in range(i, k):
+            gram[i][j] = gram[j][i] = _dot(ints[i], ints[j])
+    rhs = [_dot(c, d) for c in ints]
+    numerators, pivots, det, dependent_cols = _bareiss(gram, rhs)
+    dtd = _dot(d, d)
+    # RSS of the integer problem: dᵀd - zᵀCᵀd, with z = numerators / det (normal equations).
+    rss_int = Fraction(dtd * det - sum(numerators[j] * rhs[j] for j in pivots), det)
+    x = [Fraction(numerators[j], det) * d_scale / scales[j] for j in range(k)]
+    dependent: dict[int, dict[int, Fraction]] = {}
+    for j in dependent_cols:
+        earlier = [q for q in pivots if q < j]
+        coeffs = (
+            _solve_rational([[gram[a][c] for c in earlier] for a in earlier], [gram[a][j] for a in earlier])
+            if earlier
+            else []
+        )
+        dependent[j] = {q: c * scales[j] / scales[q] for q, c in zip(earlier, coeffs)}
+    return ExactSolution(
+        x=x,
+        rank=len(pivots),
+        dependent=dependent,
+        rss=rss_int * d_scale**2,
+        sum_b=Fraction(sum(d)) * d_scale,
+        sum_b2=Fraction(dtd) * d_scale**2,
+        n=len(d),
+    )
+
+
+def fraction_sqrt(q: Fraction) -> float:
+    """``sqrt(q)`` as a float64, within one ulp (integer square root with 64 guard bits)."""
+    if q < 0:
+        raise ValueError(f"square root of a negative number {q}")
+    if q == 0:
+        return 0.0
+    num, den = q.numerator, q.denominator
+    # Scale by 4**s so that the integer square root carries at least 117 significant bits.
+    s = max(0, (234 - (num.bit_length() - den.bit_length())) // 2)
+    root = math.isqrt((num << (2 * s)) // den)
+    return float(Fraction(root, 1 << s))
