@@ -105,10 +105,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _install_coefficients_hook(config: pytest.Config) -> None:
     """Route model extraction in the assertions through ``pytest_linreg_coefficients``."""
-    try:
-        extract = importlib.import_module("pytest_linreg.adapters.extract")
-    except ModuleNotFoundError:  # an install without the adapters: built-ins only
-        return
+    extract = importlib.import_module("pytest_linreg.adapters.extract")
     hook = config.hook.pytest_linreg_coefficients
 
     def call(model: Any) -> Any:
@@ -120,7 +117,9 @@ def _install_coefficients_hook(config: pytest.Config) -> None:
 def _register_reporter(config: pytest.Config) -> None:
     try:
         reporting = importlib.import_module("pytest_linreg.reporting")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:  # a trimmed install; any other import error is a bug
+        if exc.name != "pytest_linreg.reporting":
+            raise
         return
     if not config.pluginmanager.has_plugin("linreg-reporter"):
         config.pluginmanager.register(reporting.LinregReporter(config), "linreg-reporter")
