@@ -1,0 +1,102 @@
+"""The JSON report: plain-JSON conversion, the version-1 object, and the checking loader."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pytest_linreg._records import CheckRecord
+from pytest_linreg._report_json import (
+    ROW_KEYS,
+    SCHEMA,
+    VERSION,
+    build_report,
+    environment_info,
+    json_safe,
+    load_report,
+    report_to_json,
+)
+from pytest_linreg.reporting import rows_from_records
+
+
+def _record(**changes: Any) -> CheckRecord:
+    fields: dict[str, Any] = dict(
+        check="coefficients", dataset="Longley", condition_number=2.3e7, dtype="float64",
+        device="cpu", digits_achieved=12.5, digits_required=7.0, rtol=1e-7, passed=True,
+        fitter="numpy",
+    )
+    fields.update(changes)
+    return CheckRecord(**fields)
+
+
+def test_json_safe_turns_numpy_values_into_plain_json() -> None:
+    value = {"i": np.int64(3), "f": np.float32(0.5), "a": np.arange(3), "t": (1, "x"),
+             "b": np.bool_(True), 7: None}
+    assert json_safe(value) == {"i": 3, "f": 0.5, "a": [0, 1, 2], "t": [1, "x"], "b": True,
+                                "7": None}
+
+
+def test_json_safe_maps_non_finite_floats_to_null_and_odd_objects_to_repr() -> None:
+    assert json_safe([math.inf, -math.inf, math.nan, np.float64(np.nan)]) == [None] * 4
+    assert json_safe(object).startswith("<class")
+
+
+def test_rows_from_records_numbers_rows_in_order_and_adds_the_verdict() -> None:
+    rows = rows_from_records("t.py::test_a", [_record(), _record(passed=False, dataset="Filip")])
+    assert [(r["index"], r["dataset"], r["verdict"]) for r in rows] == [
+        (0, "Longley", "pass"), (1, "Filip", "fail")]
+    assert all(set(ROW_KEYS) <= set(r) for r in rows)
+    assert rows_from_records("t.py::test_a", [_record(digits_achieved=np.inf)])[0][
+        "digits_achieved"] == math.inf
+
+
+def test_build_report_is_strict_json_with_the_documented_top_level_keys() -> None:
+    rows = rows_from_records("t.py::test_a", [_record(digits_achieved=math.inf),
+                                              _record(passed=False)])
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    report = build_report(rows, settings={"rtol": 1e-7}, environment={"python": "3.11"},
+                          created=when)
+    text = report_to_json(report)
+    data = json.loads(text)
+    assert list(data) == ["schema", "version", "created", "environment", "settings", "summary",
+                          "rows"]
+    assert (data["schema"], data["version"], data["created"]) == (SCHEMA, VERSION,
+                                                                   "2026-01-02T03:04:05Z")
+    assert data["summary"] == {"checks": 2, "passed": 1, "failed": 1, "tests": 1}
+    assert data["rows"][0]["digits_achieved"] is None  # exact agreement: inf is not JSON
+    assert "Infinity" not in text and "NaN" not in text
+
+
+def test_build_report_rejects_rows_missing_documented_keys() -> None:
+    with pytest.raises(ValueError, match=r"lacks keys \['index'"):
+        build_report([{"test": "t.py::x"}], settings={}, environment={})
+
+
+def test_environment_info_names_versions_without_importing_frameworks() -> None:
+    env = environment_info(xdist_workers=3)
+    assert env["numpy"] == np.__version__ and env["xdist_workers"] == 3
+    assert env["python"].count(".") == 2
+    assert all(isinstance(v, str) for v in env["frameworks"].values())
+
+
+def test_load_report_round_trips_and_checks_schema_and_version(tmp_path: Path) -> None:
+    report = build_report([], settings={}, environment={})
+    path = tmp_path / "r.json"
+    path.write_text(report_to_json(report), encoding="utf-8")
+    assert load_report(path) == report
+
+    path.write_text(json.dumps(dict(report, version=VERSION + 1)), encoding="utf-8")
+    with pytest.raises(ValueError, match=f"report version {VERSION + 1}"):
+        load_report(path)
+    path.write_text(json.dumps({"schema": "other"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="found schema 'other'"):
+        load_report(path)
+    path.write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(ValueError, match="is not JSON"):
+        load_report(path)
