@@ -5,6 +5,12 @@ Importing this package is cheap: it never imports TensorFlow, torch, JAX or scik
 
 from __future__ import annotations
 
+from .adapters import Coefficients, extract_coefficients
+from .assertions import (
+    assert_coefficients_close,
+    assert_identifiable,
+    assert_predictions_close,
+)
 from .datasets import (
     Dataset,
     DatasetSpec,
@@ -19,6 +25,16 @@ from .datasets import (
     make_shuffled_poisson,
     make_sorted_poisson,
     make_unsorted_poisson,
+)
+from .diagnostics import (
+    Diagnosis,
+    NearNullCombination,
+    attainable_accuracy,
+    componentwise_condition,
+    condition_number,
+    diagnose,
+    near_null_combinations,
+    numerical_rank,
 )
 from .digits import lre
 from .errors import (
@@ -37,24 +53,38 @@ from .suite import (
     parametrize_with_linreg_checks,
     run_checks,
 )
+from .tolerances import attainable_rtol, derived_rtol, unit_roundoff
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",
+    "Coefficients",
     "Dataset",
     "DatasetSpec",
+    "Diagnosis",
     "FitCapabilities",
     "IllConditionedWarning",
     "LinregAssertionError",
     "LinregError",
     "LinregWarning",
+    "NearNullCombination",
     "OLSResult",
     "RankDeficientError",
     "RankDeficientWarning",
     "__version__",
+    "assert_coefficients_close",
+    "assert_identifiable",
+    "assert_predictions_close",
+    "attainable_accuracy",
+    "attainable_rtol",
+    "componentwise_condition",
+    "condition_number",
     "dataset_names",
     "declare_capabilities",
+    "derived_rtol",
+    "diagnose",
+    "extract_coefficients",
     "load_dataset",
     "lre",
     "make_collinear_pair",
@@ -66,7 +96,10 @@ __all__ = [
     "make_shuffled_poisson",
     "make_sorted_poisson",
     "make_unsorted_poisson",
+    "near_null_combinations",
+    "numerical_rank",
     "ols",
     "parametrize_with_linreg_checks",
     "run_checks",
+    "unit_roundoff",
 ]

@@ -1,0 +1,217 @@
+"""Failure-message text for the assertions: pure formatting of numbers already computed.
+
+Every line is an f-string whose key parts are pinned by tests/unit/test_assertions_messages.py
+(a lost ``f`` prefix shows up there as literal braces).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .diagnostics import Diagnosis
+
+__all__ = [
+    "MAX_TABLE_ROWS",
+    "CoefficientTable",
+    "advice",
+    "attainable_lines",
+    "attainable_summary",
+    "coefficient_table",
+    "design_lines",
+    "identifiable_header",
+    "prediction_line",
+    "rerun_line",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Parameters listed in full up to this many; beyond it only the worst 5 rows are shown.
+MAX_TABLE_ROWS = 12
+
+#: Coefficients disagreeing at least this many times more than the predictions point to a flat
+#: (nearly unidentifiable) problem rather than a wrong model.
+FLAT_RATIO = 10.0
+
+
+@dataclass(frozen=True)
+class CoefficientTable:
+    """The numbers of one comparison, parameter by parameter (intercept first when compared)."""
+
+    names: tuple[str, ...]
+    actual: FloatArray
+    expected: FloatArray
+    failing: npt.NDArray[np.bool_]
+    digits: FloatArray
+
+    @property
+    def abs_err(self) -> FloatArray:
+        return np.asarray(np.abs(self.actual - self.expected), dtype=np.float64)
+
+    @property
+    def rel_err(self) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = self.abs_err / np.abs(self.expected)
+        return np.asarray(np.where(self.abs_err == 0, 0.0, rel), dtype=np.float64)
+
+
+def _num(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _err(value: float) -> str:
+    return "inf" if np.isinf(value) else f"{value:.2e}"
+
+
+def coefficient_table(table: CoefficientTable) -> list[str]:
+    """One row per parameter, failing rows marked ``✗``; the worst 5 only for long tables."""
+    width = max(9, *(len(n) for n in table.names))
+    rows = list(range(len(table.names)))
+    hidden = 0
+    if len(rows) > MAX_TABLE_ROWS:
+        order = np.argsort(-np.nan_to_num(table.rel_err, nan=np.inf), kind="stable")
+        rows = sorted(int(i) for i in order[:5])
+        hidden = len(table.names) - 5
+    head = f"    {'parameter':<{width}}  {'actual':>17}  {'expected':>17}  {'abs err':>9}  "
+    lines = [head + f"{'rel err':>9}  digits"]
+    abs_err, rel_err = table.abs_err, table.rel_err
+    for i in rows:
+        mark = "✗" if table.failing[i] else " "
+        lines.append(
+            f"  {mark} {table.names[i]:<{width}}  {_num(table.actual[i]):>17}  "
+            f"{_num(table.expected[i]):>17}  {_err(abs_err[i]):>9}  {_err(rel_err[i]):>9}  "
+            f"{table.digits[i]:5.1f}"
+        )
+    if hidden:
+        lines.append(f"    ... {hidden} more parameters not shown (the worst 5 are)")
+    return lines
+
+
+def design_lines(diag: Diagnosis) -> list[str]:
+    """Condition number, rank and the near-null combinations by name."""
+    scope = "with intercept column" if diag.fit_intercept else "no intercept"
+    lines = [
+        f"design: condition number {diag.condition_number:.2e} (column-equilibrated, {scope}), "
+        f"rank {diag.rank}/{diag.k}, n={diag.n}"
+    ]
+    for combo in diag.near_null[:3]:
+        lines.append(f"  near-null: {combo.text}  (σ/σmax = {combo.singular_value:.1e})")
+    return lines
+
+
+def attainable_lines(
+    diag: Diagnosis, tol: FloatArray, dtype: str, rtol: float, safety: float
+) -> list[str]:
+    """Attainable tolerance in ``dtype`` and, when ``rtol`` is tighter, a plain statement."""
+    worst = int(np.argmax(tol))
+    lines = [
+        f"attainable in {dtype}: rtol {tol[worst]:.1e} at best for {diag.param_names[worst]} "
+        f"({safety:g}·u({dtype})·componentwise condition {diag.componentwise_condition[worst]:.2e})"
+    ]
+    tight = [diag.param_names[i] for i in np.flatnonzero(tol > rtol)]
+    if tight:
+        lines.append(
+            f"rtol={rtol:.1e} is tighter than data and {dtype} allow for {', '.join(tight)}: "
+            f"no {dtype} fit of these data can be relied on to pass"
+        )
+    return lines
+
+
+def attainable_summary(diag: Diagnosis, dtype: str, worst: float, u: float, safety: float) -> str:
+    """The tolerance attainable in ``dtype`` and in the other dtypes diagnosed."""
+    others = ", ".join(
+        f"{name} {safety * float(np.max(acc)):.1e}"
+        for name, acc in diag.attainable.items()
+        if name != dtype
+    )
+    return (
+        f"attainable tolerance: rtol={worst:.1e} in {dtype} ({safety:g}·u·componentwise "
+        f"condition, u = {u:.1e}); other dtypes: {others}"
+    )
+
+
+def prediction_line(
+    pred_rel: float, pred_rms: float, coef_rel: float, diag: Diagnosis | None
+) -> str:
+    """How closely the predictions agree, and what that says about the failure."""
+    flat = pred_rel * FLAT_RATIO <= coef_rel
+    head = (
+        f"predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = {pred_rel:.1e} "
+        f"(rms {pred_rms:.1e})"
+    )
+    if flat and diag is not None and diag.near_null:
+        combo = diag.near_null[0].text
+        return (
+            f"{head}: the predictions nearly agree while the coefficients differ by up to "
+            f"{coef_rel:.1e}, because the columns are almost collinear ({combo}). This is "
+            "another near-solution of a flat problem, not a wrong model"
+        )
+    if flat:
+        return f"{head}: the predictions agree far better than the coefficients ({coef_rel:.1e})"
+    return f"{head}: the predictions differ too, so the fitted model itself is off"
+
+
+def advice(
+    diag: Diagnosis,
+    dtype: str,
+    rtol: float,
+    safety: float,
+    *,
+    flat: bool,
+    sorted_rows: bool,
+    large_offsets: bool,
+) -> str:
+    """One line of advice chosen from the diagnosis."""
+    worst = {name: safety * float(np.max(acc)) for name, acc in diag.attainable.items()}
+    if dtype != "float64" and worst.get(dtype, 0.0) > rtol:
+        if worst["float64"] <= rtol:
+            return (
+                f"advice: compute in float64 (keras.backend.set_floatx('float64'), "
+                f"model.double() in torch): {dtype} cannot resolve rtol={rtol:.0e} here"
+            )
+    if flat and sorted_rows:
+        return (
+            "advice: shuffle the rows before mini-batch training: sorted rows make each batch "
+            "see one end of the data, and SGD drifts along the flat direction"
+        )
+    if large_offsets:
+        return (
+            "advice: centre/standardise the columns: large offsets make them nearly collinear "
+            "with the intercept"
+        )
+    if flat:
+        return (
+            "advice: use a direct solve (tf.linalg.lstsq(A, b, fast=False) or a QR) or a "
+            "second-order optimiser (L-BFGS, Newton): gradient descent crawls along flat directions"
+        )
+    if diag.condition_number > 1e6:
+        return (
+            "advice: solve with QR, not the normal equations: tf.linalg.lstsq(A, b, fast=False), "
+            "numpy.linalg.lstsq or scipy.linalg.lstsq"
+        )
+    return (
+        "advice: the model disagrees with OLS itself: check convergence (epochs, learning rate), "
+        "regularisation and fit_intercept"
+    )
+
+
+def identifiable_header(names: Sequence[str], tol: FloatArray, rtol: float, dtype: str) -> str:
+    """First line of an :func:`assert_identifiable` failure: which coefficients, and how badly."""
+    parts = ", ".join(f"{name} {t:.1e}" for name, t in zip(names, tol, strict=True))
+    return (
+        f"not identifiable to rtol={rtol:.1e} in {dtype}: {', '.join(names)} "
+        f"(data and dtype determine them only to rtol {parts})"
+    )
+
+
+def rerun_line() -> str | None:
+    """The command that reruns the current test, when running under pytest."""
+    current = os.environ.get("PYTEST_CURRENT_TEST")
+    if not current:
+        return None
+    node = current.rsplit(" (", 1)[0]
+    return f"rerun: pytest '{node}'"

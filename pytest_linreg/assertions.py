@@ -1,0 +1,509 @@
+"""Assertions whose failures explain themselves: coefficients, identifiability, predictions.
+
+Each assertion records one :class:`~pytest_linreg._records.CheckRecord` (pass or fail) and, on
+failure, raises :class:`~pytest_linreg.errors.LinregAssertionError` with a message built in
+:mod:`pytest_linreg._messages`. Bad input (a tolerance out of range, mismatched shapes, NaN in
+the reference) raises ``ValueError``/``TypeError`` instead: it is the caller's mistake, not a
+failed check. This module never imports pytest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _messages as msg
+from ._records import CheckRecord, record_check
+from ._validation import as_design, check_rtol, column_names
+from .adapters.extract import Coefficients, extract_coefficients
+from .diagnostics import condition_number, diagnose
+from .digits import lre
+from .errors import LinregAssertionError
+from .tolerances import SAFETY_FACTOR, dtype_name, unit_roundoff
+
+__all__ = ["assert_coefficients_close", "assert_identifiable", "assert_predictions_close"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The design behind a comparison, when known."""
+
+    X: FloatArray
+    y: FloatArray | None
+    fit_intercept: bool
+    names: tuple[str, ...]
+    name: str | None = None
+    seed: int | None = None
+
+
+def _check_atol(atol: Any) -> float:
+    if isinstance(atol, bool) or not isinstance(atol, (int, float, np.integer, np.floating)):
+        raise TypeError(f"atol must be a real number; got {atol!r} ({type(atol).__name__})")
+    value = float(atol)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"atol must be a finite number ≥ 0; got {atol!r}")
+    return value
+
+
+def _expected(expected: Any) -> Coefficients:
+    try:
+        exp = extract_coefficients(expected)
+    except TypeError as exc:
+        raise TypeError(
+            "expected must be a Dataset, an OLSResult, a (coef, intercept) pair or an array; "
+            f"got {type(expected).__name__} ({exc})"
+        ) from None
+    values = exp.params(exp.intercept is not None)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"expected ({exp.source}) contains NaN or inf: {values.tolist()}")
+    return exp
+
+
+def _design_of(obj: Any) -> _Design | None:
+    from .datasets import Dataset
+
+    if isinstance(obj, Dataset):
+        return _Design(obj.X, obj.y, obj.fit_intercept, obj.feature_names, obj.name, obj.seed)
+    return None
+
+
+def _resolve_design(
+    expected: Any, dataset: Any, X: Any, exp: Coefficients, feature_names: Sequence[str] | None
+) -> _Design | None:
+    design = _design_of(dataset) if dataset is not None else _design_of(expected)
+    if dataset is not None and design is None:
+        raise TypeError(f"dataset must be a pytest_linreg.Dataset; got {type(dataset).__name__}")
+    if X is not None:
+        Xa = as_design(X)
+        fit = exp.intercept is not None
+        names = design.names if design is not None else column_names(X, Xa.shape[1], None)
+        y = design.y if design is not None and design.X.shape == Xa.shape else None
+        design = _Design(Xa, y, fit, names, design.name if design else None)
+    if design is not None and design.X.shape[1] != exp.p:
+        raise ValueError(
+            f"the design has {design.X.shape[1]} columns but expected has {exp.p} coefficients"
+        )
+    if design is not None and feature_names is not None:
+        names = column_names(design.X, exp.p, feature_names)
+        design = _Design(design.X, design.y, design.fit_intercept, names, design.name, design.seed)
+    return design
+
+
+def _names(exp: Coefficients, expected: Any, design: _Design | None, given: Any) -> tuple[str, ...]:
+    if design is not None:
+        return design.names
+    if given is not None:
+        return column_names(None, exp.p, given)
+    names = getattr(expected, "feature_names", None)
+    if isinstance(names, tuple) and len(names) == exp.p:
+        return tuple(str(n) for n in names)
+    return tuple(f"x{j + 1}" for j in range(exp.p))
+
+
+def _predictions(c: Coefficients, X: FloatArray) -> FloatArray:
+    coef = np.asarray(c.coef, dtype=np.float64)
+    return np.asarray(X @ coef + (c.intercept or 0.0), dtype=np.float64)
+
+
+def _prediction_rel(act: Coefficients, exp: Coefficients, X: FloatArray) -> tuple[float, float]:
+    """Max-norm and rms relative differences of the predictions."""
+    want = _predictions(exp, X)
+    diff = _predictions(act, X) - want
+    scale = float(np.max(np.abs(want)))
+    rms_scale = float(np.sqrt(np.mean(want**2)))
+    worst = float(np.max(np.abs(diff)))
+    rms = float(np.sqrt(np.mean(diff**2)))
+    return (worst / scale if scale > 0 else worst), (rms / rms_scale if rms_scale > 0 else rms)
+
+
+def _sorted_rows(X: FloatArray) -> bool:
+    if X.shape[0] < 3:
+        return False
+    d = np.diff(X, axis=0)
+    return bool(np.any(np.all(d >= 0, axis=0) | np.all(d <= 0, axis=0)))
+
+
+def _large_offsets(X: FloatArray, fit_intercept: bool) -> bool:
+    return fit_intercept and bool(np.any(np.abs(X.mean(axis=0)) > 100 * X.std(axis=0)))
+
+
+def _digits_required(rtol: float) -> float | None:
+    return -math.log10(rtol) if rtol > 0 else None
+
+
+def _table(
+    act: Coefficients, exp: Coefficients, names: tuple[str, ...], rtol: float, atol: float
+) -> msg.CoefficientTable:
+    with_intercept = exp.intercept is not None
+    a = act.params(with_intercept)
+    e = exp.params(with_intercept)
+    ok = np.abs(a - e) <= atol + rtol * np.abs(e)  # NaN in actual compares False: a failure
+    full = ("intercept", *names) if with_intercept else names
+    return msg.CoefficientTable(full, a, e, ~ok, np.asarray(lre(a, e), dtype=np.float64))
+
+
+def _explain(
+    table: msg.CoefficientTable,
+    act: Coefficients,
+    exp: Coefficients,
+    design: _Design | None,
+    rtol: float,
+) -> tuple[list[str], float | None]:
+    """Lines about the design, attainable accuracy, predictions and advice; and the cond."""
+    if design is None:
+        return ["(pass dataset= or X= to have the design diagnosed)"], None
+    diag = diagnose(
+        design.X,
+        design.y,
+        fit_intercept=design.fit_intercept,
+        feature_names=design.names,
+        dtype=_safe_dtype(act.dtype),
+    )
+    tol = SAFETY_FACTOR * diag.attainable_for(_safe_dtype(act.dtype))
+    lines = msg.design_lines(diag)
+    if diag.k == table.actual.shape[0]:
+        lines += msg.attainable_lines(diag, tol, _safe_dtype(act.dtype), rtol, SAFETY_FACTOR)
+    pred_rel, pred_rms = _prediction_rel(act, exp, design.X)
+    coef_rel = float(np.nanmax(np.where(table.failing, table.rel_err, 0.0)))
+    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag))
+    flat = pred_rel * msg.FLAT_RATIO <= coef_rel
+    lines.append(
+        msg.advice(
+            diag,
+            _safe_dtype(act.dtype),
+            rtol,
+            SAFETY_FACTOR,
+            flat=flat,
+            sorted_rows=_sorted_rows(design.X),
+            large_offsets=_large_offsets(design.X, design.fit_intercept),
+        )
+    )
+    return lines, diag.condition_number
+
+
+def _safe_dtype(name: str) -> str:
+    """The dtype to judge attainable accuracy by (float64 for non-float values like ints)."""
+    try:
+        unit_roundoff(name)
+    except TypeError:
+        return "float64"
+    return name
+
+
+def _source_line(act: Coefficients, exp: Coefficients, design: _Design | None) -> str:
+    where = ""
+    if design is not None and design.name is not None:
+        seed = f", seed {design.seed}" if design.seed is not None else ""
+        where = f" on dataset {design.name}{seed}"
+    return f"compared {act.source} [{act.dtype}] with {exp.source}{where}"
+
+
+def _notes(
+    act: Coefficients, exp: Coefficients, table: msg.CoefficientTable, atol: float
+) -> list[str]:
+    notes = []
+    if exp.intercept is not None and act.intercept is None:
+        notes.append("note: the actual model has no intercept; it was compared as 0")
+    if exp.intercept is None and act.intercept not in (None, 0.0):
+        notes.append(f"note: the actual intercept {act.intercept:.6g} was not compared")
+    zero = [table.names[i] for i in np.flatnonzero(table.failing & (table.expected == 0))]
+    if zero and atol == 0:
+        notes.append(
+            f"note: {', '.join(zero)} expected exactly 0: no relative tolerance can hold; pass atol"
+        )
+    return notes
+
+
+def assert_coefficients_close(
+    actual: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 0.0,
+    dataset: Any = None,
+    X: Any = None,
+    feature_names: Sequence[str] | None = None,
+) -> None:
+    """Assert ``|a − e| ≤ atol + rtol·|e|`` for every coefficient, intercept included.
+
+    Parameters
+    ----------
+    actual : model, (coef, intercept) pair or array
+        Anything :func:`pytest_linreg.adapters.extract_coefficients` reads: Keras, scikit-learn,
+        statsmodels, torch, or a downstream model through the ``pytest_linreg_coefficients``
+        hook. An actual without intercept is compared as intercept 0.
+    expected : Dataset, OLSResult, pair or array
+        The reference. Its intercept is compared when it has one.
+    rtol, atol : float
+        numpy's convention; ``0 ≤ rtol < 1``, ``atol ≥ 0``.
+    dataset : Dataset, optional
+        The data behind the comparison when ``expected`` is not itself a Dataset.
+    X : array_like (n, p), optional
+        The design, when no Dataset is at hand. With a known design the failure message adds
+        the condition number, near-null combinations, the accuracy attainable in the actual's
+        dtype, how closely the predictions agree, and advice.
+    feature_names : sequence of str, optional
+
+    Raises
+    ------
+    LinregAssertionError
+        When a coefficient is outside the tolerance.
+    ValueError, TypeError
+        For bad tolerances, shape mismatches, NaN in the reference or unreadable models.
+
+    Examples
+    --------
+    >>> import pytest_linreg as plr
+    >>> ds = plr.Dataset.from_arrays("line", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    >>> plr.assert_coefficients_close(([2.0], 1.0), ds)
+    """
+    __tracebackhide__ = True
+    rtol = check_rtol(rtol)
+    atol = _check_atol(atol)
+    act = extract_coefficients(actual)
+    exp = _expected(expected)
+    if act.p != exp.p:
+        raise ValueError(
+            f"actual has {act.p} coefficients ({act.source}) "
+            f"but expected has {exp.p} ({exp.source})"
+        )
+    design = _resolve_design(expected, dataset, X, exp, feature_names)
+    names = _names(exp, expected, design, feature_names)
+    table = _table(act, exp, names, rtol, atol)
+    passed = not bool(table.failing.any())
+    cond: float | None = None
+    lines: list[str] = []
+    if passed:
+        if design is not None:
+            cond = condition_number(design.X, fit_intercept=design.fit_intercept)
+    else:
+        lines, cond = _explain(table, act, exp, design, rtol)
+    _record("coefficients", design, cond, act, table, rtol, passed)
+    if passed:
+        return
+    nfail = int(table.failing.sum())
+    text = [
+        f"coefficients differ: {nfail}/{len(table.names)} mismatched at rtol={rtol:.1e}, "
+        f"atol={atol:.1e} (as passed; |a − e| ≤ atol + rtol·|e|)",
+        _source_line(act, exp, design),
+        *msg.coefficient_table(table),
+        *_notes(act, exp, table, atol),
+        *lines,
+    ]
+    rerun = msg.rerun_line()
+    raise LinregAssertionError("\n".join([*text, *([rerun] if rerun else [])]))
+
+
+def _record(
+    check: str,
+    design: _Design | None,
+    cond: float | None,
+    act: Coefficients,
+    table: msg.CoefficientTable,
+    rtol: float,
+    passed: bool,
+    note: str = "",
+) -> None:
+    digits = table.digits[np.isfinite(table.digits)]
+    record_check(
+        CheckRecord(
+            check=check,
+            dataset=design.name if design is not None else None,
+            condition_number=cond,
+            dtype=act.dtype,
+            device=None,
+            digits_achieved=float(digits.min()) if digits.size else None,
+            digits_required=_digits_required(rtol),
+            rtol=rtol,
+            passed=passed,
+            fitter=act.source,
+            note=note,
+        )
+    )
+
+
+def assert_identifiable(
+    X: Any,
+    *,
+    rtol: float = 1e-7,
+    dtype: Any = np.float64,
+    fit_intercept: bool = True,
+    y: Any = None,
+    feature_names: Sequence[str] | None = None,
+) -> None:
+    """Assert that data and dtype determine every coefficient to ``rtol``.
+
+    A coefficient is determined to ``SAFETY_FACTOR · u(dtype) · cond_i`` at best, where
+    ``cond_i`` is its componentwise condition number
+    (:func:`pytest_linreg.diagnostics.componentwise_condition`); this asserts that is ≤ ``rtol``
+    for all of them.
+
+    Parameters
+    ----------
+    X : array_like (n, p)
+    rtol : float, default 1e-7
+    dtype : dtype-like, default float64
+        The precision the model computes in.
+    fit_intercept : bool, default True
+    y : array_like (n,), optional
+        With ``y`` the residual term counts; without it a zero-residual fit is assumed.
+    feature_names : sequence of str, optional
+
+    Raises
+    ------
+    LinregAssertionError
+        Naming the coefficients that are not determined, the near-null combinations, the
+        condition number and the tolerance that is attainable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> assert_identifiable(np.random.default_rng(0).normal(size=(50, 2)), rtol=1e-10)
+    """
+    __tracebackhide__ = True
+    rtol = check_rtol(rtol)
+    name = dtype_name(dtype)
+    u = unit_roundoff(name)
+    diag = diagnose(X, y, fit_intercept=fit_intercept, feature_names=feature_names, dtype=name)
+    tol = SAFETY_FACTOR * diag.attainable_for(name)
+    bad = np.flatnonzero(~(tol <= rtol))
+    passed = bad.size == 0
+    worst = float(np.max(tol))
+    record_check(
+        CheckRecord(
+            check="identifiable",
+            dataset=None,
+            condition_number=diag.condition_number,
+            dtype=name,
+            device=None,
+            digits_achieved=-math.log10(worst) if 0 < worst < math.inf else None,
+            digits_required=_digits_required(rtol),
+            rtol=rtol,
+            passed=passed,
+            note=f"attainable rtol {worst:.1e} in {name}",
+        )
+    )
+    if passed:
+        return
+    names = [diag.param_names[i] for i in bad]
+    lines = [
+        msg.identifiable_header(names, tol[bad], rtol, name),
+        *msg.design_lines(diag),
+        msg.attainable_summary(diag, name, worst, u, SAFETY_FACTOR),
+    ]
+    if diag.rank_deficient:
+        lines.append(f"the design is rank deficient (rank {diag.rank} of {diag.k}): drop a column")
+    else:
+        lines.append(
+            msg.advice(
+                diag,
+                name,
+                rtol,
+                SAFETY_FACTOR,
+                flat=False,
+                sorted_rows=False,
+                large_offsets=_large_offsets(as_design(X), fit_intercept),
+            )
+        )
+    raise LinregAssertionError("\n".join(lines))
+
+
+#: Prediction checks never ask for more than this (DESIGN.md's default coefficient rtol).
+PREDICTION_RTOL_FLOOR = 1e-7
+
+
+def _prediction_rtol(exp: Coefficients, X: FloatArray, dtype: str) -> tuple[float, str]:
+    """Default rtol: rounding of ``Xβ`` evaluated in ``dtype`` (Higham 2002 §3.5), or 1e-7.
+
+    ``|fl(Aβ) − Aβ| ≤ γ_k |A||β|`` with ``γ_k ≈ k·u``: relative to ``max |Aβ|`` that is
+    ``k·u·max(|A||β|)/max|Aβ|``, large when the terms cancel (polynomial designs).
+    """
+    u = unit_roundoff(dtype)
+    coef = np.abs(np.asarray(exp.coef, dtype=np.float64))
+    terms = np.abs(X) @ coef + abs(exp.intercept or 0.0)
+    fitted = float(np.max(np.abs(_predictions(exp, X))))
+    k = X.shape[1] + 1
+    rounding = SAFETY_FACTOR * k * u * float(np.max(terms)) / fitted if fitted > 0 else 0.0
+    if rounding > PREDICTION_RTOL_FLOOR:
+        return rounding, f"{SAFETY_FACTOR:g}·k·u({dtype})·max(|X||β|)/max|Xβ|"
+    return PREDICTION_RTOL_FLOOR, "default"
+
+
+def assert_predictions_close(
+    actual: Any, dataset: Any, *, rtol: float | None = None, dtype: Any = None
+) -> None:
+    """Assert the predictions ``Xβ + b`` agree: ``max|ŷ − ŷ_ref| ≤ rtol · max|ŷ_ref|``.
+
+    Use it where coefficients are not identifiable: predictions of a flat problem are well
+    determined even when the coefficients are not.
+
+    Parameters
+    ----------
+    actual : model, pair or array
+    dataset : Dataset
+        Its design and reference coefficients give the reference predictions.
+    rtol : float, optional
+        Default: the rounding error of evaluating ``Xβ`` in ``dtype``, at least 1e-7.
+    dtype : dtype-like, optional
+        Default: the dtype of the actual's weights.
+
+    Examples
+    --------
+    >>> import pytest_linreg as plr
+    >>> ds = plr.Dataset.from_arrays("line", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    >>> plr.assert_predictions_close(([2.0], 1.0), ds)
+    """
+    __tracebackhide__ = True
+    design = _design_of(dataset)
+    if design is None:
+        raise TypeError(f"dataset must be a pytest_linreg.Dataset; got {type(dataset).__name__}")
+    act = extract_coefficients(actual)
+    exp = _expected(dataset)
+    if act.p != exp.p:
+        raise ValueError(f"actual has {act.p} coefficients but dataset {design.name} has {exp.p}")
+    name = _safe_dtype(act.dtype) if dtype is None else dtype_name(dtype)
+    if rtol is None:
+        tol, source = _prediction_rtol(exp, design.X, name)
+    else:
+        tol, source = check_rtol(rtol), "as passed"
+    got, want = _predictions(act, design.X), _predictions(exp, design.X)
+    scale = float(np.max(np.abs(want)))
+    diff = np.abs(got - want)
+    worst = int(np.argmax(diff))
+    rel = float(diff[worst]) / scale if scale > 0 else float(diff[worst])
+    passed = rel <= tol
+    cond = condition_number(design.X, fit_intercept=design.fit_intercept)
+    record_check(
+        CheckRecord(
+            check="predictions",
+            dataset=design.name,
+            condition_number=cond,
+            dtype=act.dtype,
+            device=None,
+            digits_achieved=-math.log10(rel) if rel > 0 else 15.0,
+            digits_required=_digits_required(tol),
+            rtol=tol,
+            passed=passed,
+            fitter=act.source,
+        )
+    )
+    if passed:
+        return
+    lines = [
+        f"predictions differ: max |ŷ − ŷ_ref| / max |ŷ_ref| = {rel:.2e} "
+        f"> rtol={tol:.1e} ({source})",
+        _source_line(act, exp, design),
+        f"worst row {worst}: got {got[worst]:.10g}, want {want[worst]:.10g} "
+        f"(abs err {diff[worst]:.2e})",
+        f"design: condition number {cond:.2e}; rows off by more than rtol: "
+        f"{int(np.count_nonzero(diff > tol * scale))}/{design.X.shape[0]}",
+    ]
+    rerun = msg.rerun_line()
+    raise LinregAssertionError("\n".join([*lines, *([rerun] if rerun else [])]))
