@@ -404,7 +404,9 @@ def _as_spec(item: Dataset | DatasetSpec, source: str) -> DatasetSpec:
 
 def merge_specs(
     builtin: Iterable[DatasetSpec],
-    contributed: Iterable[tuple[str, Iterable[Dataset | DatasetSpec] | None]],
+    contributed: Iterable[
+        tuple[str, Iterable[Dataset | DatasetSpec] | Dataset | DatasetSpec | None]
+    ],
 ) -> tuple[DatasetSpec, ...]:
     """Combine the built-in datasets with downstream contributions, rejecting duplicate names.
 
@@ -414,7 +416,8 @@ def merge_specs(
         Usually :func:`builtin_specs`.
     contributed : iterable of (source, items)
         One pair per hook implementation: ``source`` names it (plugin or conftest), ``items``
-        are ``Dataset`` or ``DatasetSpec`` objects (``None`` contributes nothing). A ``Dataset``
+        are ``Dataset`` or ``DatasetSpec`` objects, or a single one (``None`` contributes
+        nothing). A ``Dataset``
         is wrapped in a spec that returns it; a spec without a source gets ``source``.
 
     Returns
@@ -431,10 +434,12 @@ def merge_specs(
     """
     merged: dict[str, DatasetSpec] = {}
     groups: list[tuple[str, Iterable[Dataset | DatasetSpec]]] = [(BUILTIN_SOURCE, builtin)]
-    groups += [(source, items) for source, items in contributed if items is not None]
-    for source, items in groups:
+    for source, items in contributed:
         if isinstance(items, (Dataset, DatasetSpec)):
-            items = [items]
+            groups.append((source, [items]))
+        elif items is not None:
+            groups.append((source, items))
+    for source, items in groups:
         for item in items:
             spec = _as_spec(item, source)
             if spec.name in merged:
