@@ -78,7 +78,7 @@ def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]
     if top <= _INT64_SHIFT_LIMIT:
         column = np.left_shift(ints, shifts).tolist()
     else:
-        column = [m << s for m, s in zip(ints.tolist(), shifts.tolist())]
+        column = [m << s for m, s in zip(ints.tolist(), shifts.tolist(), strict=True)]
     scale = Fraction(2) ** base
     return column, scale
 
@@ -89,8 +89,10 @@ def _as_fraction(value: Any) -> Fraction:
         return Fraction(int(value))
     if isinstance(value, (int, np.integer)):
         return Fraction(int(value))
-    if isinstance(value, (Fraction, Rational)):
-        return Fraction(value.numerator, value.denominator)
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, (Decimal, float, np.floating)):
         if not math.isfinite(float(value)) and not isinstance(value, Decimal):
             raise ValueError(f"non-finite value {value!r} in exact data")
@@ -99,7 +101,7 @@ def _as_fraction(value: Any) -> Fraction:
 
 
 def _rational_column(values: Sequence[Any]) -> tuple[list[int], Fraction]:
-    """Integers ``c`` and a rational ``s`` with ``values == c · s`` exactly (lcm of denominators)."""
+    """Integers ``c`` and ``s`` with ``values == c · s`` exactly (lcm of the denominators)."""
     fracs = [_as_fraction(v) for v in values]
     denominator = math.lcm(*(q.denominator for q in fracs)) if fracs else 1
     column = [q.numerator * (denominator // q.denominator) for q in fracs]
@@ -140,7 +142,7 @@ def _bareiss(gram: list[list[int]], rhs: list[int]) -> tuple[list[int], list[int
     submatrix, which keeps every division exact).
     """
     k = len(gram)
-    m = [row[:] + [rhs[i]] for i, row in enumerate(gram)]
+    m = [[*row, rhs[i]] for i, row in enumerate(gram)]
     prev = 1
     pivots: list[int] = []
     dependent: list[int] = []
@@ -179,7 +181,7 @@ def _solve_rational(gram: list[list[int]], rhs: list[int]) -> list[Fraction]:
         for i in range(k):
             if i != s and m[i][s] != 0:
                 f = m[i][s] / m[s][s]
-                m[i] = [a - f * b for a, b in zip(m[i], m[s])]
+                m[i] = [a - f * b for a, b in zip(m[i], m[s], strict=True)]
     return [m[i][k] / m[i][i] for i in range(k)]
 
 
@@ -222,12 +224,9 @@ def exact_lstsq(columns: Sequence[npt.NDArray[Any]], b: npt.NDArray[Any]) -> Exa
     dependent: dict[int, dict[int, Fraction]] = {}
     for j in dependent_cols:
         earlier = [q for q in pivots if q < j]
-        coeffs = (
-            _solve_rational([[gram[a][c] for c in earlier] for a in earlier], [gram[a][j] for a in earlier])
-            if earlier
-            else []
-        )
-        dependent[j] = {q: c * scales[j] / scales[q] for q, c in zip(earlier, coeffs)}
+        sub = [[gram[a][c] for c in earlier] for a in earlier]
+        coeffs = _solve_rational(sub, [gram[a][j] for a in earlier]) if earlier else []
+        dependent[j] = {q: c * scales[j] / scales[q] for q, c in zip(earlier, coeffs, strict=True)}
     return ExactSolution(
         x=x,
         rank=len(pivots),
