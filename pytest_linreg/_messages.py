@@ -109,8 +109,9 @@ def attainable_lines(
     """Attainable tolerance in ``dtype`` and, when ``rtol`` is tighter, a plain statement."""
     worst = int(np.argmax(tol))
     lines = [
-        f"attainable in {dtype}: rtol {tol[worst]:.1e} at best for {diag.param_names[worst]} "
-        f"({safety:g}·u({dtype})·componentwise condition {diag.componentwise_condition[worst]:.2e})"
+        f"attainable in {dtype}: rtol {tol[worst]:.1e} (hardest parameter "
+        f"{diag.param_names[worst]}: {safety:g}·u({dtype})·componentwise condition "
+        f"{diag.componentwise_condition[worst]:.2e})"
     ]
     tight = [diag.param_names[i] for i in np.flatnonzero(tol > rtol)]
     if tight:

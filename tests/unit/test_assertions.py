@@ -1,0 +1,149 @@
+"""Assertions: verdicts, records, tolerance convention and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pytest_linreg._records import collecting
+from pytest_linreg.assertions import (
+    assert_coefficients_close,
+    assert_identifiable,
+    assert_predictions_close,
+)
+from pytest_linreg.datasets import Dataset
+from pytest_linreg.datasets.poisson import make_sorted_poisson
+from pytest_linreg.errors import LinregAssertionError
+from pytest_linreg.reference import ols
+
+
+@pytest.fixture(scope="module")
+def sorted_poisson() -> Dataset:
+    return make_sorted_poisson()
+
+
+@pytest.fixture(scope="module")
+def line() -> Dataset:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0], [4.0, 2.0]])
+    return Dataset.from_arrays("line", X, X @ [2.0, -1.0] + 0.5, feature_names=["a", "b"])
+
+
+def test_identifiable_sorted_poisson_float32_fails_naming_both_columns(
+    sorted_poisson: Dataset,
+) -> None:
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError) as info:
+            assert_identifiable(sorted_poisson.X, rtol=1e-7, dtype=np.float32)
+    first = str(info.value).splitlines()[0]
+    assert "x1" in first and "x2" in first and "float32" in first
+    assert rows[0].check == "identifiable" and rows[0].passed is False
+    assert rows[0].dtype == "float32" and rows[0].digits_required == pytest.approx(7.0)
+
+
+def test_identifiable_sorted_poisson_float64_passes(sorted_poisson: Dataset) -> None:
+    with collecting() as rows:
+        assert_identifiable(sorted_poisson.X, rtol=1e-7, dtype=np.float64, y=sorted_poisson.y)
+    assert rows[0].passed and 270 < (rows[0].condition_number or 0) < 300
+
+
+def test_identifiable_exact_collinearity_says_rank_deficient() -> None:
+    t = np.linspace(0.0, 1.0, 20)
+    with pytest.raises(LinregAssertionError, match="rank deficient \\(rank 2 of 3\\)"):
+        assert_identifiable(np.column_stack([t, 2 * t]))
+
+
+def test_keras_weights_on_sorted_poisson_fail_with_flat_problem_explanation(
+    sorted_poisson: Dataset,
+) -> None:
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError) as info:
+            assert_coefficients_close(np.array([0.904, 0.096]), sorted_poisson)
+    text = str(info.value)
+    assert "the predictions nearly agree" in text
+    assert "almost collinear (x1 − 1.00·x2 ≈ 0)" in text
+    assert "not a wrong model" in text
+    row = rows[0]
+    assert row.check == "coefficients" and not row.passed and row.dataset == "sorted_poisson"
+    assert row.digits_achieved == pytest.approx(0.09, abs=0.01)
+
+
+def test_wrong_model_is_told_apart_from_flat_problem(sorted_poisson: Dataset) -> None:
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close(([0.7, 0.7], 0.0), sorted_poisson)
+    text = str(info.value)
+    assert "the predictions differ too, so the fitted model itself is off" in text
+
+
+def test_passes_within_numpy_convention_and_records(line: Dataset) -> None:
+    with collecting() as rows:
+        assert_coefficients_close(([2.0 * (1 + 5e-8), -1.0], 0.5), line, rtol=1e-7)
+        assert_coefficients_close(([2.0, -1.0], 0.5 + 1e-9), line, rtol=0.0, atol=1e-8)
+        assert_coefficients_close(ols(line.X, line.y), line)
+    assert [r.passed for r in rows] == [True, True, True]
+    assert rows[0].condition_number is not None and rows[0].digits_required == pytest.approx(7)
+    with pytest.raises(LinregAssertionError, match="1/3 mismatched"):
+        assert_coefficients_close(([2.0 * (1 + 2e-7), -1.0], 0.5), line, rtol=1e-7)
+
+
+def test_intercept_compared_only_when_expected_has_one(line: Dataset) -> None:
+    assert_coefficients_close(([2.0, -1.0], 123.0), [2.0, -1.0])  # array: coef only
+    with pytest.raises(LinregAssertionError, match="no intercept; it was compared as 0"):
+        assert_coefficients_close([2.0, -1.0], line)
+
+
+def test_float32_weights_get_float32_attainable_accuracy(line: Dataset) -> None:
+    coef = np.array([2.0, -1.0], dtype=np.float32) * np.float32(1 + 1e-6)
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close((coef, np.float32(0.5)), line)
+    text = str(info.value)
+    assert "[float32]" in text and "attainable in float32" in text
+
+
+def test_design_from_X_argument(sorted_poisson: Dataset) -> None:
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close(
+            [0.904, 0.096], ([0.5, 0.5], 0.0), X=sorted_poisson.X, feature_names=["u", "v"]
+        )
+    text = str(info.value)
+    assert "u − 1.00·v ≈ 0" in text and "✗ u" in text
+
+
+def test_predictions_close(sorted_poisson: Dataset) -> None:
+    with collecting() as rows:
+        assert_predictions_close(([0.5 + 1e-9, 0.5 - 1e-9], 0.0), sorted_poisson)
+        with pytest.raises(LinregAssertionError) as info:
+            assert_predictions_close(
+                (np.array([0.904, 0.096], np.float32), np.float32(0)), sorted_poisson
+            )
+    assert [r.passed for r in rows] == [True, False] and rows[1].check == "predictions"
+    assert "(4·k·u(float32)·max(|X||β|)/max|Xβ|)" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        pytest.param({"rtol": -1e-7}, ValueError, "rtol must be a finite number", id="neg-rtol"),
+        pytest.param({"rtol": float("nan")}, ValueError, "rtol must be", id="nan-rtol"),
+        pytest.param({"rtol": 1.0}, ValueError, "in \\[0, 1\\)", id="rtol-one"),
+        pytest.param({"rtol": "1e-7"}, TypeError, "rtol must be a real number", id="str-rtol"),
+        pytest.param({"atol": -1.0}, ValueError, "atol must be a finite", id="neg-atol"),
+    ],
+)
+def test_bad_tolerances(line: Dataset, kwargs: dict[str, object], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        assert_coefficients_close(([2.0, -1.0], 0.5), line, **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_shapes_and_references(line: Dataset) -> None:
+    with pytest.raises(ValueError, match=r"actual has 3 coefficients .* expected has 2"):
+        assert_coefficients_close([1.0, 2.0, 3.0], line)
+    with pytest.raises(ValueError, match=r"expected .* contains NaN"):
+        assert_coefficients_close([1.0, 2.0], [1.0, np.nan])
+    with pytest.raises(TypeError, match="expected must be a Dataset"):
+        assert_coefficients_close([1.0, 2.0], object())
+    with pytest.raises(ValueError, match="design has 1 columns"):
+        assert_coefficients_close([1.0, 2.0], [1.0, 2.0], X=np.ones((5, 1)))
+    with pytest.raises(TypeError, match=r"dataset must be a pytest_linreg\.Dataset"):
+        assert_predictions_close([1.0, 2.0], line.X)
+    with pytest.raises(TypeError, match="floating dtype"):
+        assert_identifiable(line.X, dtype="int8")

@@ -1,0 +1,139 @@
+"""Message snapshots: the key lines of each failure message, pinned verbatim.
+
+Pinning whole lines catches a lost ``f`` prefix (literal braces) and silent rewording.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pytest_linreg.assertions import (
+    assert_coefficients_close,
+    assert_identifiable,
+    assert_predictions_close,
+)
+from pytest_linreg.datasets import Dataset
+from pytest_linreg.datasets.poisson import make_sorted_poisson
+from pytest_linreg.errors import LinregAssertionError
+
+
+@pytest.fixture(scope="module")
+def sorted_poisson() -> Dataset:
+    return make_sorted_poisson()
+
+
+@pytest.fixture(scope="module")
+def line() -> Dataset:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0], [4.0, 2.0]])
+    return Dataset.from_arrays("line", X, X @ [2.0, -1.0] + 0.5, feature_names=["a", "b"])
+
+
+def _lines(call: object, *args: object, **kwargs: object) -> list[str]:
+    with pytest.raises(LinregAssertionError) as info:
+        call(*args, **kwargs)  # type: ignore[operator]
+    text = str(info.value)
+    assert "{" not in text and "}" not in text, text  # an f-string lost its prefix
+    return text.splitlines()
+
+
+def test_coefficients_message_on_the_question(sorted_poisson: Dataset) -> None:
+    lines = _lines(assert_coefficients_close, np.array([0.904, 0.096]), sorted_poisson)
+    assert lines[:6] == [
+        "coefficients differ: 2/3 mismatched at rtol=1.0e-07, atol=0.0e+00 "
+        "(as passed; |a − e| ≤ atol + rtol·|e|)",
+        "compared array [float64] with Dataset:sorted_poisson on dataset sorted_poisson, seed 1443",
+        "    parameter             actual           expected    abs err    rel err  digits",
+        "    intercept                  0                  0   0.00e+00   0.00e+00   15.0",
+        "  ✗ x1                     0.904                0.5   4.04e-01   8.08e-01    0.1",
+        "  ✗ x2                     0.096                0.5   4.04e-01   8.08e-01    0.1",
+    ]
+    assert "note: the actual model has no intercept; it was compared as 0" in lines
+    assert (
+        "design: condition number 2.82e+02 (column-equilibrated, with intercept column), "
+        "rank 3/3, n=100000"
+    ) in lines
+    assert "  near-null: x1 − 1.00·x2 ≈ 0  (σ/σmax = 3.5e-03)" in lines
+    assert any(
+        line.startswith("attainable in float64: rtol 8.2e-14 (hardest parameter x1: 4·u(float64)")
+        for line in lines
+    )
+    predictions = next(line for line in lines if line.startswith("predictions:"))
+    assert predictions.startswith(
+        "predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = 3.4e-02 (rms 2.9e-03): "
+        "the predictions nearly agree while the coefficients differ by up to 8.1e-01, because "
+        "the columns are almost collinear (x1 − 1.00·x2 ≈ 0)"
+    )
+    assert lines[-2].startswith("advice: shuffle the rows")
+    assert lines[-1] == (
+        "rerun: pytest "
+        "'tests/unit/test_assertions_messages.py::test_coefficients_message_on_the_question'"
+    )
+
+
+def test_float32_message_states_the_tolerance_is_out_of_reach(sorted_poisson: Dataset) -> None:
+    pair = (np.array([0.904, 0.096], np.float32), np.float32(0.0))
+    lines = _lines(assert_coefficients_close, pair, sorted_poisson)
+    assert lines[1].startswith("compared pair [float32] with Dataset:sorted_poisson")
+    assert (
+        "rtol=1.0e-07 is tighter than data and float32 allow for intercept, x1, x2: "
+        "no float32 fit of these data can be relied on to pass"
+    ) in lines
+    assert any(line.startswith("advice: compute in float64") for line in lines)
+
+
+def test_identifiable_message(sorted_poisson: Dataset) -> None:
+    lines = _lines(assert_identifiable, sorted_poisson.X, dtype=np.float32)
+    assert lines[0] == (
+        "not identifiable to rtol=1.0e-07 in float32: intercept, x1, x2 (data and dtype "
+        "determine them only to rtol intercept 3.6e-07, x1 3.9e-05, x2 3.9e-05)"
+    )
+    assert lines[2] == "  near-null: x1 − 1.00·x2 ≈ 0  (σ/σmax = 3.5e-03)"
+    assert lines[3] == (
+        "attainable tolerance: rtol=3.9e-05 in float32 (4·u·componentwise condition, "
+        "u = 6.0e-08); other dtypes: float64 7.2e-14"
+    )
+
+
+def test_wrong_model_message(line: Dataset) -> None:
+    lines = _lines(assert_coefficients_close, ([2.5, -1.0], 0.5), line)
+    assert lines[0].startswith("coefficients differ: 1/3 mismatched at rtol=1.0e-07")
+    assert lines[4] == (
+        "  ✗ a                        2.5                  2   5.00e-01   2.50e-01    0.6"
+    )
+    assert lines[-3].endswith("the predictions differ too, so the fitted model itself is off")
+    assert lines[-2].startswith("advice: the model disagrees with OLS itself")
+
+
+def test_large_offsets_advise_centring() -> None:
+    rng = np.random.default_rng(0)
+    X = 1e6 + rng.normal(size=(50, 2))
+    ds = Dataset.from_arrays("offsets", X, X @ [1.0, 2.0] + 3.0)
+    lines = _lines(assert_coefficients_close, (ds.coef * (1 + 1e-3), ds.intercept), ds)
+    assert any(line.startswith("advice: centre/standardise the columns") for line in lines)
+
+
+def test_long_tables_show_the_worst_five() -> None:
+    expected = np.arange(1.0, 15.0)
+    actual = expected.copy()
+    actual[[2, 9]] *= 1.5
+    lines = _lines(assert_coefficients_close, actual, expected)
+    assert lines[0].startswith("coefficients differ: 2/14 mismatched")
+    assert "    ... 9 more parameters not shown (the worst 5 are)" in lines
+    assert "(pass dataset= or X= to have the design diagnosed)" in lines
+
+
+def test_zero_expected_suggests_atol() -> None:
+    lines = _lines(assert_coefficients_close, ([1.0], 1e-9), ([1.0], 0.0))
+    assert "note: intercept expected exactly 0: no relative tolerance can hold; pass atol" in lines
+
+
+def test_predictions_message(line: Dataset) -> None:
+    lines = _lines(assert_predictions_close, ([2.5, -1.0], 0.5), line)
+    assert lines == [
+        "predictions differ: max |ŷ − ŷ_ref| / max |ŷ_ref| = 3.08e-01 > rtol=1.0e-07 (default)",
+        "compared pair [float64] with Dataset:line on dataset line",
+        "worst row 4: got 8.5, want 6.5 (abs err 2.00e+00)",
+        "design: condition number 4.15e+00; rows off by more than rtol: 4/5",
+        *lines[4:],
+    ]
