@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .tolerances import unit_roundoff
+
 __all__ = ["INSTALL_HINT", "plot_png", "render_html"]
 
 INSTALL_HINT = "pip install pytest-linreg[report]"
@@ -64,11 +66,6 @@ dt{color:#57606a}dd{margin:0;font-family:ui-monospace,Menlo,monospace;word-break
 """
 
 
-def _unit_roundoff(dtype: str) -> float:
-    """Unit roundoff u = eps/2 of a numpy float dtype (Higham 2002, sec. 2.1)."""
-    return float(np.finfo(np.dtype(dtype)).eps) / 2.0
-
-
 def _load_matplotlib() -> tuple[Any, Any] | None:
     """Return (Figure, FigureCanvasAgg) or None when matplotlib is not installed.
 
@@ -97,7 +94,7 @@ def _draw_limits(ax: Any, x_max: float) -> None:
     xs = np.array([0.0, x_max])
     for dtype in _LIMIT_DTYPES:
         colour = _DTYPE_COLOURS[dtype]
-        top = -math.log10(_unit_roundoff(dtype))
+        top = -math.log10(unit_roundoff(dtype))
         ax.plot(xs, np.clip(top - xs, 0.0, None), color=colour, lw=1.2, ls="--", alpha=0.8,
                 label=f"{dtype} limit  −log10(u·κ)")
         ax.axhline(top, color=colour, lw=0.9, ls=":", alpha=0.8,
@@ -152,7 +149,7 @@ def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | No
         ax.annotate(f"required {level:g}", (x_max, level), xytext=(-4, -10),
                     textcoords="offset points", ha="right", fontsize=8, alpha=0.7)
     _draw_points(ax, points)
-    ax.set_xlim(0.0, x_max)
+    ax.set_xlim(-0.3, x_max)  # kappa = 1 (orthogonal designs) sits at 0: keep it off the frame
     ax.set_ylim(-0.5, y_max)  # below 0 so that points with no correct digit stay visible
     ax.set_xlabel("log10 condition number κ of the design")
     ax.set_ylabel("digits achieved (min LRE over coefficients)")
@@ -205,9 +202,10 @@ def _plot_html(rows: Sequence[Mapping[str, Any]], png: bytes | None) -> str:
                 f"<code>{INSTALL_HINT}</code></p>")
     shown = len(_plottable(rows))
     data = base64.b64encode(png).decode("ascii")
-    caption = (f"{shown} of {len(rows)} checks plotted (the others have no condition number or "
-               "digits). Dashed: the digits a backward-stable solver can keep in that dtype, "
-               "−log10(u·κ); dotted: the dtype's own precision −log10(u).")
+    missing = "" if shown == len(rows) else " (the others have no condition number or digits)"
+    caption = (f"{shown} of {len(rows)} checks plotted{missing}. Dashed: the digits a "
+               "backward-stable solver can keep in that dtype, −log10(u·κ); dotted: the dtype's "
+               "own precision −log10(u).")
     return (f'<figure><img alt="digits achieved against log10 condition number" '
             f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>')
 
