@@ -132,7 +132,8 @@ def make_ill_conditioned(
         generating coefficients are drawn from +-[0.5, 2]; ``y`` is rounded, so its exact OLS
         solution differs from them by up to about ``cond * eps``. ``coef``/``intercept`` are
         therefore the accurate OLS solution of the stored data from :func:`pytest_linreg.ols`,
-        and ``certified`` is False.
+        and ``certified`` is False. Near ``cond = 1e14`` and beyond, that solver may warn
+        (``IllConditionedWarning``) that it cannot certify its own answer.
 
     Raises
     ------
