@@ -147,3 +147,11 @@ def test_bad_shapes_and_references(line: Dataset) -> None:
         assert_predictions_close([1.0, 2.0], line.X)
     with pytest.raises(TypeError, match="floating dtype"):
         assert_identifiable(line.X, dtype="int8")
+
+
+def test_fitted_sklearn_model_passes(line: Dataset) -> None:
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    model = linear_model.LinearRegression().fit(line.X, line.y)
+    with collecting() as rows:
+        assert_coefficients_close(model, line, rtol=1e-10)
+    assert rows[0].fitter == "sklearn:LinearRegression" and rows[0].passed

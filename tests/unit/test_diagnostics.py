@@ -235,3 +235,15 @@ def test_bad_input_is_rejected_by_name() -> None:
         diagnose([[1.0, 2.0]])
     with pytest.raises(TypeError, match="floating dtype"):
         attainable_accuracy([[1.0], [2.0], [3.0]], dtype="int32")
+
+
+def test_bound_covers_filips_actual_rounding_to_float64() -> None:
+    from pytest_linreg.datasets import load_dataset
+
+    ds = load_dataset("Filip")  # certified values: exact OLS solution of the decimal data
+    exact = ols(ds.X, ds.y, exact=True).params  # exact solution of the float64-rounded data
+    moved = np.abs(exact - ds.params) / _scale(_with_ones(ds.X), ds.params)
+    bound = attainable_accuracy(ds.X, ds.y)
+    assert 1e-8 < moved.max() < 5e-8  # the ~2.5e-8 quoted for Filip
+    ratio = moved / bound
+    assert ratio.max() <= 1.0 and ratio.max() > 1e-2, ratio  # measured 0.034
