@@ -176,10 +176,11 @@ def test_datasets_accept_dataset_objects_and_custom_checks() -> None:
 
 
 def test_correct_fit_passes_every_check() -> None:
-    results = plr.run_checks(qr_fit, datasets="Norris,NoInt1,Longley")
+    results = plr.run_checks(qr_fit, datasets="NoInt1,Longley")
+    results += plr.run_checks(qr_fit, datasets="Norris", dtypes=["float64"])
     failed = [(r.id, r.message) for r in results if not r.passed]
     assert failed == []
-    assert len(results) == 3 * 2 * len(ALL_CHECKS)
+    assert len(results) == 5 * len(ALL_CHECKS)
 
 
 def test_run_checks_returns_frozen_results_with_records() -> None:
@@ -225,8 +226,15 @@ def test_fit_that_drops_the_intercept_fails_with_an_explanation() -> None:
         "- as given: FAILED — coefficients checked at rtol=")
     assert "[as given] " in coefficients
     assert offsets.startswith("intercept/offset check failed: dataset Norris (n=36, p=1), "
-                              "float64 on cpu, every column and y shifted by 1e+04 standard "
-                              "deviations")
+                              "float64 on cpu, every column shifted by 1e+05 standard deviations")
+
+
+def test_float64_normal_equations_fail_the_offset_check() -> None:
+    (result,) = plr.run_checks(normal_equations_fit, datasets="Norris", dtypes=["float64"],
+                               checks=["offsets"])
+    assert not result.passed
+    assert "- shifted: FAILED — coefficients checked at rtol=1.0e-07 (target 1e-07)" in (
+        result.message)
 
 
 def test_float32_normal_equations_fail_on_longley() -> None:
