@@ -128,6 +128,8 @@ def augmented_residuals(
     block = max(64, _BLOCK_ELEMENTS // k)
     xs_hi, xs_lo = split(x_hi)
     xh, xsh, xsl, xl = (v[:, None] for v in (x_hi, xs_hi, xs_lo, x_lo))
+    has_x_lo = bool(np.any(x_lo))  # zero on the first step: skip its pass
+    rl_all = r_lo if np.any(r_lo) else None
     f = np.empty(n)
     # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
     # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
@@ -141,22 +143,30 @@ def augmented_residuals(
         terms = np.empty((k + 2, m))
         np.multiply(A, xh, out=terms[2:])
         small = _product_error(A_hi, A_lo, xsh, xsl, terms[2:])
-        small += A * xl
+        if has_x_lo:
+            small += A * xl
         np.negative(terms[2:], out=terms[2:])
         terms[0] = b[start:stop]
         np.negative(r_hi[start:stop], out=terms[1])
         s, err = _tree_sum_rows(terms)
-        err -= r_lo[start:stop]
+        if rl_all is not None:
+            err -= rl_all[start:stop]
         err -= small.sum(axis=0)
         f[start:stop] = s + err
-        _accumulate_g(acc, A, A_hi, A_lo, r_hi[start:stop], r_lo[start:stop], m)
+        rl = None if rl_all is None else rl_all[start:stop]
+        _accumulate_g(acc, A, A_hi, A_lo, r_hi[start:stop], rl, m)
     g = np.array([-math.fsum(np.concatenate([a[j] for a in acc])) for j in range(k)])
     return f, g
 
 
 def _accumulate_g(
-    acc: list[FloatArray], A: FloatArray, A_hi: FloatArray, A_lo: FloatArray,
-    rh: FloatArray, rl: FloatArray, m: int,
+    acc: list[FloatArray],
+    A: FloatArray,
+    A_hi: FloatArray,
+    A_lo: FloatArray,
+    rh: FloatArray,
+    rl: FloatArray | None,
+    m: int,
 ) -> None:
     """Add ``A r`` elementwise into the running accumulators (two or three levels)."""
     rs_hi, rs_lo = split(rh)
@@ -164,8 +174,11 @@ def _accumulate_g(
     pe = _product_error(A_hi, A_lo, rs_hi, rs_lo, p)
     s, e = two_sum(acc[0][:, :m], p)
     acc[0][:, :m] = s
-    if len(acc) == 2:
+    if rl is None:
+        rl = np.zeros_like(rh)
+    elif len(acc) == 2:
         pe += A * rl
+    if len(acc) == 2:
         acc[1][:, :m] += e
         acc[1][:, :m] += pe
         return

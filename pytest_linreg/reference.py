@@ -56,6 +56,8 @@ RANK_RTOL_PER_COLUMN = float(np.finfo(np.float64).eps)
 
 _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
 
+_Pending = tuple[FloatArray, FloatArray, FloatArray]
+
 
 @dataclass(frozen=True)
 class OLSResult:
@@ -197,14 +199,17 @@ class _Problem:
         self.X, self.y, self.fit_intercept, self.names = X, y, fit_intercept, names
         self.n = X.shape[0]
         self.k = X.shape[1] + int(fit_intercept)
-        AT = np.empty((self.k, self.n))
+        norms = np.linalg.norm(X, axis=0)
         if fit_intercept:
-            AT[0] = 1.0
-        AT[int(fit_intercept) :] = X.T
+            norms = np.concatenate([[math.sqrt(self.n)], norms])
         # Powers of two keep the scaled problem's exact solution the exact scaled solution,
         # and make the solver exactly equivariant under power-of-two column scaling.
-        self.col_exp = _pow2_exponents(np.linalg.norm(AT, axis=1))
-        AT *= np.ldexp(1.0, -self.col_exp)[:, None]
+        self.col_exp = _pow2_exponents(norms)
+        scale = np.ldexp(1.0, -self.col_exp)
+        AT = np.empty((self.k, self.n))
+        if fit_intercept:
+            AT[0] = scale[0]
+        np.multiply(X.T, scale[int(fit_intercept) :, None], out=AT[int(fit_intercept) :])
         self.y_exp = int(_pow2_exponents(np.array([np.linalg.norm(y)]))[0])
         self.b = np.ldexp(y, -self.y_exp)
         self.AT = AT
@@ -273,21 +278,33 @@ def _solve_lower_t(R: FloatArray, g: FloatArray) -> FloatArray:
     """Solve ``Rᵀ h = g`` for upper-triangular ``R``."""
     h = np.zeros_like(g)
     for i in range(g.shape[0]):
-        h[i] = (g[i] - R[: i, i] @ h[:i]) / R[i, i]
+        h[i] = (g[i] - R[:i, i] @ h[:i]) / R[i, i]
     return h
 
 
 # --------------------------------------------------------------------------- float path
 
 
-def _correction(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Solve ``[I A; Aᵀ 0][dr; dx] = [f; g]`` with the QR factors (Björck 1996, §2.9.2)."""
+def _correction_x(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArray, _Pending]:
+    """``dx`` of ``[I A; Aᵀ 0][dr; dx] = [f; g]`` by the QR factors (Björck 1996, §2.9.2).
+
+    Only ``Q1ᵀ f`` is needed for ``dx``, one pass over ``V``; ``dr`` costs two more and is
+    formed by :func:`_correction_r` only when another step follows.
+    """
     k = pb.k
-    c = pb.qt(f)
+    w = pb.T.T @ (pb.V @ f)
+    c1 = f[:k] - pb.V[:, :k].T @ w
     h = _solve_lower_t(pb.R, g)
-    dx = _solve_upper(pb.R, c[:k] - h)
-    c[:k] = h
-    return dx, pb.q(c)
+    dx = _solve_upper(pb.R, c1 - h)
+    return dx, (f, w, h)
+
+
+def _correction_r(pb: _Problem, pending: _Pending) -> FloatArray:
+    """``dr = Q [h; Q2ᵀ f]`` for the step whose ``dx`` came from :func:`_correction_x`."""
+    f, w, h = pending
+    c = f - pb.V.T @ w
+    c[: pb.k] = h
+    return pb.q(c)
 
 
 @dataclass
@@ -314,9 +331,9 @@ def _refine(pb: _Problem) -> _Refined:
     smaller of ``ρ/(1-ρ)·|dx_i|`` and the normwise tail.
     """
     k = pb.k
-    dx, dr = _correction(pb, pb.b, np.zeros(k))  # from x = r = 0: the plain QR solution
+    dx, pending = _correction_x(pb, pb.b, np.zeros(k))  # from x = r = 0: plain QR solution
     x_hi, x_lo = dx, np.zeros(k)
-    r_hi, r_lo = dr, np.zeros(pb.n)
+    r_hi, r_lo = _correction_r(pb, pending), np.zeros(pb.n)
     kappa = pb.condition_number
     rnorm = float(np.linalg.norm(r_hi))
     # Errors in g reach x amplified by κ² (Björck 1996, §2.9.2): accumulate it to u³ unless
@@ -330,9 +347,8 @@ def _refine(pb: _Problem) -> _Refined:
     steps = 0
     for steps in range(1, MAX_REFINEMENT_STEPS + 1):
         f, g = augmented_residuals(pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple)
-        dx, dr = _correction(pb, f, g)
+        dx, pending = _correction_x(pb, f, g)
         x_hi, x_lo = dd_add(x_hi, x_lo, dx)
-        r_hi, r_lo = dd_add(r_hi, r_lo, dr)
         size = float(np.max(np.abs(dx)))
         ratio = size / prev
         prev = max(size, 1e-300)
@@ -349,7 +365,13 @@ def _refine(pb: _Problem) -> _Refined:
         # only later steps are judged for contraction.
         if steps >= 2 and ratio >= 0.5:
             break
-    return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
+        r_hi, r_lo = dd_add(r_hi, r_lo, _correction_r(pb, pending))
+    else:
+        return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
+    # Stopped before updating r: the first block row of the augmented system gives the last
+    # correction as dr = f - A dx, one pass instead of two applications of Q.
+    r_final: FloatArray = r_hi + (r_lo + (f - pb.AT.T @ dx))
+    return _Refined(x_hi, x_lo, r_final, est, converged, steps)
 
 
 def _solve_float(pb: _Problem) -> OLSResult:
@@ -375,8 +397,16 @@ def _solve_float(pb: _Problem) -> OLSResult:
             stacklevel=3,
         )
     resid = np.ldexp(ref.r_hi, pb.y_exp)
-    return _result(pb, params, float(np.sum(resid * resid)), pb.rank, rel,
-                   "refined-qr", ref.converged, ref.steps)
+    return _result(
+        pb,
+        params,
+        float(np.sum(resid * resid)),
+        pb.rank,
+        rel,
+        "refined-qr",
+        ref.converged,
+        ref.steps,
+    )
 
 
 def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
@@ -502,11 +532,17 @@ def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult
 
 
 def _result(
-    pb: _Problem, params: FloatArray, rss: float, rank: int, rel: FloatArray,
-    method: str, converged: bool, steps: int,
+    pb: _Problem,
+    params: FloatArray,
+    rss: float,
+    rank: int,
+    rel: FloatArray,
+    method: str,
+    converged: bool,
+    steps: int,
 ) -> OLSResult:
     y = pb.y
-    mean = math.fsum(y.tolist()) / pb.n if pb.fit_intercept else 0.0
+    mean = float(np.mean(y)) if pb.fit_intercept else 0.0
     tss = float(np.sum((y - mean) ** 2))
     dof = pb.n - rank
     return OLSResult(

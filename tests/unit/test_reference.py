@@ -29,7 +29,9 @@ def exact_params(X: FloatArray, y: FloatArray, fit_intercept: bool) -> FloatArra
     return plr.ols(X, y, fit_intercept=fit_intercept, exact=True).params
 
 
-def svd_problem(n: int, p: int, cond: float, residual: float, seed: int) -> tuple[FloatArray, FloatArray]:
+def svd_problem(
+    n: int, p: int, cond: float, residual: float, seed: int
+) -> tuple[FloatArray, FloatArray]:
     """Design with prescribed singular values 1 … 1/cond; residual orthogonal to its range."""
     rng = np.random.default_rng(seed)
     U, _ = np.linalg.qr(rng.standard_normal((n, n)))
@@ -53,7 +55,9 @@ def test_nist_float_path_within_2_ulps_of_exact(name: str) -> None:
 @pytest.mark.parametrize("cond", [1e2, 1e6, 1e10, 1e13])
 @pytest.mark.parametrize("residual", [0.0, 1e-6, 1.0], ids=["zero-res", "small-res", "large-res"])
 @pytest.mark.parametrize("fit_intercept", [False, True], ids=["noint", "int"])
-def test_conditioned_within_2_ulps_of_exact(cond: float, residual: float, fit_intercept: bool) -> None:
+def test_conditioned_within_2_ulps_of_exact(
+    cond: float, residual: float, fit_intercept: bool
+) -> None:
     X, y = svd_problem(50, 5, cond, residual, seed=int(np.log10(cond)) + 7)
     # A true intercept of order one: a parameter ~1e-19 (an intercept that is zero up to
     # rounding) sits below refinement's limiting accuracy κ·u²·‖x‖ and goes to the exact
@@ -116,7 +120,9 @@ def test_unconverged_large_problem_warns_with_estimate(monkeypatch: pytest.Monke
     monkeypatch.setattr(reference, "MAX_REFINEMENT_STEPS", 1)
     monkeypatch.setattr(reference, "EXACT_FALLBACK_LIMIT", 0)
     X, y = svd_problem(40, 5, 1e13, 1.0, seed=2)
-    with pytest.warns(plr.IllConditionedWarning, match=r"did not converge \(condition number 6\.68e\+12"):
+    with pytest.warns(
+        plr.IllConditionedWarning, match=r"did not converge \(condition number 6\.68e\+12"
+    ):
         res = plr.ols(X, y, fit_intercept=False)
     assert not res.converged
     exact = exact_params(X, y, False)
@@ -144,7 +150,9 @@ def test_rank_deficient_float_path_warns_naming_columns() -> None:
     A = np.column_stack([np.ones(30), X])
     d = np.ldexp(1.0, np.frexp(np.linalg.norm(A, axis=0))[1])
     null = np.array([0.0, 1.0, 2.0, -1.0]) * d  # A @ (null / d) == 0
-    assert abs((res.params * d) @ null) <= 1e-10 * np.linalg.norm(res.params * d) * np.linalg.norm(null)
+    assert abs((res.params * d) @ null) <= 1e-10 * np.linalg.norm(res.params * d) * np.linalg.norm(
+        null
+    )
     # And it is a least-squares solution: the residual is orthogonal to the columns.
     r = y - A @ res.params
     assert np.max(np.abs(A.T @ r)) <= 1e-10 * np.linalg.norm(y) * np.linalg.norm(A)
@@ -198,7 +206,9 @@ def test_full_rank_raises_no_warning() -> None:
     ids=["nan", "inf", "1d", "length", "n<p", "empty", "complex", "str", "object"],
 )
 @pytest.mark.parametrize("exact", [False, True], ids=["float", "exact"])
-def test_bad_input_names_the_problem(X: object, y: object, exc: type, match: str, exact: bool) -> None:
+def test_bad_input_names_the_problem(
+    X: object, y: object, exc: type, match: str, exact: bool
+) -> None:
     with pytest.raises(exc, match=match):
         plr.ols(X, y, exact=exact)
 

@@ -1,0 +1,99 @@
+"""The exact rational path: NIST's certified values from the decimal data, exact inputs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import pytest_linreg as plr
+from pytest_linreg._exact import exact_lstsq, fraction_sqrt, integer_column
+
+
+@pytest.mark.parametrize("name", plr.dataset_names("nist"))
+def test_exact_path_reproduces_nist_certified_values(name: str) -> None:
+    ds = plr.load_dataset(name)
+    assert ds.exact_X is not None and ds.exact_y is not None
+    res = plr.ols(ds.exact_X, ds.exact_y, fit_intercept=ds.fit_intercept, exact=True)
+    assert res.method == "exact"
+    assert res.converged
+    assert np.all(res.relative_error == 0)
+    assert plr.lre(res.params, ds.params).min() >= 14.0
+    assert ds.residual_std is not None and ds.r_squared is not None
+    assert plr.lre(res.residual_std, ds.residual_std) >= 14.0
+    assert plr.lre(res.r_squared, ds.r_squared) >= 14.0
+
+
+def test_float_columns_become_exact_integers() -> None:
+    col = np.array([0.1, -3.0, 2.0**-40, 0.0, 1e10])
+    ints, scale = integer_column(col)
+    assert [Fraction(c) * scale for c in ints] == [Fraction(v) for v in col]
+
+
+def test_rational_columns_become_exact_integers() -> None:
+    col = np.array([Fraction(1, 3), Decimal("0.25"), 7, Fraction(-5, 6)], dtype=object)
+    ints, scale = integer_column(col)
+    assert [c * scale for c in ints] == [Fraction(1, 3), Fraction(1, 4), 7, Fraction(-5, 6)]
+
+
+def test_known_answer_is_exact() -> None:
+    # y = 1/3 + (2/7) x exactly, with rational data: the answer is the rationals themselves.
+    x = [Fraction(i, 5) for i in range(8)]
+    y = [Fraction(1, 3) + Fraction(2, 7) * xi for xi in x]
+    sol = exact_lstsq(
+        [np.ones(8, dtype=np.int64), np.array(x, dtype=object)], np.array(y, dtype=object)
+    )
+    assert sol.x == [Fraction(1, 3), Fraction(2, 7)]
+    assert sol.rss == 0
+    res = plr.ols(np.array(x, dtype=object)[:, None], np.array(y, dtype=object), exact=True)
+    assert res.intercept == float(Fraction(1, 3))  # correctly rounded
+    assert res.coef[0] == float(Fraction(2, 7))
+    assert res.r_squared == 1.0
+    assert res.residual_std == 0.0
+
+
+@pytest.mark.parametrize("kind", ["decimal", "fraction", "int", "float", "int64"])
+def test_input_kinds_agree(kind: str) -> None:
+    rng = np.random.default_rng(5)
+    Xi = rng.integers(-100, 100, (30, 3))
+    yi = rng.integers(-1000, 1000, 30)
+    convert = {
+        "decimal": lambda a: np.vectorize(lambda v: Decimal(int(v)), otypes=[object])(a),
+        "fraction": lambda a: np.vectorize(lambda v: Fraction(int(v)), otypes=[object])(a),
+        "int": lambda a: np.vectorize(int, otypes=[object])(a),
+        "float": lambda a: a.astype(np.float64),
+        "int64": lambda a: a,
+    }[kind]
+    res = plr.ols(convert(Xi), convert(yi), exact=True)
+    ref = plr.ols(Xi.astype(float), yi.astype(float), exact=True)
+    np.testing.assert_array_equal(res.params, ref.params)
+
+
+def test_large_integers_are_not_rounded_through_float64() -> None:
+    big = 2**60
+    X = np.array([[big + 1], [big + 2], [big + 4]], dtype=np.int64)
+    y = np.array([1, 2, 4], dtype=np.int64)
+    res = plr.ols(X, y, exact=True)
+    assert res.coef[0] == 1.0 and res.intercept == float(-big)
+
+
+def test_fraction_sqrt_is_correctly_rounded_on_squares() -> None:
+    for v in [2.0, 1e-300, 12345.678, 7.0e200]:
+        assert fraction_sqrt(Fraction(v) ** 2) == v
+    assert fraction_sqrt(Fraction(2)) == np.sqrt(2.0)
+    with pytest.raises(ValueError, match="negative"):
+        fraction_sqrt(Fraction(-1))
+
+
+def test_exact_rejects_non_numeric_objects() -> None:
+    X = np.array([[Fraction(1)], [Fraction(2)], ["3"]], dtype=object)
+    with pytest.raises(TypeError, match=r"cannot use str value .3. in exact arithmetic"):
+        plr.ols(X, [1.0, 2.0, 3.0], exact=True)
+
+
+def test_exact_rejects_non_finite_decimal() -> None:
+    X = np.array([[Decimal(1)], [Decimal("NaN")], [Decimal(3)]], dtype=object)
+    with pytest.raises(ValueError, match="non-finite"):
+        plr.ols(X, [1.0, 2.0, 3.0], exact=True)
