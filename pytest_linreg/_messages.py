@@ -50,7 +50,9 @@ class CoefficientTable:
 
     @property
     def abs_err(self) -> FloatArray:
-        return np.asarray(np.abs(self.actual - self.expected), dtype=np.float64)
+        """``|a − e|``; ``inf`` where the actual is NaN or inf (a diverged fit)."""
+        err = np.abs(self.actual - self.expected)
+        return np.asarray(np.where(np.isfinite(err), err, np.inf), dtype=np.float64)
 
     @property
     def rel_err(self) -> FloatArray:
@@ -84,7 +86,7 @@ def coefficient_table(table: CoefficientTable) -> list[str]:
         lines.append(
             f"  {mark} {table.names[i]:<{width}}  {_num(table.actual[i]):>17}  "
             f"{_num(table.expected[i]):>17}  {_err(abs_err[i]):>9}  {_err(rel_err[i]):>9}  "
-            f"{table.digits[i]:5.1f}"
+            f"{table.digits[i] + 0.0:5.1f}"  # + 0.0 turns lre's -0.0 into 0.0
         )
     if hidden:
         lines.append(f"    ... {hidden} more parameters not shown (the worst 5 are)")

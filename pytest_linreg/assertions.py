@@ -170,8 +170,11 @@ def _explain(
     lines = msg.design_lines(diag)
     if diag.k == table.actual.shape[0]:
         lines += msg.attainable_lines(diag, tol, _safe_dtype(act.dtype), rtol, SAFETY_FACTOR)
+    if not np.all(np.isfinite(table.actual)):
+        lines.append("the actual contains NaN or inf: the fit diverged (lower the learning rate)")
+        return lines, diag.condition_number
     pred_rel, pred_rms = _prediction_rel(act, exp, design.X)
-    coef_rel = float(np.nanmax(np.where(table.failing, table.rel_err, 0.0)))
+    coef_rel = float(np.max(np.where(table.failing, table.rel_err, 0.0)))
     lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag))
     flat = pred_rel * msg.FLAT_RATIO <= coef_rel
     lines.append(

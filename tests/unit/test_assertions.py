@@ -155,3 +155,12 @@ def test_fitted_sklearn_model_passes(line: Dataset) -> None:
     with collecting() as rows:
         assert_coefficients_close(model, line, rtol=1e-10)
     assert rows[0].fitter == "sklearn:LinearRegression" and rows[0].passed
+
+
+def test_diverged_fit_fails_with_a_reason_not_a_numpy_warning(line: Dataset) -> None:
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close(([np.nan, np.inf], np.nan), line)
+    text = str(info.value)
+    assert "the actual contains NaN or inf: the fit diverged" in text
+    row = "  ✗ a                        nan                  2        inf        inf    0.0"
+    assert row in text.splitlines()
