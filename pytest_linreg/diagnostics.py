@@ -155,6 +155,8 @@ def numerical_rank(X: Any, *, fit_intercept: bool = True, rtol: float | None = N
     fac = _factor(X, fit_intercept)
     if rtol is None:
         return fac.rank
+    if not np.isfinite(rtol) or rtol < 0:
+        raise ValueError(f"rtol must be a finite number ≥ 0; got {rtol!r}")
     return int(np.count_nonzero(fac.sv > fac.sv[0] * float(rtol)))
 
 

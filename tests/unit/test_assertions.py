@@ -164,3 +164,17 @@ def test_diverged_fit_fails_with_a_reason_not_a_numpy_warning(line: Dataset) -> 
     assert "the actual contains NaN or inf: the fit diverged" in text
     row = "  ✗ a                        nan                  2        inf        inf    0.0"
     assert row in text.splitlines()
+
+
+def test_keras_float32_dense_on_the_question(sorted_poisson: Dataset) -> None:
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.layers[0].set_weights([np.array([[0.904], [0.096]]), np.zeros(1)])
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError) as info:
+            assert_coefficients_close(model, sorted_poisson)
+    text = str(info.value)
+    assert "compared keras:Dense [float32] with Dataset:sorted_poisson" in text
+    assert "no float32 fit of these data can be relied on to pass" in text
+    assert "the predictions nearly agree" in text
+    assert rows[0].dtype == "float32" and rows[0].fitter == "keras:Dense"

@@ -97,6 +97,8 @@ def test_numerical_rank_counts_exact_collinearity() -> None:
     assert numerical_rank(X) == 3
     assert numerical_rank(np.column_stack([t, t**2]), fit_intercept=False) == 2
     assert numerical_rank(np.column_stack([t, t + 1e-6]), fit_intercept=False, rtol=1e-3) == 1
+    with pytest.raises(ValueError, match="rtol must be a finite number"):
+        numerical_rank(X, rtol=-1.0)
 
 
 def test_near_null_names_the_sorted_poisson_pair() -> None:
