@@ -61,6 +61,7 @@ td.test{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;
 word-break:break-all;max-width:420px}
 tr.fail td{background:#fff5f5}tr.fail td.verdict{color:#a40e26;font-weight:700}
 td.verdict{color:#116329;font-weight:600}
+tr.xfail td{background:#fbf8ef}tr.xfail td.verdict{color:#7d4e00}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}
 dt{color:#57606a}dd{margin:0;font-family:ui-monospace,Menlo,monospace;word-break:break-all}
 """
@@ -169,7 +170,7 @@ def _num(value: Any, spec: str) -> str:
 
 def _row_html(row: Mapping[str, Any]) -> str:
     e = html.escape
-    cls = "pass" if row.get("passed") else "fail"
+    cls = str(row.get("verdict") or ("pass" if row.get("passed") else "fail"))
     cells = [
         f'<td class="test">{e(str(row.get("test", "")))}</td>',
         f"<td>{e(str(row.get('check') or '–'))}</td>",
@@ -229,7 +230,8 @@ def render_html(report: Mapping[str, Any], *, with_plot: bool = True) -> str:
     plot = _plot_html(rows, plot_png(rows)) if with_plot and rows else ""
     chips = (f'<span>{summary["checks"]} checks</span><span class="pass">{summary["passed"]} '
              f'passed</span><span class="fail">{summary["failed"]} failed</span>'
-             f'<span>{summary["tests"]} tests</span>')
+             + (f'<span>{summary["xfail"]} xfail</span>' if summary.get("xfail") else "")
+             + f'<span>{summary["tests"]} tests</span>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

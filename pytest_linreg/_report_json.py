@@ -16,7 +16,7 @@ One JSON object (UTF-8, strict JSON: no ``NaN``/``Infinity``)::
         "xdist_workers": 2                 # 0 without pytest-xdist
       },
       "settings": {...},                   # the plugin's resolved settings (rtol, datasets, gpu...)
-      "summary": {"checks": 14, "passed": 12, "failed": 2, "tests": 5},
+      "summary": {"checks": 14, "passed": 11, "failed": 2, "xfail": 1, "tests": 5},
       "rows": [ROW, ...]                   # sorted by (test, index)
     }
 
@@ -35,7 +35,8 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol
       "rtol": 1e-7,
       "passed": true,
-      "verdict": "pass",           # "pass" or "fail", from "passed"
+      "verdict": "pass",           # "pass", "fail", or "xfail" (failed in an xfail-marked test)
+      "outcome": "passed",         # the test's outcome: passed, failed, skipped, xfailed, xpassed
       "fitter": "sklearn",         # adapter / model type, or null
       "note": "",                  # one-line reason, e.g. why predictions were checked instead
       "extra": {...},              # check-specific details (JSON values only)
@@ -87,6 +88,7 @@ ROW_KEYS: tuple[str, ...] = (
     "rtol",
     "passed",
     "verdict",
+    "outcome",
     "fitter",
     "note",
     "extra",
@@ -173,11 +175,12 @@ def environment_info(*, xdist_workers: int = 0) -> dict[str, Any]:
 
 
 def _summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    passed = sum(1 for r in rows if r["passed"])
+    verdicts = [r["verdict"] for r in rows]
     return {
         "checks": len(rows),
-        "passed": passed,
-        "failed": len(rows) - passed,
+        "passed": verdicts.count("pass"),
+        "failed": verdicts.count("fail"),
+        "xfail": verdicts.count("xfail"),
         "tests": len({r["test"] for r in rows}),
     }
 

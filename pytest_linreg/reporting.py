@@ -68,7 +68,7 @@ def rows_from_records(nodeid: str, records: Iterable[CheckRecord]) -> list[dict[
         row = json_safe(data)
         row["digits_achieved"] = float(digits) if digits is not None else None
         row.update(test=nodeid, index=index, verdict="pass" if record.passed else "fail",
-                   properties={})
+                   outcome=None, properties={})
         rows.append(row)
     return rows
 
@@ -111,7 +111,7 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
             str(r.get("device") or "-"),
             _fmt(r.get("digits_achieved"), ".1f"),
             _fmt(r.get("digits_required"), ".1f"),
-            "PASS" if r.get("passed") else "FAIL",
+            str(r.get("verdict") or ("pass" if r.get("passed") else "fail")).upper(),
         ]
         for r in rows
     ]
@@ -133,10 +133,13 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
 
 def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
     """One line: how many checks passed and failed, and where the fewest digits were."""
-    failed = sum(1 for r in rows if not r.get("passed"))
+    xfail = sum(1 for r in rows if r.get("verdict") == "xfail")
+    failed = sum(1 for r in rows if not r.get("passed")) - xfail
     tests = len({r["test"] for r in rows})
-    passed = len(rows) - failed
+    passed = len(rows) - failed - xfail
     text = f"linreg: {len(rows)} checks in {tests} tests, {passed} passed, {failed} failed"
+    if xfail:
+        text += f", {xfail} xfail"
     scored = [r for r in rows if isinstance(r.get("digits_achieved"), float)]
     if scored:
         worst = min(scored, key=lambda r: (r["digits_achieved"], r["test"], r["index"]))
@@ -201,8 +204,11 @@ class LinregReporter:
         if not rows:
             return
         linreg_props = {k: json_safe(v) for k, v in props.items() if k.startswith("linreg_")}
+        outcome = _outcome(report)
         for row in rows:
-            row = dict(row, properties=linreg_props)
+            row = dict(row, properties=linreg_props, outcome=outcome)
+            if outcome == "xfailed" and not row["passed"]:
+                row["verdict"] = "xfail"  # the test is marked as expected to fail
             # Keyed by (test, index): a rerun of the same test replaces its rows, not adds.
             self.rows[(row["test"], int(row["index"]))] = row
 
@@ -250,6 +256,13 @@ class LinregReporter:
             "req = -log10(rtol)")
         if self.written is not None:
             terminalreporter.write_line(f"linreg report written to {self.written}")
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    """The test's outcome as the terminal names it (an xfail report is a "skipped" one)."""
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
+    return report.outcome
 
 
 def _is_worker(config: pytest.Config) -> bool:

@@ -110,17 +110,32 @@ def test_nothing_is_printed_when_no_check_ran(pytester: pytest.Pytester) -> None
     assert "linreg report" not in result.stdout.str()
 
 
-def test_rows_recorded_before_a_failure_are_reported(pytester: pytest.Pytester) -> None:
+def test_rows_recorded_before_a_failure_or_an_xfail_are_reported(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(test_checks=CHECKS_MODULE + """
 def test_fails_after_recording():
     _record("Filip32")
     raise AssertionError("coefficients differ")
+
+@pytest.mark.xfail(reason="float32 cannot resolve Filip", strict=True)
+def test_expected_to_fail():
+    _record("Filip32")
+    raise AssertionError("coefficients differ")
 """)
     result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=out.json")
-    result.assert_outcomes(passed=7, failed=1)
-    rows = _rows(pytester.path / "out.json")
-    failing = [r for r in rows if r["test"].endswith("test_fails_after_recording")]
-    assert [(r["dataset"], r["verdict"]) for r in failing] == [("Filip32", "fail")]
+    result.assert_outcomes(passed=7, failed=1, xfailed=1)
+    rows = {r["test"].split("::")[1]: r for r in _rows(pytester.path / "out.json")
+            if r["dataset"] == "Filip32"}
+    assert {name: (r["verdict"], r["outcome"]) for name, r in rows.items()} == {
+        "test_fit[Filip32]": ("fail", "passed"),
+        "test_fails_after_recording": ("fail", "failed"),
+        "test_expected_to_fail": ("xfail", "xfailed"),
+    }
+    result.stdout.fnmatch_lines([
+        "*test_expected_to_fail*Filip32*XFAIL",
+        "linreg: 9 checks in 8 tests, 4 passed, 4 failed, 1 xfail;*",
+    ])
 
 
 def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
@@ -128,7 +143,8 @@ def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["linreg report written to *r.json"])
     report = load_report(project.path / "sub" / "r.json")
     assert (report["schema"], report["version"]) == (SCHEMA, 1)
-    assert report["summary"] == {"checks": N_ROWS, "passed": 4, "failed": 3, "tests": 6}
+    assert report["summary"] == {"checks": N_ROWS, "passed": 4, "failed": 3, "xfail": 0,
+                                 "tests": 6}
     assert report["environment"]["numpy"] and report["environment"]["pytest"]
     assert report["settings"]["report"] == "sub/r.json"
     assert report["settings"]["rtol"] == 1e-7
@@ -145,7 +161,7 @@ def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
         "rtol": 1e-7, "passed": False, "fitter": "keras", "note": "row 1",
         "extra": {"n": 17, "coef": [0.0, 1.0]},
         "test": "test_checks.py::test_two_checks", "index": 1, "verdict": "fail",
-        "properties": {},
+        "outcome": "passed", "properties": {},
     }
 
 
