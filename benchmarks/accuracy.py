@@ -33,7 +33,7 @@ def _with_ones(X: FloatArray, fit_intercept: bool) -> FloatArray:
 
 
 def _numpy(X: FloatArray, y: FloatArray, fi: bool) -> FloatArray:
-    return np.linalg.lstsq(_with_ones(X, fi), y, rcond=None)[0]
+    return np.asarray(np.linalg.lstsq(_with_ones(X, fi), y, rcond=None)[0], dtype=np.float64)
 
 
 def _scipy(X: FloatArray, y: FloatArray, fi: bool) -> FloatArray:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 import pytest_linreg as plr
@@ -59,13 +62,21 @@ def test_input_kinds_agree(kind: str) -> None:
     rng = np.random.default_rng(5)
     Xi = rng.integers(-100, 100, (30, 3))
     yi = rng.integers(-1000, 1000, 30)
-    convert = {
-        "decimal": lambda a: np.vectorize(lambda v: Decimal(int(v)), otypes=[object])(a),
-        "fraction": lambda a: np.vectorize(lambda v: Fraction(int(v)), otypes=[object])(a),
-        "int": lambda a: np.vectorize(int, otypes=[object])(a),
-        "float": lambda a: a.astype(np.float64),
-        "int64": lambda a: a,
-    }[kind]
+
+    def convert(a: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        if kind == "float":
+            return a.astype(np.float64)
+        if kind == "int64":
+            return a
+        make: dict[str, Callable[[int], object]] = {
+            "decimal": Decimal,
+            "fraction": Fraction,
+            "int": int,
+        }
+        return np.array(
+            [[make[kind](int(v)) for v in row] for row in np.atleast_2d(a)], dtype=object
+        ).reshape(a.shape)
+
     res = plr.ols(convert(Xi), convert(yi), exact=True)
     ref = plr.ols(Xi.astype(float), yi.astype(float), exact=True)
     np.testing.assert_array_equal(res.params, ref.params)

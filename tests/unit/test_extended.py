@@ -5,9 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pytest_linreg._extended import augmented_residuals, dd_add, split, two_sum
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def test_two_sum_is_error_free() -> None:
@@ -41,12 +44,14 @@ def test_dd_add_keeps_the_exact_sum_normalised() -> None:
         assert abs(new_lo[i]) <= np.spacing(abs(new_hi[i]))
 
 
-def _exact_residuals(AT, b, rh, rl, xh, xl):  # type: ignore[no-untyped-def]
+def _exact_residuals(
+    AT: FloatArray, b: FloatArray, rh: FloatArray, rl: FloatArray, xh: FloatArray, xl: FloatArray
+) -> tuple[list[Fraction], list[Fraction]]:
     k, n = AT.shape
     x = [Fraction(xh[j]) + Fraction(xl[j]) for j in range(k)]
     r = [Fraction(rh[i]) + Fraction(rl[i]) for i in range(n)]
     f = [Fraction(b[i]) - r[i] - sum(Fraction(AT[j, i]) * x[j] for j in range(k)) for i in range(n)]
-    g = [-sum(Fraction(AT[j, i]) * r[i] for i in range(n)) for j in range(k)]
+    g = [-sum((Fraction(AT[j, i]) * r[i] for i in range(n)), Fraction(0)) for j in range(k)]
     return f, g
 
 
