@@ -185,7 +185,7 @@ def test_bound_is_nearly_attained_by_worst_case_perturbation() -> None:
         A2, b2, eps = _perturbed(A, y, signs_A, signs_b, 2.0**-40)
         observed = abs(exact_lstsq(A2, b2)[i] - x0[i]) / _scale(A, x0)[i]
         ratio = observed / (eps * bound[i])
-        assert 0.3 < ratio <= 1.01, f"coefficient {i}: observed/bound {ratio}"
+        assert 0.7 < ratio <= 1.01, f"coefficient {i}: observed/bound {ratio}"  # 0.86-0.98
 
 
 def test_bound_with_residual_on_float_solves() -> None:
