@@ -40,8 +40,11 @@ def fit(X, y, *, fit_intercept, dtype, device):
     # large offsets and badly scaled columns from costing digits.
     X = np.asarray(X, dtype=dtype)
     y = np.asarray(y, dtype=dtype)
-    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1], dtype)
-    y_mean = y.mean() if fit_intercept else y.dtype.type(0)
+    # Means are accumulated in float64: a float32 running sum of many large values is off by
+    # far more than the data's spread.
+    x_mean = X.mean(axis=0, dtype=np.float64) if fit_intercept else np.zeros(X.shape[1])
+    x_mean = x_mean.astype(X.dtype)
+    y_mean = y.dtype.type(y.mean(dtype=np.float64) if fit_intercept else 0)
     Xc = X - x_mean
     scale = np.linalg.norm(Xc, axis=0)
     scale[scale == 0] = 1
