@@ -27,6 +27,10 @@ from .datasets import Dataset, DatasetSpec, builtin_specs, merge_specs, select_s
 __all__ = ["CATALOG_KEY", "DatasetCatalog"]
 
 HOOK_NAME = "pytest_linreg_datasets"
+_INITIAL_CONFTESTS = (
+    "datasets named in the selection must come from a plugin or an initial conftest.py: the"
+    " rootdir's, one in a directory given on the command line or a test* directory below it"
+)
 
 
 class DatasetCatalog:
@@ -91,24 +95,48 @@ class DatasetCatalog:
                 raise pytest.UsageError(f"pytest_linreg_datasets: {exc}") from None
         return self._merged[key]
 
+    def _select(self, specs: Sequence[DatasetSpec]) -> tuple[list[DatasetSpec], list[str]]:
+        """The selector applied item by item: matched specs, and the items nothing matched."""
+        chosen: dict[str, DatasetSpec] = {}
+        unknown: list[str] = []
+        for item in self._selector.split(","):
+            try:
+                matched = select_specs(specs, item)
+            except ValueError:
+                unknown.append(item)
+                continue
+            for spec in matched:
+                chosen.setdefault(spec.name, spec)
+        return list(chosen.values()), unknown
+
     def selected(self, hook: Any | None = None) -> list[DatasetSpec]:
         """The session selection, restricted to the datasets visible through ``hook``.
 
-        Raises
-        ------
-        pytest.UsageError
-            If the selection names something no registered dataset or tag matches.
+        Items that match nothing are left out; :meth:`check_selection` (called at start-up)
+        reports them.
         """
-        try:
-            chosen = select_specs(self.specs(), self._selector)
-        except ValueError as exc:
-            raise pytest.UsageError(
-                f"--linreg-datasets / linreg_datasets = {self._selector!r}: {exc}"
-            ) from None
+        chosen, _ = self._select(self.specs())
         if hook is None:
             return chosen
         visible = {spec.name for spec in self.specs(hook)}
         return [spec for spec in chosen if spec.name in visible]
+
+    def unknown_items(self) -> list[str]:
+        """Selector items that no dataset registered so far matches."""
+        return self._select(self.specs())[1]
+
+    def check_selection(self) -> None:
+        """Raise a UsageError naming the selector items nothing matched, with suggestions."""
+        if not self.unknown_items():
+            return
+        try:
+            select_specs(self.specs(), self._selector)
+        except ValueError as exc:
+            raise pytest.UsageError(
+                f"--linreg-datasets / linreg_datasets = {self._selector!r}: {exc}"
+                f" ({_INITIAL_CONFTESTS})"
+            ) from None
+        raise AssertionError(f"unknown items {self.unknown_items()} but select_specs accepted them")
 
     def narrowed(self, hook: Any, selectors: Sequence[str], where: str) -> list[DatasetSpec]:
         """The test's datasets: the session selection intersected with each marker selector.

@@ -39,6 +39,7 @@ __all__ = [
     "linreg_device",
     "linreg_make_dataset",
     "linreg_rtol",
+    "tolerance_for",
 ]
 
 GPU_PROBE_KEY: pytest.StashKey[GpuProbe] = pytest.StashKey()
@@ -87,7 +88,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     catalog = DatasetCatalog(config, settings.datasets)
     config.stash[CATALOG_KEY] = catalog
-    catalog.selected()  # reject unknown names and tags now, as a usage error
+    # Like pytest_addoption, names and tags given here must come from a plugin or an initial
+    # conftest.py, so a typo fails at start-up, identically in every xdist worker.
+    catalog.check_selection()
     _install_coefficients_hook(config)
     _register_reporter(config)
     if settings.gpu and not config.getoption("help", default=False):
@@ -171,6 +174,33 @@ def pytest_linreg_tolerance(dataset: Dataset, dtype: Any, requested_rtol: float 
     return derived_rtol(dataset, dtype, requested=requested_rtol)
 
 
+def tolerance_for(
+    config: pytest.Config, dataset: Dataset, dtype: Any, requested_rtol: float | None = None
+) -> float:
+    """The rtol for a fit of ``dataset`` in ``dtype``, as the ``pytest_linreg_tolerance`` hook says.
+
+    Downstream implementations come first; the default is
+    :func:`pytest_linreg.tolerances.derived_rtol`.
+
+    Raises
+    ------
+    ValueError
+        If an implementation returned something that is not an rtol in ``[0, 1)``.
+    """
+    from ._validation import check_rtol
+
+    answer = config.hook.pytest_linreg_tolerance(
+        dataset=dataset, dtype=dtype, requested_rtol=requested_rtol
+    )
+    try:
+        return check_rtol(answer, "rtol")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"pytest_linreg_tolerance returned {answer!r} for dataset {dataset.name!r} and dtype"
+            f" {dtype!r}: {exc}"
+        ) from None
+
+
 # --------------------------------------------------------------------------- header
 
 
@@ -236,7 +266,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.definition.ihook, _marker_selectors(metafunc), metafunc.definition.nodeid
         )
         names = [spec.name for spec in specs]
-        metafunc.parametrize("linreg_dataset", names, ids=names, indirect=True)
+        if names:
+            metafunc.parametrize("linreg_dataset", names, ids=names, indirect=True)
+        else:
+            reason = (
+                f"no dataset left for linreg_dataset: the session selects {catalog.selector!r}"
+                " and the test's linreg_datasets markers match none of those"
+            )
+            empty = pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-dataset")
+            metafunc.parametrize("linreg_dataset", [empty], indirect=True)
     if "linreg_device" in metafunc.fixturenames and not _directly_parametrized(
         metafunc, "linreg_device"
     ):
@@ -363,12 +401,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     settings = item.config.stash[SETTINGS_KEY]
     if not _is_linreg_item(item):
         return
-    on_gpu = (
-        _param(item, "linreg_device") == "gpu" or item.get_closest_marker("linreg_gpu") is not None
-    )
+    on_gpu = settings.gpu and _param(item, "linreg_device") == "gpu"
     stack = ExitStack()
-    # TF32 is turned off in every imported framework; TensorFlow is imported for GPU tests
-    # only, which are about to use it anyway.
+    # TF32 is turned off in every imported framework; TensorFlow is imported only for tests
+    # on the gpu device, which are about to use it anyway.
     stack.enter_context(
         controlled_numerics(deterministic=settings.deterministic, import_tensorflow=on_gpu)
     )

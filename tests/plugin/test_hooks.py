@@ -1,0 +1,187 @@
+"""Each hook implemented in a generated conftest, and the downstream acceptance case."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_linreg.testing import collected_ids, dataset_conftest_source, write_dataset_conftest
+
+NOPLUGINS = ("-p", "no:cacheprovider")
+
+ACCEPTANCE_TEST = """
+import pytest_linreg as plr
+
+def test_x(linreg_dataset, linreg_rtol):
+    result = plr.ols(linreg_dataset.X, linreg_dataset.y, fit_intercept=linreg_dataset.fit_intercept)
+    plr.assert_coefficients_close(result, linreg_dataset, rtol=max(linreg_rtol, 1e-6))
+"""
+
+
+def test_downstream_dataset_with_longley_acceptance(pytester: pytest.Pytester) -> None:
+    """The issue's "done when": a downstream dir with its own dataset and Longley."""
+    write_dataset_conftest(
+        pytester,
+        {"its_name": ([[1.0, 0.5], [2.0, -1.0], [3.0, 2.5], [4.0, 0.0]], [3.1, 2.0, 8.9, 6.2])},
+    )
+    pytester.makepyfile(test_down=ACCEPTANCE_TEST)
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "-v", "--linreg-datasets=its_name,Longley")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([
+        "test_down.py::test_x[[]its_name] PASSED*",
+        "test_down.py::test_x[[]Longley] PASSED*",
+    ])
+    result.stdout.fnmatch_lines(["linreg: rtol=1e-07, datasets=2 (its_name, Longley), *"])
+
+
+def test_contributed_datasets_are_in_the_default_selection_and_tags(
+    pytester: pytest.Pytester,
+) -> None:
+    write_dataset_conftest(
+        pytester, {"ours": ([[0.0], [1.0], [2.0]], [1.0, 2.0, 3.5])}, tags=("mine",)
+    )
+    pytester.makepyfile(test_a="def test_x(linreg_dataset): pass")
+    ids = collected_ids(pytester)
+    assert ids[-1] == "test_a.py::test_x[ours]"  # built-ins first, then contributions
+    assert collected_ids(pytester, "--linreg-datasets=tag:mine") == ["test_a.py::test_x[ours]"]
+
+
+def test_conftest_datasets_are_offered_below_their_conftest_only(
+    pytester: pytest.Pytester,
+) -> None:
+    sub = pytester.mkpydir("sub")
+    (sub / "conftest.py").write_text(
+        dataset_conftest_source({"deep": ([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.5])})
+    )
+    (sub / "test_in.py").write_text("def test_x(linreg_dataset): pass\n")
+    pytester.makepyfile(test_out="def test_x(linreg_dataset): pass")
+    ids = collected_ids(pytester, "-k", "deep or Norris")
+    assert ids == [
+        "sub/test_in.py::test_x[Norris]",
+        "sub/test_in.py::test_x[deep]",
+        "test_out.py::test_x[Norris]",
+    ]
+    # Like pytest_addoption, a name given on the command line must be known at start-up.
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=deep")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: *unknown dataset selection item(s): 'deep'*initial conftest.py*"]
+    )
+
+
+def test_duplicate_dataset_names_are_rejected_naming_both_sources(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        "import pytest_linreg as plr\n\n"
+        "def pytest_linreg_datasets(config):\n"
+        "    return [plr.Dataset.from_arrays('Longley', [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.1])]\n"
+    )
+    pytester.makepyfile(test_a="def test_x(): pass")
+    result = pytester.runpytest_inprocess(*NOPLUGINS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: pytest_linreg_datasets: dataset name 'Longley' is defined twice:"
+        " by pytest-linreg and by conftest.py*"
+    ])
+
+
+def test_dataset_hook_returning_a_non_dataset_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("def pytest_linreg_datasets(config):\n    return [42]\n")
+    pytester.makepyfile(test_a="def test_x(): pass")
+    result = pytester.runpytest_inprocess(*NOPLUGINS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: pytest_linreg_datasets: conftest.py contributed int 42*"])
+
+
+def test_coefficients_hook_reads_a_custom_model(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        class MyModel:
+            def __init__(self, weights):
+                self.weights = weights
+
+        def pytest_linreg_coefficients(model):
+            if isinstance(model, MyModel):
+                return model.weights[1:], model.weights[0]
+            return None
+        """
+    )
+    pytester.makepyfile(
+        test_a="""
+        import pytest
+        import pytest_linreg as plr
+        from conftest import MyModel
+        from pytest_linreg.adapters.extract import extract_coefficients
+
+        def test_custom_model_passes(linreg_dataset):
+            ds = linreg_dataset
+            model = MyModel([ds.intercept, *ds.coef])
+            plr.assert_coefficients_close(model, ds, rtol=1e-12)
+
+        def test_hook_is_called_with_keyword_model(request):
+            answer = request.config.hook.pytest_linreg_coefficients(model=MyModel([1.0, 2.0]))
+            assert answer == ([2.0], 1.0)
+
+        def test_other_objects_fall_through_to_builtins():
+            assert extract_coefficients(([0.5, 0.5], 0.0)).coef.tolist() == [0.5, 0.5]
+
+        def test_unknown_model_names_the_hook():
+            with pytest.raises(TypeError, match="pytest_linreg_coefficients hook"):
+                extract_coefficients(object())
+        """
+    )
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Longley")
+    result.assert_outcomes(passed=4)
+
+
+def test_coefficients_hook_is_uninstalled_after_the_session(pytester: pytest.Pytester) -> None:
+    from pytest_linreg.adapters import extract
+
+    before = extract._HOOK.get()
+    pytester.makepyfile(test_a="def test_x(): pass")
+    pytester.runpytest_inprocess(*NOPLUGINS).assert_outcomes(passed=1)
+    assert extract._HOOK.get() is before
+
+
+def test_tolerance_hook_default_and_override(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_linreg_tolerance(dataset, dtype, requested_rtol):
+            if dataset.name == "Norris":
+                return 1e-4
+            return None
+        """
+    )
+    pytester.makepyfile(
+        test_a="""
+        from pytest_linreg.plugin import tolerance_for
+        from pytest_linreg.tolerances import derived_rtol
+
+        def test_x(linreg_dataset, request, linreg_rtol):
+            rtol = tolerance_for(request.config, linreg_dataset, "float32", linreg_rtol)
+            if linreg_dataset.name == "Norris":
+                assert rtol == 1e-4
+            else:  # the default implementation: tolerances.derived_rtol
+                assert rtol == derived_rtol(linreg_dataset, "float32", requested=linreg_rtol)
+                assert rtol > linreg_rtol  # float32 cannot give 1e-7 on Longley
+        """
+    )
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris,Longley")
+    result.assert_outcomes(passed=2)
+
+
+def test_tolerance_hook_answer_is_validated(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        "def pytest_linreg_tolerance(dataset, dtype, requested_rtol):\n    return -1\n"
+    )
+    pytester.makepyfile(
+        test_a="""
+        import pytest
+        from pytest_linreg.plugin import tolerance_for
+
+        def test_x(linreg_dataset, request):
+            with pytest.raises(ValueError, match="pytest_linreg_tolerance returned -1"):
+                tolerance_for(request.config, linreg_dataset, "float64")
+        """
+    )
+    pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris").assert_outcomes(passed=1)
