@@ -75,7 +75,9 @@ def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
 
 
 def check_parameters_fit(n: int, p: int, fit_intercept: bool) -> None:
-    """Raise if there are fewer observations than parameters."""
+    """Raise if ``fit_intercept`` is not a bool or there are fewer observations than parameters."""
+    if not isinstance(fit_intercept, (bool, np.bool_)):  # int("no") would leak a raw message
+        raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
     k = p + int(fit_intercept)
     if n < k:
         extra = " (including the intercept)" if fit_intercept else ""
@@ -98,6 +100,8 @@ def column_names(X: Any, p: int, feature_names: Sequence[str] | None) -> tuple[s
         feature_names = [str(c) for c in X.columns]
     if feature_names is None:
         return tuple(f"x{j + 1}" for j in range(p))
+    if isinstance(feature_names, str):  # "ab" would silently name two columns "a" and "b"
+        raise TypeError(f"feature_names must be a sequence of str, not the str {feature_names!r}")
     names = tuple(str(name) for name in feature_names)
     if len(names) != p:
         raise ValueError(f"feature_names has {len(names)} names but X has {p} columns")
