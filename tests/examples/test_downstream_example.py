@@ -1,0 +1,64 @@
+"""Run ``examples/downstream`` — a separate project using pytest-linreg — with the installed plugin.
+
+The project is copied to a temporary directory and run in a subprocess, with its own
+pyproject (strict markers, warnings as errors) and its own conftest hook dataset.
+"""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "downstream"
+DATASETS = ["Norris", "Longley", "NoInt1", "house_prices"]
+CHECKS = ["coefficients", "predictions", "row_order", "offsets", "scaling", "collinear"]
+
+
+def copy_project(pytester: pytest.Pytester) -> None:
+    shutil.copytree(EXAMPLE, pytester.path, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".tox"))
+
+
+def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("sklearn")
+    copy_project(pytester)
+    result = pytester.runpytest_subprocess("tests/test_sklearn_model.py", "-v")
+    result.stdout.fnmatch_lines([
+        "*test_sklearn_suite?Norris-float64-cpu-coefficients? PASSED*",
+        "*test_sklearn_suite?Longley-float64-cpu-scaling? XFAIL*",
+        "*test_sklearn_suite?house_prices-float32-cpu-offsets? PASSED*",
+        "*test_sklearn_matches_reference?house_prices? PASSED*",
+        "*test_sklearn_matches_reference?Longley? PASSED*",
+    ])
+    # fit_sklearn declares CPU only, so the gpu cases asked for are not generated at all.
+    result.stdout.no_fnmatch_line("*-gpu-*")
+    xfailed = 3  # Longley scaling in both dtypes, house_prices scaling in float32
+    result.assert_outcomes(passed=len(DATASETS) * 2 * len(CHECKS) - xfailed + 2,
+                           xfailed=xfailed)
+
+
+def test_keras_model_suite_cpu_and_gpu_skipped(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("tensorflow")
+    copy_project(pytester)
+    result = pytester.runpytest_subprocess("tests/test_keras_model.py", "-v")
+    result.stdout.fnmatch_lines([
+        "*test_keras_suite?Longley-float64-cpu-coefficients? PASSED*",
+        "*test_keras_suite?Longley-float64-gpu-coefficients? SKIPPED*",
+        "*test_keras_suite?house_prices-float32-cpu-row_order? PASSED*",
+        "*test_keras_on_device?house_prices-cpu? PASSED*",
+    ])
+    per_device = 3 * 2 * 4  # datasets x dtypes x checks
+    result.assert_outcomes(passed=per_device + 1, skipped=per_device)
+
+
+def test_tox_ini_has_cpu_and_gpu_envs_passing_gpu_variables() -> None:
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(EXAMPLE / "tox.ini")
+    assert ini["tox"]["env_list"].split() == ["cpu"]
+    assert "testenv:cpu" in ini
+    assert ini["testenv:gpu"]["commands"].split() == ["pytest", "--linreg-gpu", "{posargs}"]
+    assert ini["testenv:gpu"]["passenv"].split() == [
+        "CUDA_VISIBLE_DEVICES", "TF_*", "NVIDIA_TF32_OVERRIDE"]
