@@ -52,18 +52,6 @@ def split(a: FloatArray) -> tuple[FloatArray, FloatArray]:
     return hi, a - hi
 
 
-def _product_error(
-    a_hi: FloatArray, a_lo: FloatArray, b_hi: FloatArray, b_lo: FloatArray, p: FloatArray
-) -> FloatArray:
-    """Exact error ``a * b - p`` of ``p = fl(a * b)`` from the splits (ORO05, Algorithm 3.3)."""
-    e = a_hi * b_hi
-    e -= p
-    e += a_lo * b_hi
-    e += a_hi * b_lo
-    e += a_lo * b_lo
-    return e
-
-
 def dd_add(hi: FloatArray, lo: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Add a float64 correction ``d`` to the double-double ``hi + lo`` and renormalise."""
     s, e = two_sum(hi, d)
@@ -71,24 +59,6 @@ def dd_add(hi: FloatArray, lo: FloatArray, d: FloatArray) -> tuple[FloatArray, F
     new_hi = s + e
     new_lo = e - (new_hi - s)  # FastTwoSum: exact because |s| >= |e| after TwoSum
     return new_hi, new_lo
-
-
-def _tree_sum_rows(terms: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Sum ``terms`` over axis 0 by a pairwise TwoSum tree: ``(sum, collected errors)``.
-
-    The pairwise tree keeps every level vectorised; the errors of all levels are added in
-    ordinary floating point at the end, which is ``Sum2``'s accuracy (ORO05, Prop. 4.5)
-    with ``n - 1`` replaced by the tree depth.
-    """
-    err = np.zeros(terms.shape[1:])
-    while terms.shape[0] > 1:
-        half = terms.shape[0] // 2
-        s, e = two_sum(terms[:half], terms[half : 2 * half])
-        err += e.sum(axis=0)
-        if terms.shape[0] % 2:
-            s = np.concatenate([s, terms[2 * half :]], axis=0)
-        terms = s
-    return terms[0], err
 
 
 def augmented_residuals(
@@ -126,11 +96,13 @@ def augmented_residuals(
     """
     k, n = AT.shape
     block = max(64, _BLOCK_ELEMENTS // k)
-    xs_hi, xs_lo = split(x_hi)
-    xh, xsh, xsl, xl = (v[:, None] for v in (x_hi, xs_hi, xs_lo, x_lo))
-    has_x_lo = bool(np.any(x_lo))  # zero on the first step: skip its pass
+    # Products with -x are the exact negations of those with x: f's terms need no negation.
+    neg_hi, neg_lo = split(-x_hi)
+    nx, nxh, nxl = (-x_hi)[:, None], neg_hi[:, None], neg_lo[:, None]
+    nxl_lo = (-x_lo)[:, None] if np.any(x_lo) else None  # zero on the first step
     rl_all = r_lo if np.any(r_lo) else None
     f = np.empty(n)
+    w = _Workspace(k, block)
     # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
     # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
     acc = [np.zeros((k, block)) for _ in range(3 if triple else 2)]
@@ -138,60 +110,137 @@ def augmented_residuals(
         stop = min(start + block, n)
         m = stop - start
         A = AT[:, start:stop]
-        A_hi, A_lo = split(A)
-        # f = b - r_hi - r_lo - sum_j (A_j x_hi_j + err_j + A_j x_lo_j)
-        terms = np.empty((k + 2, m))
-        np.multiply(A, xh, out=terms[2:])
-        small = _product_error(A_hi, A_lo, xsh, xsl, terms[2:])
-        if has_x_lo:
-            small += A * xl
-        np.negative(terms[2:], out=terms[2:])
+        A_hi, A_lo, tmp = w.hi[:, :m], w.lo[:, :m], w.tmp[:, :m]
+        _split_into(A, A_hi, A_lo)
+        # f = b - r_hi - r_lo + sum_j A_j (-x_hi_j) + errors + A_j (-x_lo_j)
+        terms = w.terms[:, :m]
         terms[0] = b[start:stop]
         np.negative(r_hi[start:stop], out=terms[1])
-        s, err = _tree_sum_rows(terms)
+        np.multiply(A, nx, out=terms[2:])
+        small = w.err[:, :m]
+        _product_error_into(A_hi, A_lo, nxh, nxl, terms[2:], small, tmp)
+        if nxl_lo is not None:
+            np.multiply(A, nxl_lo, out=tmp)
+            small += tmp
+        s, err = _tree_sum_into(terms, w.pong[:, :m], w.tree_e[:, :m], w.tree_t[:, :m])
         if rl_all is not None:
             err -= rl_all[start:stop]
-        err -= small.sum(axis=0)
-        f[start:stop] = s + err
+        err += small.sum(axis=0)
+        np.add(s, err, out=f[start:stop])
         rl = None if rl_all is None else rl_all[start:stop]
-        _accumulate_g(acc, A, A_hi, A_lo, r_hi[start:stop], rl, m)
+        _accumulate_g(acc, w, A, r_hi[start:stop], rl, m)
     g = np.array([-math.fsum(np.concatenate([a[j] for a in acc])) for j in range(k)])
     return f, g
 
 
+class _Workspace:
+    """Preallocated per-block buffers: no allocation inside the block loop."""
+
+    def __init__(self, k: int, block: int) -> None:
+        self.hi, self.lo, self.tmp, self.err = (np.empty((k, block)) for _ in range(4))
+        self.terms = np.empty((k + 2, block))
+        half = (k + 3) // 2
+        self.pong, self.tree_e, self.tree_t = (np.empty((half, block)) for _ in range(3))
+        self.p, self.pe, self.s, self.e = (np.empty((k, block)) for _ in range(4))
+
+
+def _two_sum_into(
+    a: FloatArray, b: FloatArray, s: FloatArray, e: FloatArray, t: FloatArray
+) -> None:
+    """TwoSum into preallocated ``s``, ``e`` (``t`` is scratch; none may alias ``a``, ``b``)."""
+    np.add(a, b, out=s)
+    np.subtract(s, a, out=t)  # bb
+    np.subtract(s, t, out=e)
+    np.subtract(a, e, out=e)  # a - (s - bb)
+    np.subtract(b, t, out=t)  # b - bb
+    e += t
+
+
+def _split_into(a: FloatArray, hi: FloatArray, lo: FloatArray) -> None:
+    np.multiply(a, _SPLITTER, out=hi)
+    np.subtract(hi, a, out=lo)
+    np.subtract(hi, lo, out=hi)
+    np.subtract(a, hi, out=lo)
+
+
+def _product_error_into(
+    a_hi: FloatArray,
+    a_lo: FloatArray,
+    b_hi: FloatArray,
+    b_lo: FloatArray,
+    p: FloatArray,
+    e: FloatArray,
+    t: FloatArray,
+) -> None:
+    """Exact ``a * b - p`` into ``e`` (ORO05, Algorithm 3.3); ``t`` is scratch."""
+    np.multiply(a_hi, b_hi, out=e)
+    e -= p
+    np.multiply(a_lo, b_hi, out=t)
+    e += t
+    np.multiply(a_hi, b_lo, out=t)
+    e += t
+    np.multiply(a_lo, b_lo, out=t)
+    e += t
+
+
+def _tree_sum_into(
+    terms: FloatArray, pong: FloatArray, e: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Pairwise TwoSum tree over axis 0 (``terms`` is overwritten): ``(sum, errors)``.
+
+    The errors of all levels are added in ordinary floating point, ``Sum2``'s accuracy
+    (ORO05, Prop. 4.5) with ``n - 1`` replaced by the tree depth.
+    """
+    err = np.zeros(terms.shape[1])
+    cur, other = terms, pong
+    rows = terms.shape[0]
+    while rows > 1:
+        half = rows // 2
+        _two_sum_into(cur[:half], cur[half : 2 * half], other[:half], e[:half], t[:half])
+        err += e[:half].sum(axis=0)
+        if rows % 2:
+            other[half] = cur[rows - 1]
+        rows = half + rows % 2
+        cur, other = other, cur
+    return cur[0].copy(), err
+
+
 def _accumulate_g(
     acc: list[FloatArray],
+    w: _Workspace,
     A: FloatArray,
-    A_hi: FloatArray,
-    A_lo: FloatArray,
     rh: FloatArray,
     rl: FloatArray | None,
     m: int,
 ) -> None:
     """Add ``A r`` elementwise into the running accumulators (two or three levels)."""
     rs_hi, rs_lo = split(rh)
-    p = A * rh
-    pe = _product_error(A_hi, A_lo, rs_hi, rs_lo, p)
-    s, e = two_sum(acc[0][:, :m], p)
+    A_hi, A_lo, tmp = w.hi[:, :m], w.lo[:, :m], w.tmp[:, :m]
+    p, pe, s, e = w.p[:, :m], w.pe[:, :m], w.s[:, :m], w.e[:, :m]
+    np.multiply(A, rh, out=p)
+    _product_error_into(A_hi, A_lo, rs_hi, rs_lo, p, pe, tmp)
+    _two_sum_into(acc[0][:, :m], p, s, e, tmp)
     acc[0][:, :m] = s
-    if rl is None:
-        rl = np.zeros_like(rh)
-    elif len(acc) == 2:
-        pe += A * rl
     if len(acc) == 2:
+        if rl is not None:
+            np.multiply(A, rl, out=tmp)
+            pe += tmp
         acc[1][:, :m] += e
         acc[1][:, :m] += pe
         return
     # Triple: A r_lo as an exact pair too; the three O(u) terms enter a second TwoSum level,
     # whose errors (O(u²)) are summed plainly into the third accumulator.
-    rls_hi, rls_lo = split(rl)
-    p2 = A * rl
-    pe2 = _product_error(A_hi, A_lo, rls_hi, rls_lo, p2)
     mid = acc[1][:, :m]
     third = acc[2][:, :m]
-    for term in (e, pe, p2):
-        mid, t = two_sum(mid, term)
+    terms = [e, pe]
+    if rl is not None:
+        rls_hi, rls_lo = split(rl)
+        p2 = A * rl
+        pe2 = np.empty_like(p2)
+        _product_error_into(A_hi, A_lo, rls_hi, rls_lo, p2, pe2, tmp)
+        third += pe2
+        terms.append(p2)
+    for term in terms:
+        new_mid, t = two_sum(mid, term)
+        mid[...] = new_mid
         third += t
-    third += pe2
-    acc[1][:, :m] = mid
-    acc[2][:, :m] = third

@@ -199,7 +199,7 @@ class _Problem:
         self.X, self.y, self.fit_intercept, self.names = X, y, fit_intercept, names
         self.n = X.shape[0]
         self.k = X.shape[1] + int(fit_intercept)
-        norms = np.linalg.norm(X, axis=0)
+        norms = np.sqrt(np.einsum("ij,ij->j", X, X))  # one pass over the row-major X
         if fit_intercept:
             norms = np.concatenate([[math.sqrt(self.n)], norms])
         # Powers of two keep the scaled problem's exact solution the exact scaled solution,
@@ -331,9 +331,10 @@ def _refine(pb: _Problem) -> _Refined:
     smaller of ``ρ/(1-ρ)·|dx_i|`` and the normwise tail.
     """
     k = pb.k
-    dx, pending = _correction_x(pb, pb.b, np.zeros(k))  # from x = r = 0: plain QR solution
+    dx, _ = _correction_x(pb, pb.b, np.zeros(k))  # from x = r = 0: the plain QR solution
     x_hi, x_lo = dx, np.zeros(k)
-    r_hi, r_lo = _correction_r(pb, pending), np.zeros(pb.n)
+    # Start r from b - A x0 (one pass); refinement treats r as an unknown of its own.
+    r_hi, r_lo = pb.b - pb.AT.T @ x_hi, np.zeros(pb.n)
     kappa = pb.condition_number
     rnorm = float(np.linalg.norm(r_hi))
     # Errors in g reach x amplified by κ² (Björck 1996, §2.9.2): accumulate it to u³ unless
