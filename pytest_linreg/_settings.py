@@ -173,7 +173,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("report", "--linreg-report", "linreg_report",
            "write a report of digits achieved to PATH (.json or .html)", parse_report),
     Option("deterministic", "--linreg-deterministic", "linreg_deterministic",
-           "turn on TensorFlow/torch op determinism for the session", None),
+           "turn on TensorFlow/torch op determinism for the session (TensorFlow then needs"
+           " seeded random ops: keras.utils.set_random_seed)", None),
     Option("seed", "--linreg-seed", "linreg_seed",
            f"session seed for generated datasets (default {DEFAULT_SEED})", parse_seed),
 )

@@ -28,6 +28,7 @@ import numpy as np
 __all__ = [
     "FRAMEWORK_MODULES",
     "PROPERTY_PREFIX",
+    "STATE_KEYS",
     "controlled_numerics",
     "numerics_state",
     "state_from_properties",
@@ -47,6 +48,8 @@ FRAMEWORK_MODULES: Mapping[str, str] = {
 }
 #: Prefix of the junit ``<property>`` names written for each test.
 PROPERTY_PREFIX = "linreg_"
+#: Keys of :func:`numerics_state` besides ``versions``.
+STATE_KEYS = ("device", "tf32", "deterministic", "dtype")
 
 
 def _imported(name: str) -> ModuleType | None:
@@ -289,6 +292,6 @@ def state_from_properties(properties: Iterable[tuple[str, object]]) -> dict[str,
         key = name[len(PROPERTY_PREFIX):]
         if key.endswith("_version"):
             state["versions"][key[: -len("_version")]] = value
-        else:
+        elif key in STATE_KEYS:  # other linreg_* properties (the reporter's rows) are not ours
             state[key] = {"on": True, "off": False, "unknown": None}.get(str(value), value)
     return state

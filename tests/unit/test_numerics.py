@@ -173,4 +173,5 @@ def test_properties_round_trip() -> None:
         ("linreg_deterministic", "on"),
         ("linreg_dtype", "unknown"),
     ]
-    assert state_from_properties([*props, ("digest", "abc")]) == state
+    noise = [("digest", "abc"), ("linreg_checks", [{"check": "coefficients"}])]
+    assert state_from_properties([*props, *noise]) == state
