@@ -108,8 +108,7 @@ def _call_fit(fit: FitFunction, X: FloatArray, y: FloatArray, *, fit_intercept: 
             f"fit was called with fit_intercept=False but returned intercept {intercept!r} "
             f"(source: {coefs.source})"
         )
-    dt = None if coefs.dtype is None else str(np.dtype(coefs.dtype))
-    return _Fitted(coef=coef, intercept=intercept, dtype=dt, source=str(coefs.source))
+    return _Fitted(coef=coef, intercept=intercept, dtype=coefs.dtype, source=str(coefs.source))
 
 
 def _fit_dataset(fit: FitFunction, dataset: Dataset, dtype: str, device: str) -> _Fitted:
@@ -126,6 +125,7 @@ class _Verdict:
 
     compared: str  # "coefficients" or "predictions"
     note: str
+    fitter: str  # what produced the coefficients, e.g. "sklearn:LinearRegression"
     rtol: float | None
     rows: tuple[CheckRecord, ...]
     failure: str | None  # the assertion's message, None when it passed
@@ -229,7 +229,11 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
                 assert_predictions_close(fitted.pair, dataset, dtype=dtype)
         except LinregAssertionError as exc:
             failure = str(exc)
-    return _Verdict(compared=compared, note=note, rtol=tol, rows=tuple(rows), failure=failure)
+    if fitted.dtype not in (None, dtype):
+        # Keras' trap: layers built before set_floatx("float64") keep float32 weights.
+        note += f"; the model holds {fitted.dtype} weights although {dtype} was requested"
+    return _Verdict(compared=compared, note=note, fitter=fitted.source, rtol=tol,
+                    rows=tuple(rows), failure=failure)
 
 
 def _digits(rows: tuple[CheckRecord, ...]) -> tuple[float | None, float | None]:
@@ -268,7 +272,7 @@ def _recorded(check: str, dataset: Dataset, dtype: str, device: str) -> Iterator
             check=check, dataset=dataset.name, condition_number=cond, dtype=dtype, device=device,
             digits_achieved=achieved, digits_required=required,
             rtol=min(tols) if tols else None, passed=passed,
-            fitter=next((r.fitter for r in rows if r.fitter), None),
+            fitter=log.verdicts[0].fitter if log.verdicts else None,
             note="; ".join(log.notes),
             extra={"check_id": check_id(dataset.name, dtype, device, check),
                    "compared": sorted({v.compared for v in log.verdicts})},

@@ -206,6 +206,19 @@ def test_run_checks_returns_frozen_results_with_records() -> None:
     assert "rows shuffled (seed " in results[1].record.note  # type: ignore[union-attr]
 
 
+def test_record_names_the_fitter_and_weights_held_in_a_lower_precision() -> None:
+    def float32_weights(X: Any, y: Any, **kwargs: Any) -> Any:
+        coef, intercept = qr_fit(X, y, **kwargs)
+        return coef.astype(np.float32), np.float32(intercept)
+
+    (result,) = plr.run_checks(float32_weights, datasets="Norris", dtypes=["float64"],
+                               checks=["predictions"])
+    assert result.record is not None
+    assert result.record.fitter == "pair"  # the adapter that read the (coef, intercept) pair
+    assert result.record.note == ("predictions checked; the model holds float32 weights "
+                                  "although float64 was requested")
+
+
 def test_unidentifiable_coefficients_fall_back_to_predictions_with_the_reason() -> None:
     (result,) = plr.run_checks(qr_fit, datasets="Norris", dtypes=["float32"],
                                checks=["coefficients"], rtol=1e-7)
