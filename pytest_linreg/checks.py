@@ -52,6 +52,9 @@ FitFunction = Callable[..., Any]
 #: squaring it, keep ~6 and fail a 1e-7 check. In float32 the coefficients are then not
 #: identifiable and the predictions are checked.
 OFFSET_IN_STDS = 1.0e5
+#: The shift is capped so that eps·cond of the shifted design stays below this: on designs that
+#: are already ill conditioned (Filip) a full shift would make the problem singular in float64.
+MAX_SHIFTED_COND_EPS = 1.0e-4
 #: Column scale factors cycled over the columns in :func:`check_column_scaling`.
 SCALE_FACTORS = (1.0e3, 1.0e-3, 1.0e2, 1.0e-2)
 #: Exceptions that signal a bug in a fit function rather than a refusal of a singular design.
@@ -366,7 +369,17 @@ def check_row_order(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
                   "of the design; shuffle, or use a full-batch or closed-form solver)", verdicts)
 
 
-def _offset_dataset(dataset: Dataset) -> Dataset:
+def _offset_in_stds(dataset: Dataset) -> float:
+    """``OFFSET_IN_STDS``, capped so the shifted design stays well posed in float64."""
+    from .diagnostics import condition_number
+
+    cond = condition_number(dataset.X, fit_intercept=True)
+    if not np.isfinite(cond) or cond <= 0:
+        return 0.0
+    return float(min(OFFSET_IN_STDS, MAX_SHIFTED_COND_EPS / (np.finfo(np.float64).eps * cond)))
+
+
+def _offset_dataset(dataset: Dataset, offset: float) -> Dataset:
     X = dataset.X
     std = X.std(axis=0)
     std = np.where(std > 0, std, 1.0)
@@ -374,11 +387,11 @@ def _offset_dataset(dataset: Dataset) -> Dataset:
     # b' = b − Σ beta_j·shift_j instead of cancelling: b' is then large and its relative error
     # measures the fit, not an unavoidable cancellation. y is left alone for the same reason.
     sign = np.where(dataset.coef < 0, -1.0, 1.0)
-    shifted = X + sign * OFFSET_IN_STDS * std
+    shifted = X + sign * offset * std
     return Dataset.from_arrays(
-        f"{dataset.name}[offset {OFFSET_IN_STDS:.0e} std]", shifted, dataset.y,
+        f"{dataset.name}[offset {offset:.1e} std]", shifted, dataset.y,
         fit_intercept=True, feature_names=dataset.feature_names, tags=(*dataset.tags, "offset"),
-        description=f"{dataset.name} with every column shifted by {OFFSET_IN_STDS:.0e} "
+        description=f"{dataset.name} with every column shifted by {offset:.1e} "
                     "standard deviations",
         seed=dataset.seed,
     )
@@ -388,19 +401,23 @@ def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, devic
                            rtol: float | None = None) -> None:
     """The intercept is fitted, and columns far from zero (large offsets) are handled.
 
-    Every column is shifted by ``OFFSET_IN_STDS`` standard deviations and the fit (with
+    Every column is shifted by ``OFFSET_IN_STDS`` standard deviations (fewer when the design is
+    already ill conditioned, see ``MAX_SHIFTED_COND_EPS``) and the fit (with
     ``fit_intercept=True``, also for datasets without an intercept) is compared with the
     reference solution of the shifted float64 data. Uncentred normal equations lose about twice
     the digits of a QR solve here.
     """
     __tracebackhide__ = True
     with _recorded("offsets", dataset, dtype, device) as log:
-        variant = _offset_dataset(dataset)
+        offset = _offset_in_stds(dataset)
+        if offset < OFFSET_IN_STDS:
+            log.notes.append(f"offset limited to {offset:.1e} std by the conditioning")
+        variant = _offset_dataset(dataset, offset)
         fitted = _fit_dataset(fit, variant, dtype, device)
         v = log.judge(_compare(fitted, variant, dtype, rtol, coefficients=True))
         if v.failure:
             _fail(f"intercept/offset check failed: {_where(dataset, dtype, device)}, every "
-                  f"column shifted by {OFFSET_IN_STDS:.0e} standard deviations "
+                  f"column shifted by {offset:.1e} standard deviations "
                   "(centre the columns, or solve by QR rather than normal equations)",
                   [("shifted", v)])
 

@@ -241,7 +241,7 @@ def test_fit_that_drops_the_intercept_fails_with_an_explanation() -> None:
         "- as given: FAILED — coefficients checked at rtol=")
     assert "[as given] " in coefficients
     assert offsets.startswith("intercept/offset check failed: dataset Norris (n=36, p=1), "
-                              "float64 on cpu, every column shifted by 1e+05 standard deviations")
+                              "float64 on cpu, every column shifted by 1.0e+05 standard deviations")
 
 
 def test_float64_normal_equations_fail_the_offset_check() -> None:
