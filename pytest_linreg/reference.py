@@ -213,7 +213,7 @@ class _Problem:
         self.y_exp = int(_pow2_exponents(np.array([np.linalg.norm(y)]))[0])
         self.b = np.ldexp(y, -self.y_exp)
         self.AT = AT
-        h, tau = np.linalg.qr(AT.T, mode="raw")  # h is (k, n): LAPACK's reflectors, transposed
+        h, tau = _householder_qr(AT)  # h is (k, n): LAPACK's reflectors, transposed
         self.R = np.triu(h[:, : self.k].T)
         V = h
         for j in range(self.k):
@@ -247,6 +247,31 @@ class _Problem:
     def unscale(self, x_scaled: FloatArray) -> FloatArray:
         """Parameters of the original problem from those of the equilibrated one (exact)."""
         return np.ldexp(x_scaled, self.y_exp - self.col_exp)
+
+
+def _householder_qr(AT: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """LAPACK ``dgeqrf`` of ``A = ATᵀ``: reflectors and R in a ``(k, n)`` array, and ``tau``.
+
+    A row-major ``(k, n)`` array is LAPACK's column-major ``(n, k)``, so numpy's bundled
+    ``lapack_lite.dgeqrf`` factorises a single copy in place; ``np.linalg.qr(mode="raw")``
+    returns the same but copies and transposes twice on the way (the fallback).
+    """
+    k, n = AT.shape
+    try:
+        from numpy.linalg import lapack_lite
+
+        h = AT.copy()
+        tau = np.zeros(k)
+        work = np.zeros(1)
+        lapack_lite.dgeqrf(n, k, h, n, tau, work, -1, 0)  # workspace query
+        work = np.zeros(max(1, int(work[0])))
+        info = lapack_lite.dgeqrf(n, k, h, n, tau, work, work.shape[0], 0)
+        if int(info["info"]) == 0:
+            return h, tau
+    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover
+        pass
+    h_np, tau_np = np.linalg.qr(AT.T, mode="raw")  # pragma: no cover - older/odd builds
+    return np.asarray(h_np, dtype=np.float64), np.asarray(tau_np, dtype=np.float64)
 
 
 def _pow2_exponents(norms: FloatArray) -> npt.NDArray[np.int64]:

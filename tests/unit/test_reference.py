@@ -232,3 +232,12 @@ def test_predict_uses_the_fit() -> None:
     np.testing.assert_allclose(res.predict([[3.0]]), [7.0])
     with pytest.raises(ValueError, match="2 columns but the fit has 1"):
         res.predict([[1.0, 2.0]])
+
+
+def test_in_place_householder_qr_matches_numpy() -> None:
+    rng = np.random.default_rng(8)
+    AT = rng.standard_normal((4, 50))
+    h, tau = reference._householder_qr(AT)
+    h_np, tau_np = np.linalg.qr(AT.T, mode="raw")
+    np.testing.assert_allclose(h, h_np, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(tau, tau_np, rtol=1e-13)
