@@ -8,7 +8,7 @@ the collected ids back, so such a test is three lines::
 
     def test_my_dataset_is_offered(pytester):
         write_dataset_conftest(pytester, {"sales": ([[1.0], [2.0], [4.0]], [1.0, 2.0, 4.1])})
-        pytester.makepyfile("def test_x(linreg_dataset): pass")
+        pytester.makepyfile(test_x="def test_x(linreg_dataset): pass")
         assert "test_x.py::test_x[sales]" in collected_ids(pytester, "--linreg-datasets=sales")
 
 Needs ``pytester`` (``pytest_plugins = ["pytester"]`` in the top-level conftest).
