@@ -84,13 +84,25 @@ def _choices(values: Iterable[str] | str, allowed: tuple[str, ...], what: str) -
     """Validate a non-empty tuple of names drawn from ``allowed`` (order kept, no repeats)."""
     if isinstance(values, str):
         raise TypeError(f"{what} must be a sequence of names, not the string {values!r}")
-    out = tuple(dict.fromkeys(str(getattr(v, "name", v)) for v in values))
+    out = tuple(dict.fromkeys(_canonical(v) for v in values))
     bad = [v for v in out if v not in allowed]
     if bad:
         raise ValueError(f"unsupported {what} {bad}; accepted: {', '.join(allowed)}")
     if not out:
         raise ValueError(f"{what} is empty; give at least one of {', '.join(allowed)}")
     return out
+
+
+def _canonical(value: object) -> str:
+    """``np.float32``, ``np.dtype("float32")``, ``tf.float32`` as ``"float32"``; others as is."""
+    from .tolerances import dtype_name
+
+    if isinstance(value, str) and value in _DEVICES:
+        return value
+    try:
+        return dtype_name(value)
+    except TypeError:
+        return str(value)
 
 
 def declare_capabilities(

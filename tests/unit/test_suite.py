@@ -119,6 +119,13 @@ def test_capabilities_attribute_limits_dtypes_and_devices() -> None:
     assert [c.id for c in cases] == ["Norris-float64-cpu-coefficients"]
 
 
+def test_dtypes_may_be_numpy_types() -> None:
+    caps = FitCapabilities(dtypes=(np.float32, np.dtype("float64")))
+    assert caps.dtypes == ("float32", "float64")
+    cases = suite_cases(qr_fit, datasets="Norris", dtypes=[np.float32], checks=["predictions"])
+    assert [c.id for c in cases] == ["Norris-float32-cpu-predictions"]
+
+
 def test_capabilities_argument_overrides_attribute_and_drops_no_intercept_data() -> None:
     caps = FitCapabilities(dtypes=("float32",), no_intercept=False)
     cases = suite_cases(qr_fit, datasets=SMALL, capabilities=caps, checks=["predictions"],
