@@ -15,6 +15,8 @@ eigenvalue of the MSE Hessian): running it would take hours.
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import math
 import os
 import statistics
@@ -104,12 +106,13 @@ def _closed_form_rows(solvers: Any, ds: plr.Dataset, ref: plr.OLSResult, repeat:
         ("qr", "float64 Householder QR"),
     ]:
         seconds, (coef, _) = _median_time(
-            lambda m=method: solvers.solve_float64(ds.X, ds.y, method=m), repeat
+            functools.partial(solvers.solve_float64, ds.X, ds.y, method=method), repeat
         )
         rows.append(Row(label, seconds, _max_rel_error(coef, ref), f"median of {repeat}"))
     for steps in (0, 1, 2, 3):
         seconds, ((coef, _), _) = _median_time(
-            lambda s=steps: solvers.solve_mixed_precision(ds.X, ds.y, refinements=s), repeat
+            functools.partial(solvers.solve_mixed_precision, ds.X, ds.y, refinements=steps),
+            repeat,
         )
         label = "float32 QR" + (f" + {steps} float64 refinement(s)" if steps else " alone")
         rows.append(Row(label, seconds, _max_rel_error(coef, ref), f"median of {repeat}"))
@@ -169,18 +172,20 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(EXAMPLE))
     import keras
-    import seed_solvers
     import tensorflow as tf
+
+    seed_solvers = importlib.import_module("seed_solvers")  # the example's module, on sys.path
 
     ds = plr.make_sorted_poisson(100_000, seed=1443)
     ref = plr.ols(ds.X, ds.y)
     rows = _naive_rows(seed_solvers, ds, ref, args.naive_epochs)
     rows += _closed_form_rows(seed_solvers, ds, ref, args.repeat)
     rows += _trained_rows(seed_solvers, ds, ref)
-    cpus = os.cpu_count()
+    # The load average goes with the table: on a shared machine it explains slow timings.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU only, {cpus} cores;"
-        f" n={ds.n}, cond={ref.condition_number:.0f}"
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU only, {os.cpu_count()}"
+        f" cores, load average {load}; n={ds.n}, cond={ref.condition_number:.0f}"
     )
     print(_table(rows))
     return 0

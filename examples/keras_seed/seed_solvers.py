@@ -36,6 +36,7 @@ Coefficients = tuple[FloatArray, float]
 Float32Coefficients = tuple[npt.NDArray[np.float32], np.float32]
 
 __all__ = [
+    "Method",
     "MomentumSchedule",
     "TrainingLog",
     "fit_keras_float64",

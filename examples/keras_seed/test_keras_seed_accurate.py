@@ -7,10 +7,15 @@ absolute tolerance instead: ``ATOL`` is 1e-12 in units of ``y`` (whose values ar
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
 import pytest_linreg as plr
+
+if TYPE_CHECKING:
+    from pytest_linreg.devices import Device
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -22,7 +27,12 @@ ATOL = 1e-12
 
 
 @pytest.mark.parametrize("method", ["qr", "lstsq", "normal_equations", "normal_equations_refined"])
-def test_float64_closed_form_reaches_1e7(seed_dataset, seed_ols, linreg_device, method):
+def test_float64_closed_form_reaches_1e7(
+    seed_dataset: plr.Dataset,
+    seed_ols: plr.OLSResult,
+    linreg_device: Device,
+    method: seed_solvers.Method,
+) -> None:
     """Way 1: solve the least-squares problem directly, in float64 (about 1-10 ms).
 
     QR and ``tf.linalg.lstsq(fast=False)`` have errors of ``u * cond`` (~1e-12 measured); the
@@ -38,7 +48,9 @@ def test_float64_closed_form_reaches_1e7(seed_dataset, seed_ols, linreg_device, 
     )
 
 
-def test_trained_float64_keras_model_reaches_1e7(seed_dataset, seed_ols, linreg_device):
+def test_trained_float64_keras_model_reaches_1e7(
+    seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
+) -> None:
     """Way 2: still a trained Keras ``Dense(1)``, made to converge (about 8 s, 4250 steps).
 
     float64 weights and loss, full batch, heavy-ball momentum tuned from the Hessian's
@@ -56,7 +68,9 @@ def test_trained_float64_keras_model_reaches_1e7(seed_dataset, seed_ols, linreg_
     plr.assert_coefficients_close(model, seed_ols, rtol=RTOL, atol=ATOL, dataset=seed_dataset)
 
 
-def test_mixed_precision_refinement_reaches_1e7(seed_dataset, seed_ols, linreg_device):
+def test_mixed_precision_refinement_reaches_1e7(
+    seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
+) -> None:
     """Way 3: a float32 QR solve, refined with float64 residuals (the pattern GPUs suit).
 
     The plain float32 solve is ~1e-4 off, as float32 must be on this data; each refinement

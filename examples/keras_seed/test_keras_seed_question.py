@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 
 import pytest_linreg as plr
+
+if TYPE_CHECKING:
+    from pytest_linreg.devices import Device
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -26,7 +30,9 @@ RTOL = 1e-7  # what the question asks for
 ATOL = 1e-12  # for the intercept, whose reference is ~1e-20 (the columns are centred)
 
 
-def test_naive_keras_sgd_fails_and_says_why(seed_dataset, seed_ols, linreg_device):
+def test_naive_keras_sgd_fails_and_says_why(
+    seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
+) -> None:
     """The question's model: ``Dense(1)``, SGD(0.01), batch 64, rows in sorted order.
 
     Run for 3 epochs (about 5 s on 2 cores) instead of the question's 1000 (25-35 min). More
@@ -62,7 +68,9 @@ def test_naive_keras_sgd_fails_and_says_why(seed_dataset, seed_ols, linreg_devic
     ("dtype", "resolvable"),
     [pytest.param(np.float32, False, id="float32"), pytest.param(np.float64, True, id="float64")],
 )
-def test_sorted_design_resolves_1e7_only_in_float64(seed_dataset, dtype, resolvable):
+def test_sorted_design_resolves_1e7_only_in_float64(
+    seed_dataset: plr.Dataset, dtype: type[np.floating[Any]], resolvable: bool
+) -> None:
     """Before any training: can these columns be told apart to 1e-7 in this dtype at all?
 
     One float32 ulp at 0.5 is already 1.19e-7 relative, and rounding the sorted, nearly equal
@@ -79,7 +87,9 @@ def test_sorted_design_resolves_1e7_only_in_float64(seed_dataset, dtype, resolva
     assert NEAR_NULL.search(message), message
 
 
-def test_question_second_program_stalls_in_float32(seed_dataset, seed_ols, linreg_device):
+def test_question_second_program_stalls_in_float32(
+    seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
+) -> None:
     """The question's plain-TensorFlow gradient descent (lr 0.01, batch 2000, shuffled rows).
 
     Ported to TF2 (``tf.GradientTape`` in a ``tf.function``), float32 and zero initial
@@ -116,7 +126,9 @@ def test_question_second_program_stalls_in_float32(seed_dataset, seed_ols, linre
     plr.assert_predictions_close((coef, intercept), seed_dataset, rtol=1e-5)
 
 
-def test_trap_float64_layer_with_float32_loss_stalls(seed_dataset, seed_ols, linreg_device):
+def test_trap_float64_layer_with_float32_loss_stalls(
+    seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
+) -> None:
     """Keras trap: ``Dense(1, dtype="float64")`` is not enough; the loss is computed in floatx.
 
     The same full-batch, Hessian-tuned training that reaches 1e-9 in float64 (see
