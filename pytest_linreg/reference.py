@@ -178,8 +178,10 @@ def ols(
     """
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
-    names = column_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0, feature_names)
-    Xa = as_design(X)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be a bool; got {exact!r}")
+    Xa = as_design(X)  # before anything looks at X's shape: ragged input gets a clear error
+    names = column_names(X, Xa.shape[1], feature_names)
     ya = as_response(y, Xa.shape[0])
     n, p = Xa.shape
     check_parameters_fit(n, p, bool(fit_intercept))

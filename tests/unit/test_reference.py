@@ -213,9 +213,16 @@ def test_bad_input_names_the_problem(
         plr.ols(X, y, exact=exact)
 
 
-def test_fit_intercept_must_be_bool() -> None:
+def test_fit_intercept_and_exact_must_be_bool() -> None:
     with pytest.raises(TypeError, match="fit_intercept must be a bool"):
         plr.ols([[1.0], [2.0], [4.0]], [1.0, 2.0, 3.0], fit_intercept="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="exact must be a bool"):
+        plr.ols([[1.0], [2.0], [4.0]], [1.0, 2.0, 3.0], exact="yes")  # type: ignore[arg-type]
+
+
+def test_ragged_design_is_named() -> None:
+    with pytest.raises(ValueError, match="X could not be read as a rectangular array"):
+        plr.ols([[1.0, 2.0], [3.0]] * 4, np.arange(8.0))
 
 
 def test_lists_and_integer_arrays_accepted() -> None:
