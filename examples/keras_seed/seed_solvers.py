@@ -343,10 +343,11 @@ def fit_tf_gradient_descent(
 ) -> tuple[Float32Coefficients, list[Float32Coefficients]]:
     """The question's second program, plain TensorFlow gradient descent, ported to TF2.
 
-    TF1's ``tf.Variable(tf.zeros(...))`` weights, ``tf.reduce_mean(tf.square(...))`` loss and
-    ``GradientDescentOptimizer(0.01).minimize(loss)`` on shuffled mini-batches of 2000 rows
-    become a ``tf.GradientTape`` step inside a ``tf.function`` epoch. Float32 throughout, as in
-    the original.
+    The TF1 idiom -- ``tf.Variable(tf.zeros(...))`` weights, a ``tf.reduce_mean(tf.square(...))``
+    loss and ``GradientDescentOptimizer(0.01).minimize(loss)`` on shuffled mini-batches of 2000
+    rows -- becomes a ``tf.GradientTape`` step inside a ``tf.function`` epoch. Float32
+    throughout (TF1's default). Zero initial weights are an assumption (the usual TF1 tutorial
+    start); with them ``w1 = w2`` at first and only the data move them apart.
 
     Returns
     -------
@@ -365,7 +366,7 @@ def fit_tf_gradient_descent(
     def one_epoch() -> None:
         order = tf.random.shuffle(tf.range(n))
         Xs, ys = tf.gather(Xt, order), tf.gather(yt, order)
-        for i in tf.range(n // batch_size):  # the TF1 loop dropped the ragged last batch too
+        for i in tf.range(n // batch_size):  # whole batches only (n is a multiple here)
             xb = Xs[i * batch_size : (i + 1) * batch_size]
             yb = ys[i * batch_size : (i + 1) * batch_size]
             with tf.GradientTape() as tape:

@@ -92,8 +92,8 @@ def test_question_second_program_stalls_in_float32(
 ) -> None:
     """The question's plain-TensorFlow gradient descent (lr 0.01, batch 2000, shuffled rows).
 
-    Ported to TF2 (``tf.GradientTape`` in a ``tf.function``), float32 and zero initial
-    weights as in the TF1 original, run for 15 epochs (750 steps, about 2 s). Shuffling makes
+    Ported to TF2 (``tf.GradientTape`` in a ``tf.function``), float32, zero initial weights,
+    run for 15 epochs (750 steps, about 1 s). Shuffling makes
     every mini-batch gradient an unbiased estimate, so the weights approach [0.5, 0.5] -- but
     in float32 they stall about 5e-5 away: the update along ``w1 - w2`` falls below half an
     ulp of the weights. Honest outcome: coefficients fail 1e-7 (with the explanation), they
