@@ -74,9 +74,12 @@ def test_gpu_tests_are_skipped_with_a_reason_without_the_flag(pytester: pytest.P
 
 
 def test_flag_without_a_gpu_stops_the_session_listing_every_probe(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A subprocess: the real probe imports TensorFlow, which must not leak into this process.
+    # CUDA_VISIBLE_DEVICES=-1 hides any GPU, so this also holds on a GPU machine (a GPU job
+    # whose devices are hidden by mistake must fail just the same).
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
     pytester.makepyfile(test_a=GPU_TESTS)
     result = pytester.runpytest_subprocess(*NOPLUGINS, "--linreg-gpu")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -91,7 +94,7 @@ def test_flag_without_a_gpu_stops_the_session_listing_every_probe(
         tf_line,
         "*torch: *",
         "*jax: *",
-        "*CUDA_VISIBLE_DEVICES: *",
+        "  - CUDA_VISIBLE_DEVICES: no ('-1' hides every GPU)",
         "*nvidia-smi: *",
         "Fix the driver/CUDA install*or run without --linreg-gpu*",
     ])
