@@ -32,11 +32,11 @@ __all__ = [
 def pytest_linreg_datasets(config: pytest.Config) -> Iterable[Dataset | DatasetSpec] | None:
     """Contribute datasets to ``linreg_dataset``, ``--linreg-datasets`` and the reports.
 
-    Called the first time the datasets are needed (session start, to check
-    ``--linreg-datasets``; again when a ``conftest.py`` implementing it is collected). Each
-    implementation's datasets are merged with the built-in ones; a name used twice is an
-    error that names both sources. A dataset from a ``conftest.py`` is offered only to the
-    tests that conftest applies to.
+    Each implementation is called once per session: at start-up for plugins and initial
+    ``conftest.py`` files (their datasets may be named in ``--linreg-datasets``), during
+    collection for deeper ones. The datasets are merged with the built-in ones; a name used
+    twice is an error that names both sources. A dataset from a ``conftest.py`` is offered
+    only to the tests that conftest applies to.
 
     Parameters
     ----------
