@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import pytest_linreg as plr
+from pytest_linreg._records import collecting
 from pytest_linreg.checks import CHECKS, check_coefficients, check_row_order
 from pytest_linreg.suite import FitCapabilities, declare_capabilities, suite_cases
 
@@ -269,8 +270,10 @@ def test_float32_normal_equations_fail_on_longley() -> None:
 
 
 def test_order_dependent_fit_fails_row_order_naming_the_ordering() -> None:
-    with pytest.raises(plr.LinregAssertionError) as info:
+    # collecting(): the failing row is this test's subject, not a result for the session report.
+    with collecting() as rows, pytest.raises(plr.LinregAssertionError) as info:
         check_row_order(order_dependent_fit, plr.load_dataset("Norris"), "float64", "cpu", None)
+    assert [(r.check, r.passed) for r in rows] == [("row_order", False)]
     message = str(info.value)
     assert message.startswith("row-order check failed: dataset Norris (n=36, p=1), float64 on "
                               "cpu; the result depends on the order of the rows")
@@ -286,11 +289,13 @@ def test_fit_returning_wrong_shape_or_nan_fails_clearly() -> None:
         return np.full(X.shape[1], np.nan), 0.0
 
     norris = plr.load_dataset("Norris")
-    with pytest.raises(plr.LinregAssertionError, match="fit returned 2 coefficients for a "
-                                                        "design with 1 columns"):
-        check_coefficients(two_coefs, norris, "float64", "cpu")
-    with pytest.raises(plr.LinregAssertionError, match="fit returned non-finite parameters"):
-        check_coefficients(nan_coefs, norris, "float64", "cpu")
+    with collecting() as rows:
+        with pytest.raises(plr.LinregAssertionError, match="fit returned 2 coefficients for a "
+                                                            "design with 1 columns"):
+            check_coefficients(two_coefs, norris, "float64", "cpu")
+        with pytest.raises(plr.LinregAssertionError, match="fit returned non-finite parameters"):
+            check_coefficients(nan_coefs, norris, "float64", "cpu")
+    assert [(r.check, r.passed) for r in rows] == [("coefficients", False)] * 2
 
 
 def test_collinear_check_accepts_a_clear_refusal_but_not_a_bug() -> None:
