@@ -51,6 +51,19 @@ def test_no_checks():
     pass
 """
 
+# numpy's lstsq against each selected dataset through the real fixture and assertion.
+LSTSQ_MODULE = """
+import numpy as np
+from pytest_linreg.assertions import assert_coefficients_close
+
+def test_lstsq(linreg_dataset):
+    d = linreg_dataset
+    X = np.column_stack([np.ones(len(d.y)), d.X]) if d.fit_intercept else d.X
+    sol = np.linalg.lstsq(X, d.y, rcond=None)[0]
+    pair = (sol[1:], sol[0]) if d.fit_intercept else (sol, 0.0)
+    assert_coefficients_close(pair, d, rtol=0.5)
+"""
+
 N_ROWS = 7  # five parametrised tests with one row each, one test with two
 
 
@@ -210,35 +223,26 @@ def test_html_report_without_matplotlib_keeps_the_table(
 
 
 def test_xdist_workers_report_the_same_rows(project: pytest.Pytester) -> None:
+    """Rows merged from two workers equal a serial run's, generated datasets included."""
     pytest.importorskip("xdist")
-    serial = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "0",
-                                          "--linreg-report=serial.json")
-    serial.assert_outcomes(passed=7)
-    parallel = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
-                                            "--linreg-report=parallel.json")
-    parallel.assert_outcomes(passed=7)
+    project.makepyfile(test_datasets=LSTSQ_MODULE)
+    args = ("-p", "no:cacheprovider", "--linreg-datasets=all")
+    serial = project.runpytest_subprocess(*args, "-n", "0", "--linreg-report=serial.json")
+    parallel = project.runpytest_subprocess(*args, "-n", "2", "--linreg-report=parallel.json")
+    assert parallel.parseoutcomes() == serial.parseoutcomes()
     rows = _rows(project.path / "serial.json")
-    assert len(rows) == N_ROWS
+    # Every dataset's condition number and digits agree, so each worker built the same data.
+    assert len(rows) > N_ROWS + 11 and {r["dataset"] for r in rows} >= {"Longley", "Filip"}
     assert _rows(project.path / "parallel.json") == rows
     assert load_report(project.path / "parallel.json")["environment"]["xdist_workers"] == 2
-    parallel.stdout.fnmatch_lines(["linreg: 7 checks in 6 tests, 4 passed, 3 failed*"])
+    assert _summary_lines(parallel.outlines) == _summary_lines(serial.outlines)
 
 
 def test_nist_run_across_two_workers_writes_the_plot(pytester: pytest.Pytester) -> None:
     """The issue's end-to-end command on a small project using the real fixture and assertion."""
     pytest.importorskip("xdist")
     pytest.importorskip("matplotlib")
-    pytester.makepyfile(test_nist="""
-import numpy as np
-from pytest_linreg.assertions import assert_coefficients_close
-
-def test_lstsq(linreg_dataset):
-    d = linreg_dataset
-    X = np.column_stack([np.ones(len(d.y)), d.X]) if d.fit_intercept else d.X
-    sol = np.linalg.lstsq(X, d.y, rcond=None)[0]
-    pair = (sol[1:], sol[0]) if d.fit_intercept else (sol, 0.0)
-    assert_coefficients_close(pair, d, rtol=0.5)
-""")
+    pytester.makepyfile(test_nist=LSTSQ_MODULE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--linreg-datasets=nist",
                                            "-n", "2", "--linreg-report=r.html")
     # lstsq's default cut-off leaves no correct digit on Filip (DESIGN.md); the rest pass.
