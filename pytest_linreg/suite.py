@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._records import CheckRecord, collecting
 from .checks import CHECKS, FitFunction, check_id
 from .datasets import Dataset
+from .numerics import tf32_disabled
 
 if TYPE_CHECKING:
     from .datasets._registry import DatasetSpec
@@ -415,7 +416,8 @@ def run_checks(
     """Run the suite's checks without pytest and return one :class:`CheckResult` each.
 
     Parameters are those of :func:`parametrize_with_linreg_checks`. Failures of the checks and
-    errors raised by ``fit`` are captured in the results; bad arguments still raise.
+    errors raised by ``fit`` are captured in the results; bad arguments still raise. Each check
+    runs with TF32 turned off (:func:`pytest_linreg.numerics.tf32_disabled`), as under pytest.
 
     Examples
     --------
@@ -434,7 +436,9 @@ def run_checks(
         expected_failures=expected_failures, capabilities=capabilities,
     ):
         passed, message = False, ""
-        with collecting() as rows:
+        # As under the plugin: TF32 off in every imported framework (TensorFlow imported for
+        # GPU cases), so float32 matmuls on Ampere/Hopper GPUs keep their 24 bits.
+        with collecting() as rows, tf32_disabled(import_tensorflow=case.device == "gpu"):
             try:
                 case.check()
             except AssertionError as exc:

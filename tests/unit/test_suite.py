@@ -4,6 +4,8 @@ reasons. Small datasets only (Norris n=36, NoInt1 n=11, Longley n=16) to keep th
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -225,6 +227,29 @@ def test_record_names_the_fitter_and_weights_held_in_a_lower_precision() -> None
     assert result.record.fitter == "pair"  # the adapter that read the (coef, intercept) pair
     assert result.record.note == ("predictions checked; the model holds float32 weights "
                                   "although float64 was requested")
+
+
+def test_run_checks_turns_tf32_off_during_each_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stand-in for an imported TensorFlow: only its TF32 switch is used.
+    state = {"tf32": True}
+    experimental = types.SimpleNamespace(
+        tensor_float_32_execution_enabled=lambda: state["tf32"],
+        enable_tensor_float_32_execution=lambda on: state.update(tf32=on),
+    )
+    fake_tf = types.ModuleType("tensorflow")
+    fake_tf.config = types.SimpleNamespace(experimental=experimental)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tensorflow", fake_tf)
+    seen = []
+
+    def fit(X: Any, y: Any, **kwargs: Any) -> Any:
+        seen.append(state["tf32"])
+        return qr_fit(X, y, **kwargs)
+
+    results = plr.run_checks(fit, datasets="Norris", dtypes=["float64"], devices=["gpu"],
+                             checks=["coefficients"])
+    assert [r.passed for r in results] == [True]
+    assert seen == [False]
+    assert state["tf32"] is True  # restored afterwards
 
 
 def test_unidentifiable_coefficients_fall_back_to_predictions_with_the_reason() -> None:
