@@ -8,8 +8,9 @@ The plot shows what the data allow: a backward-stable least-squares solver loses
 ``log10(kappa)`` of the ``-log10(u)`` digits its working precision ``u`` carries, so the
 attainable digits are roughly ``-log10(u * kappa)`` (Higham, *Accuracy and Stability of
 Numerical Algorithms*, 2nd ed., 2002, sec. 20.1; the kappa^2 term of the least-squares bound
-adds to this for large residuals). Both lines are drawn for float32 and float64: points far
-below their dtype's line point at the solver or optimiser, points near it at the data.
+adds to this for large residuals). Both lines are drawn for float32 and float64. The bound is a
+worst case, so points may lie above their dtype's line; points far below it point at the solver
+or optimiser, points near it at the data.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _draw_limits(ax: Any, x_max: float) -> None:
         colour = _DTYPE_COLOURS[dtype]
         top = -math.log10(unit_roundoff(dtype))
         ax.plot(xs, np.clip(top - xs, 0.0, None), color=colour, lw=1.2, ls="--", alpha=0.8,
-                label=f"{dtype} limit  −log10(u·κ)")
+                label=f"{dtype} bound  −log10(u·κ)")
         ax.axhline(top, color=colour, lw=0.9, ls=":", alpha=0.8,
                    label=f"{dtype} u  ({top:.1f} digits)")
 
@@ -147,7 +148,7 @@ def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | No
                        if isinstance(r.get("digits_required"), (int, float))})
     for level in required[:3]:  # more than three required levels would only clutter the plot
         ax.axhline(level, color="black", lw=0.8, alpha=0.5)
-        ax.annotate(f"required {level:g}", (x_max, level), xytext=(-4, -10),
+        ax.annotate(f"required {level:.1f}", (x_max, level), xytext=(-4, -10),
                     textcoords="offset points", ha="right", fontsize=8, alpha=0.7)
     _draw_points(ax, points)
     ax.set_xlim(-0.3, x_max)  # kappa = 1 (orthogonal designs) sits at 0: keep it off the frame
@@ -204,9 +205,10 @@ def _plot_html(rows: Sequence[Mapping[str, Any]], png: bytes | None) -> str:
     shown = len(_plottable(rows))
     data = base64.b64encode(png).decode("ascii")
     missing = "" if shown == len(rows) else " (the others have no condition number or digits)"
-    caption = (f"{shown} of {len(rows)} checks plotted{missing}. Dashed: the digits a "
-               "backward-stable solver can keep in that dtype, −log10(u·κ); dotted: the dtype's "
-               "own precision −log10(u).")
+    caption = (f"{shown} of {len(rows)} checks plotted{missing}. Dashed: −log10(u·κ), the "
+               "digits a backward-stable solver in that dtype is sure to keep (a worst-case "
+               "bound: points may lie above it, far below it points at the solver or optimiser); "
+               "dotted: the dtype's own precision −log10(u).")
     return (f'<figure><img alt="digits achieved against log10 condition number" '
             f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>')
 
