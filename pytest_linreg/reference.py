@@ -201,7 +201,7 @@ class _Problem:
         self.X, self.y, self.fit_intercept, self.names = X, y, fit_intercept, names
         self.n = X.shape[0]
         self.k = X.shape[1] + int(fit_intercept)
-        norms = np.sqrt(np.einsum("ij,ij->j", X, X))  # one pass over the row-major X
+        norms = _column_norms(X)
         if fit_intercept:
             norms = np.concatenate([[math.sqrt(self.n)], norms])
         # Powers of two keep the scaled problem's exact solution the exact scaled solution,
@@ -212,7 +212,7 @@ class _Problem:
         if fit_intercept:
             AT[0] = scale[0]
         np.multiply(X.T, scale[int(fit_intercept) :, None], out=AT[int(fit_intercept) :])
-        self.y_exp = int(_pow2_exponents(np.array([np.linalg.norm(y)]))[0])
+        self.y_exp = int(_pow2_exponents(_column_norms(y[:, None]))[0])
         self.b = np.ldexp(y, -self.y_exp)
         self.AT = AT
         h, tau = _householder_qr(AT)  # h is (k, n): LAPACK's reflectors, transposed
@@ -274,6 +274,18 @@ def _householder_qr(AT: FloatArray) -> tuple[FloatArray, FloatArray]:
         pass
     h_np, tau_np = np.linalg.qr(AT.T, mode="raw")  # pragma: no cover - older/odd builds
     return np.asarray(h_np, dtype=np.float64), np.asarray(tau_np, dtype=np.float64)
+
+
+def _column_norms(X: FloatArray) -> FloatArray:
+    """2-norms of the columns: one pass, rescaled where the squares over- or underflow."""
+    with np.errstate(over="ignore", under="ignore"):
+        norms: FloatArray = np.sqrt(np.einsum("ij,ij->j", X, X))
+    for j in np.flatnonzero(~np.isfinite(norms) | (norms < 2.0**-450)):
+        big = float(np.max(np.abs(X[:, j])))
+        if big > 0:
+            e = int(np.frexp(big)[1])  # scale by a power of two: exact
+            norms[j] = math.ldexp(float(np.linalg.norm(np.ldexp(X[:, j], -e))), e)
+    return norms
 
 
 def _pow2_exponents(norms: FloatArray) -> npt.NDArray[np.int64]:
@@ -424,11 +436,10 @@ def _solve_float(pb: _Problem) -> OLSResult:
             IllConditionedWarning,
             stacklevel=3,
         )
-    resid = np.ldexp(ref.r_hi, pb.y_exp)
     return _result(
         pb,
         params,
-        float(np.sum(resid * resid)),
+        float(ref.r_hi @ ref.r_hi),
         pb.rank,
         rel,
         "refined-qr",
@@ -454,7 +465,7 @@ def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
         stacklevel=4,  # user -> ols -> _solve_float -> _minimum_norm
     )
     params = pb.unscale(coef_s)
-    resid = pb.y - pb.AT_original().T @ params
+    resid = pb.b - pb.AT.T @ coef_s
     rel = np.full(pb.k, math.inf)
     return _result(pb, params, float(resid @ resid), rank, rel, "minimum-norm", False, 0)
 
@@ -569,16 +580,18 @@ def _result(
     converged: bool,
     steps: int,
 ) -> OLSResult:
-    y = pb.y
-    mean = float(np.mean(y)) if pb.fit_intercept else 0.0
-    tss = float(np.sum((y - mean) ** 2))
+    # rss is of the scaled response b = y / 2**y_exp: ratios and the residual standard
+    # deviation are formed there, so that huge or tiny data neither overflow nor underflow.
+    b = pb.b
+    mean = float(np.mean(b)) if pb.fit_intercept else 0.0
+    tss = float(np.sum((b - mean) ** 2))
     dof = pb.n - rank
     return OLSResult(
         coef=params[int(pb.fit_intercept) :],
         intercept=float(params[0]) if pb.fit_intercept else 0.0,
         rank=rank,
         condition_number=pb.condition_number,
-        residual_std=math.sqrt(rss / dof) if dof > 0 else math.nan,
+        residual_std=math.ldexp(math.sqrt(rss / dof), pb.y_exp) if dof > 0 else math.nan,
         r_squared=1.0 - rss / tss if tss > 0 else math.nan,
         relative_error=rel,
         method=method,

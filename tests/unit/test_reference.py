@@ -248,3 +248,18 @@ def test_in_place_householder_qr_matches_numpy() -> None:
     h_np, tau_np = np.linalg.qr(AT.T, mode="raw")
     np.testing.assert_allclose(h, h_np, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(tau, tau_np, rtol=1e-13)
+
+
+@pytest.mark.parametrize("e", [-900, -600, 600, 900])
+def test_extreme_magnitudes_neither_overflow_nor_underflow(e: int) -> None:
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((30, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 1.0 + rng.standard_normal(30)
+    base = plr.ols(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = plr.ols(np.ldexp(X, e), np.ldexp(y, e))
+    np.testing.assert_array_equal(res.coef, base.coef)
+    assert res.intercept == np.ldexp(base.intercept, e)
+    assert res.residual_std == np.ldexp(base.residual_std, e)
+    assert res.r_squared == base.r_squared
