@@ -207,8 +207,13 @@ def momentum_schedule(X: npt.ArrayLike) -> MomentumSchedule:
     hessian = 2.0 / n * tf.matmul(A, A, transpose_a=True)
     eigenvalues = tf.linalg.eigvalsh(hessian).numpy()
     mu, L = float(eigenvalues[0]), float(eigenvalues[-1])
-    if not mu > 0.0:
-        raise ValueError(f"the design is rank deficient (smallest Hessian eigenvalue {mu:.3g})")
+    # Eigenvalues of a computed Gram matrix are only good to ~k * eps * L (Weyl's theorem on the
+    # rounding of A^T A), so anything below that is numerically zero.
+    if not mu > 10 * A.shape[1] * np.finfo(np.float64).eps * L:
+        raise ValueError(
+            f"the design is numerically rank deficient: Hessian eigenvalues {mu:.3g} .. {L:.3g};"
+            " no step size makes gradient descent converge to a unique answer"
+        )
     s_mu, s_L = math.sqrt(mu), math.sqrt(L)
     rate = (s_L - s_mu) / (s_L + s_mu)
     return MomentumSchedule(hessian.numpy(), mu, L, 4.0 / (s_L + s_mu) ** 2, rate**2, rate)

@@ -18,8 +18,8 @@ import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "keras_seed"
 #: Tests the example holds: 4 closed forms, 1 trained model, 1 mixed precision, 1 naive model,
-#: 2 identifiability, 1 gradient-descent port, 1 floatx trap (CPU only here).
-EXPECTED_PASSED = 11
+#: 2 identifiability, 1 gradient-descent port, 1 floatx trap, 2 input checks (CPU only here).
+EXPECTED_PASSED = 13
 
 
 def _missing(*modules: str) -> list[str]:
