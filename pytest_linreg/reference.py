@@ -384,7 +384,7 @@ def _refine(pb: _Problem) -> _Refined:
     prev = max(float(np.max(np.abs(x_hi))), 1e-300)
     est = np.full(k, math.inf)
     converged = False
-    steps = 0
+    steps = stalls = 0
     for steps in range(1, MAX_REFINEMENT_STEPS + 1):
         f, g = augmented_residuals(pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple)
         dx, pending = _correction_x(pb, f, g)
@@ -402,8 +402,10 @@ def _refine(pb: _Problem) -> _Refined:
         rho = min(max(ratio, rho_theory), 0.9)
         est = np.abs(dx) / (1.0 - rho)
         # The QR solution's error carries a κ²·u·‖r‖ term that the first step removes, so
-        # only later steps are judged for contraction.
-        if steps >= 2 and ratio >= 0.5:
+        # only later steps are judged for contraction; near κ·u ≈ 0.1 single steps can
+        # stall, so give up after two in a row that do not halve the correction.
+        stalls = stalls + 1 if steps >= 2 and ratio >= 0.5 else 0
+        if stalls >= 2:
             break
         r_hi, r_lo = dd_add(r_hi, r_lo, _correction_r(pb, pending))
     else:
