@@ -244,8 +244,10 @@ class LinregReporter:
         shown = rows
         if verbose == 0 and len(rows) > _MAX_TERMINAL_ROWS:
             shown = [r for r in rows if not r.get("passed")]
-        for text in format_table(shown, width=self.config.get_terminal_writer().fullwidth):
-            terminalreporter.write_line(text)
+        if shown:
+            width = self.config.get_terminal_writer().fullwidth
+            for text in format_table(shown, width=width):
+                terminalreporter.write_line(text)
         if len(shown) < len(rows):
             terminalreporter.write_line(
                 f"({len(rows) - len(shown)} passing rows not shown; -v or --linreg-report "

@@ -84,6 +84,11 @@ def _summary_lines(lines: list[str]) -> list[str]:
             or "digits achieved per check" in line]
 
 
+def _table_rows(lines: list[str]) -> list[str]:
+    """The rows of the terminal table (not -v's progress lines, which end in [ nn%])."""
+    return [line for line in lines if line.startswith("test_") and line.endswith(("PASS", "FAIL"))]
+
+
 def _rows(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = load_report(path)["rows"]
     return rows
@@ -113,6 +118,25 @@ def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
         "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
         " in test_checks.py::test_fit[Filip32]"
     ]
+
+
+def test_long_runs_list_only_failing_rows_unless_verbose(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_many=CHECKS_MODULE + """
+@pytest.mark.parametrize("copy", range(11))
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fit_again(name, copy):
+    _record(name)
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit")
+    result.assert_outcomes(passed=60)
+    table = _table_rows(result.outlines)
+    assert len(table) == 24 and all(line.endswith("FAIL") for line in table)
+    result.stdout.fnmatch_lines([
+        "(36 passing rows not shown; -v or --linreg-report lists them all)",
+        "linreg: 60 checks in 60 tests, 36 passed, 24 failed;*",
+    ])
+    verbose = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit", "-v")
+    assert len(_table_rows(verbose.outlines)) == 60
 
 
 def test_nothing_is_printed_when_no_check_ran(pytester: pytest.Pytester) -> None:
