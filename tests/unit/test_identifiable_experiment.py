@@ -128,7 +128,9 @@ def test_never_identifiable_when_a_roundoff_perturbation_moves_a_coefficient_10x
     ]
     assert not optimistic, "\n".join(optimistic)
     # Measured, stronger than required: not even a move above rtol itself got 'identifiable'.
-    close = [(c.label, r) for c in _experiment() for r, ok in c.verdicts if ok and c.moves.max() > r]
+    close = [
+        (c.label, r) for c in _experiment() for r, ok in c.verdicts if ok and c.moves.max() > r
+    ]
     print(f"identifiable verdicts with a move in (rtol, 10·rtol]: {len(close)}")
     assert not close, close
 
