@@ -35,7 +35,8 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
     if kind == "b":
         return arr.astype(np.float64)
     if kind in "iuf":
-        out = arr.astype(np.float64)
+        # copy=False: a float64 design of a million rows is not copied on every call.
+        out = arr.astype(np.float64, copy=False)
     elif kind == "O":
         try:
             out = arr.astype(np.float64)
@@ -56,7 +57,9 @@ def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
     """Return ``X`` as a 2-D float64 array with at least one row and column, or raise."""
     arr = _to_array(X, what)
     if arr.ndim != 2:
-        raise ValueError(f"{what} must be 2-D (n_samples, n_features); got {arr.ndim}-D shape {arr.shape}")
+        raise ValueError(
+            f"{what} must be 2-D (n_samples, n_features); got {arr.ndim}-D shape {arr.shape}"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{what} is empty: shape {arr.shape}")
     return _as_float64(arr, what)
@@ -81,7 +84,9 @@ def check_parameters_fit(n: int, p: int, fit_intercept: bool) -> None:
     k = p + int(fit_intercept)
     if n < k:
         extra = " (including the intercept)" if fit_intercept else ""
-        raise ValueError(f"fewer rows than parameters: n={n} < {k} parameters{extra}; OLS is not determined")
+        raise ValueError(
+            f"fewer rows than parameters: n={n} < {k} parameters{extra}; OLS is not determined"
+        )
 
 
 def check_rtol(rtol: Any, what: str = "rtol") -> float:
