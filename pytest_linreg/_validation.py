@@ -49,7 +49,9 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
         where = ", ".join(str(int(i)) for i in bad)
         value = out[tuple(bad)]
         total = int(np.count_nonzero(~np.isfinite(out)))
-        raise ValueError(f"{what} contains {total} non-finite value(s) (first: {value} at [{where}])")
+        raise ValueError(
+            f"{what} contains {total} non-finite value(s) (first: {value} at [{where}])"
+        )
     return out
 
 
