@@ -35,7 +35,8 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol
       "rtol": 1e-7,
       "passed": true,
-      "verdict": "pass",           # "pass", "fail", or "xfail" (failed in an xfail-marked test)
+      "verdict": "pass",           # "pass", "fail", or "xfail": the check failed but the test
+                                   # expected it (marked xfail, or caught it and passed)
       "outcome": "passed",         # the test's outcome: passed, failed, skipped, xfailed, xpassed
       "fitter": "sklearn",         # adapter / model type, or null
       "note": "",                  # one-line reason, e.g. why predictions were checked instead
