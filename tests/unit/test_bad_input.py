@@ -134,8 +134,6 @@ _RAGGED_BUG = (
 )
 #: Functions that call ``np.shape``/``np.ndim`` on raw ``X`` before validating it.
 _RAGGED_LEAKS = {
-    "ols",
-    "ols_exact",
     "Dataset.from_arrays",
     "near_null_combinations",
     "diagnose",
@@ -394,9 +392,6 @@ _RAGGED_COEF_BUG = (
     "bug: make_coefficients calls np.asarray on a ragged coef unguarded; numpy's "
     "'inhomogeneous shape' message leaks out (reported)"
 )
-_EXACT_FLAG_BUG = (
-    "bug: ols(exact='yes') is accepted as truthy; fit_intercept is checked, exact is not (reported)"
-)
 
 OTHER_CASES: list[Any] = [
     *_rtol_cases(),
@@ -624,7 +619,6 @@ OTHER_CASES: list[Any] = [
         lambda: plr.ols(X0, Y0, exact="yes"),
         Raises(TypeError, r"exact must be a bool"),
         id="ols-exact-str",
-        marks=pytest.mark.xfail(strict=True, reason=_EXACT_FLAG_BUG),
     ),
     pytest.param(
         lambda: plr.Dataset.from_arrays("", X0, Y0),
