@@ -39,11 +39,13 @@ __all__ = [
     "Method",
     "MomentumSchedule",
     "TrainingLog",
+    "design_tensors",
     "fit_keras_float64",
     "fit_naive_keras",
     "fit_tf_gradient_descent",
     "floatx",
     "momentum_schedule",
+    "solve_design",
     "solve_float64",
     "solve_mixed_precision",
 ]
@@ -167,11 +169,24 @@ def solve_float64(X: npt.ArrayLike, y: npt.ArrayLike, *, method: Method = "qr") 
         Householder QR, ``tf.linalg.lstsq(fast=False)``, Cholesky on ``A^T A``, or Cholesky
         on ``A^T A`` plus one correction from the float64 residual.
     """
+    A, b = design_tensors(X, y)
+    return _split(solve_design(A, b, method=method).numpy())
+
+
+def design_tensors(X: npt.ArrayLike, y: npt.ArrayLike) -> tuple[tf.Tensor, tf.Tensor]:
+    """``[1, X]`` (n, p + 1) and ``y`` (n, 1) as float64 tensors, for :func:`solve_design`."""
+    return _design(X, tf.float64), tf.constant(np.asarray(y, np.float64).reshape(-1, 1))
+
+
+def solve_design(A: tf.Tensor, y: tf.Tensor, *, method: Method = "qr") -> tf.Tensor:
+    """The least-squares solution ``(p + 1, 1)`` of tensors already built (intercept first).
+
+    What a TensorFlow pipeline whose data already live on the device calls;
+    :func:`solve_float64` adds the conversion from numpy.
+    """
     if method not in _SOLVERS:
         raise ValueError(f"method must be one of {sorted(_SOLVERS)}; got {method!r}")
-    A = _design(X, tf.float64)
-    b = tf.constant(np.asarray(y, np.float64).reshape(-1, 1))
-    return _split(_SOLVERS[method](A, b).numpy())
+    return _SOLVERS[method](A, y)
 
 
 @dataclass(frozen=True)
