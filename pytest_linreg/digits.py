@@ -26,6 +26,8 @@ MAX_DIGITS = 15.0
 
 
 def _as_real_array(value: Any, what: str) -> npt.NDArray[np.float64]:
+    if value is None:
+        raise TypeError(f"{what} is None; expected numbers")
     if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas
         value = value.to_numpy()
     try:
@@ -35,6 +37,9 @@ def _as_real_array(value: Any, what: str) -> npt.NDArray[np.float64]:
     if arr.dtype.kind == "c":
         raise TypeError(f"{what} has complex dtype {arr.dtype}; LRE compares real numbers")
     if arr.dtype.kind not in "biuf":
+        # astype(float) turns None into NaN, which would silently score 0 digits.
+        if arr.dtype.kind == "O" and any(v is None for v in arr.flat):
+            raise TypeError(f"{what} contains None; expected numbers")
         try:
             return arr.astype(np.float64)
         except (TypeError, ValueError):

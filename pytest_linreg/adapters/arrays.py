@@ -19,7 +19,8 @@ __all__ = [
 
 def _is_sequence_of_numbers(obj: Any) -> bool:
     if isinstance(obj, np.ndarray):
-        return obj.dtype.kind in "biuf"
+        # Every ndarray is ours: a complex or str array then fails with its dtype named.
+        return True
     if isinstance(obj, (list, tuple)) and obj:
         return all(isinstance(v, (int, float, np.integer, np.floating)) for v in obj)
     return False
@@ -80,7 +81,10 @@ class PairAdapter:
         if not (isinstance(obj, tuple) and len(obj) == 2):
             return False
         first, second = obj
-        return np.ndim(first) >= 1 and (second is None or np.ndim(second) <= 1)
+        # No np.ndim on `first`: a ragged list would make numpy raise here, before
+        # make_coefficients can name the problem.
+        vector_like = isinstance(first, (list, tuple)) or getattr(first, "ndim", 0) >= 1
+        return vector_like and (second is None or getattr(second, "ndim", 0) <= 1)
 
     def extract(self, obj: Any) -> Coefficients:
         coef, intercept = obj

@@ -84,7 +84,10 @@ def make_coefficients(
     coef: Any, intercept: Any, source: str, *, dtype: str | None = None
 ) -> Coefficients:
     """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept."""
-    arr = np.asarray(coef)
+    try:
+        arr = np.asarray(coef)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise ValueError(f"{source}: coefficients could not be read as an array: {exc}") from None
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
     if arr.dtype.kind != "f":

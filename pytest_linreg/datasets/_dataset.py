@@ -163,8 +163,8 @@ class Dataset:
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        names = column_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0, feature_names)
         Xa = as_design(X)
+        names = column_names(X, Xa.shape[1], feature_names)
         ya = as_response(y, Xa.shape[0])
         check_parameters_fit(Xa.shape[0], Xa.shape[1], fit_intercept)
         result = ols(Xa, ya, fit_intercept=fit_intercept)

@@ -6,9 +6,6 @@ for the clean float64 equivalent), or a ``ValueError``/``TypeError`` whose messa
 problem. A raised error must be exactly ``ValueError`` or ``TypeError`` (not a subclass such as
 ``numpy.linalg.LinAlgError``) and must not have been raised inside numpy: a raw numpy traceback
 is a crash, not an answer.
-
-Known bugs in modules this file does not own are marked ``xfail(strict=True)`` with the reason,
-so that they stay visible and the mark has to go when they are fixed.
 """
 
 from __future__ import annotations
@@ -128,17 +125,6 @@ DESIGN_FUNCTIONS: dict[str, DesignFn] = {
     ),
 }
 
-_RAGGED_BUG = (
-    "bug: a ragged nested list reaches np.shape/np.ndim before as_design, so numpy's "
-    "'inhomogeneous shape' message leaks out (reported)"
-)
-#: Functions that call ``np.shape``/``np.ndim`` on raw ``X`` before validating it.
-_RAGGED_LEAKS = {
-    "Dataset.from_arrays",
-    "near_null_combinations",
-    "diagnose",
-    "assert_identifiable",
-}
 
 #: (id, X, y, outcome, needs y).
 DESIGN_INPUTS: list[tuple[str, Any, Any, Raises | Same, bool]] = [
@@ -245,10 +231,7 @@ def _design_cases() -> list[Any]:
                 continue  # the function takes no response
             if case_id == "y-None" and fn.y_optional:
                 continue
-            marks = []
-            if case_id == "ragged-list" and fname in _RAGGED_LEAKS:
-                marks.append(pytest.mark.xfail(strict=True, reason=_RAGGED_BUG))
-            cases.append(pytest.param(fn, X, y, outcome, id=f"{fname}-{case_id}", marks=marks))
+            cases.append(pytest.param(fn, X, y, outcome, id=f"{fname}-{case_id}"))
     return cases
 
 
@@ -383,15 +366,6 @@ def _rtol_cases() -> list[Any]:
     return out
 
 
-_LRE_NONE_BUG = "bug: lre(None, 1.0) returns 0 digits instead of a TypeError (reported)"
-_COMPLEX_ARRAY_BUG = (
-    "bug: a complex/str ndarray of coefficients gets 'cannot read coefficients from a "
-    "numpy.ndarray', which does not name the dtype (reported)"
-)
-_RAGGED_COEF_BUG = (
-    "bug: make_coefficients calls np.asarray on a ragged coef unguarded; numpy's "
-    "'inhomogeneous shape' message leaks out (reported)"
-)
 
 OTHER_CASES: list[Any] = [
     *_rtol_cases(),
@@ -691,7 +665,6 @@ OTHER_CASES: list[Any] = [
         lambda: plr.lre(None, 1.0),
         Raises(TypeError, r"actual"),
         id="lre-None",
-        marks=pytest.mark.xfail(strict=True, reason=_LRE_NONE_BUG),
     ),
     # the dataset registry
     pytest.param(
@@ -884,19 +857,16 @@ OTHER_CASES: list[Any] = [
         lambda: plr.extract_coefficients(np.array([1.0 + 2j])),
         Raises(TypeError, r"complex"),
         id="extract_coefficients-complex-array",
-        marks=pytest.mark.xfail(strict=True, reason=_COMPLEX_ARRAY_BUG),
     ),
     pytest.param(
         lambda: plr.extract_coefficients(np.array(["a", "b"])),
         Raises(TypeError, r"<U1|non-numeric|real numbers"),
         id="extract_coefficients-str-array",
-        marks=pytest.mark.xfail(strict=True, reason=_COMPLEX_ARRAY_BUG),
     ),
     pytest.param(
         lambda: plr.extract_coefficients(([[1.0], [1.0, 2.0]], 0.0)),
         Raises(ValueError, r"pair: .*ragged|pair: .*could not be read"),
         id="extract_coefficients-ragged",
-        marks=pytest.mark.xfail(strict=True, reason=_RAGGED_COEF_BUG),
     ),
     # the tolerance helpers and the suite generator's other entry points
     pytest.param(
