@@ -24,7 +24,14 @@ from .adapters.extract import Coefficients, extract_coefficients
 from .diagnostics import condition_number, diagnose
 from .digits import lre
 from .errors import LinregAssertionError
-from .tolerances import SAFETY_FACTOR, dtype_name, unit_roundoff
+from .tolerances import (
+    SAFETY_FACTOR,
+    coefficient_floor,
+    derive_tolerance,
+    dtype_name,
+    prediction_rtol,
+    unit_roundoff,
+)
 
 __all__ = ["assert_coefficients_close", "assert_identifiable", "assert_predictions_close"]
 
@@ -43,13 +50,65 @@ class _Design:
     seed: int | None = None
 
 
-def _check_atol(atol: Any) -> float:
-    if isinstance(atol, bool) or not isinstance(atol, (int, float, np.integer, np.floating)):
+def _check_atol(atol: Any, k: int) -> FloatArray:
+    """A scalar atol broadcast to ``k`` parameters, or a length-``k`` array (intercept first)."""
+    if isinstance(atol, (list, tuple, np.ndarray)):
+        arr = np.asarray(atol)
+        if arr.dtype.kind not in "iuf" or arr.shape != (k,):
+            raise ValueError(
+                f"an atol array must hold {k} real numbers (intercept first); got {atol!r}"
+            )
+        values = arr.astype(np.float64)
+    elif isinstance(atol, bool) or not isinstance(atol, (int, float, np.integer, np.floating)):
         raise TypeError(f"atol must be a real number; got {atol!r} ({type(atol).__name__})")
-    value = float(atol)
-    if not math.isfinite(value) or value < 0:
+    else:
+        values = np.full(k, float(atol))
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
         raise ValueError(f"atol must be a finite number ≥ 0; got {atol!r}")
-    return value
+    return values
+
+
+def _tolerances(
+    rtol: Any, atol: Any, act: Coefficients, exp: Coefficients, design: _Design | None
+) -> tuple[float, FloatArray, str]:
+    """``(rtol, atol per parameter, where they came from)``; ``"auto"`` resolved on the design.
+
+    ``rtol="auto"`` is :func:`pytest_linreg.tolerances.derive_tolerance` for the design in the
+    actual's dtype (data and solver bounds). ``atol="auto"`` is ``rtol · ‖ŷ‖/‖a_i‖``: the
+    absolute tolerance that makes ``rtol`` relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)``, the scale the
+    derived tolerances are measured on. ``rtol="auto"`` implies ``atol="auto"`` unless an atol
+    is given.
+    """
+    k = exp.p + (exp.intercept is not None)
+    auto_r = isinstance(rtol, str)
+    if auto_r and rtol != "auto":
+        check_rtol(rtol)  # raises TypeError naming the string
+    auto_a = isinstance(atol, str) or (auto_r and _is_zero(atol))
+    if isinstance(atol, str) and atol != "auto":
+        raise TypeError(f"atol must be a real number; got {atol!r} (str), not 'auto'")
+    if (auto_r or auto_a) and design is None:
+        raise ValueError(
+            "rtol='auto' and atol='auto' need the design: pass a Dataset as expected, "
+            "or dataset= or X="
+        )
+    origin = "as passed"
+    if auto_r:
+        assert design is not None
+        tol = derive_tolerance(
+            (design.X, design.y), _safe_dtype(act.dtype), fit_intercept=design.fit_intercept
+        )
+        rtol_value, origin = tol.rtol, tol.source
+    else:
+        rtol_value = check_rtol(rtol)
+    if auto_a:
+        assert design is not None
+        floor = coefficient_floor(design.X, exp.coef, exp.intercept)
+        return rtol_value, rtol_value * floor, f"{origin}; atol = rtol·‖ŷ‖/‖a_i‖"
+    return rtol_value, _check_atol(atol, k), origin
+
+
+def _is_zero(atol: Any) -> bool:
+    return not isinstance(atol, (str, bool)) and np.ndim(atol) == 0 and atol == 0
 
 
 def _expected(expected: Any) -> Coefficients:
@@ -139,7 +198,7 @@ def _digits_required(rtol: float) -> float | None:
 
 
 def _table(
-    act: Coefficients, exp: Coefficients, names: tuple[str, ...], rtol: float, atol: float
+    act: Coefficients, exp: Coefficients, names: tuple[str, ...], rtol: float, atol: FloatArray
 ) -> msg.CoefficientTable:
     with_intercept = exp.intercept is not None
     a = act.params(with_intercept)
@@ -209,15 +268,17 @@ def _source_line(act: Coefficients, exp: Coefficients, design: _Design | None) -
 
 
 def _notes(
-    act: Coefficients, exp: Coefficients, table: msg.CoefficientTable, atol: float
+    act: Coefficients, exp: Coefficients, table: msg.CoefficientTable, atol: FloatArray
 ) -> list[str]:
     notes = []
     if exp.intercept is not None and act.intercept is None:
         notes.append("note: the actual model has no intercept; it was compared as 0")
     if exp.intercept is None and act.intercept not in (None, 0.0):
         notes.append(f"note: the actual intercept {act.intercept:.6g} was not compared")
-    zero = [table.names[i] for i in np.flatnonzero(table.failing & (table.expected == 0))]
-    if zero and atol == 0:
+    zero = [
+        table.names[i] for i in np.flatnonzero(table.failing & (table.expected == 0) & (atol == 0))
+    ]
+    if zero:
         notes.append(
             f"note: {', '.join(zero)} expected exactly 0: no relative tolerance can hold; pass atol"
         )
@@ -228,8 +289,8 @@ def assert_coefficients_close(
     actual: Any,
     expected: Any,
     *,
-    rtol: float = 1e-7,
-    atol: float = 0.0,
+    rtol: float | str = 1e-7,
+    atol: Any = 0.0,
     dataset: Any = None,
     X: Any = None,
     feature_names: Sequence[str] | None = None,
@@ -244,8 +305,15 @@ def assert_coefficients_close(
         hook. An actual without intercept is compared as intercept 0.
     expected : Dataset, OLSResult, pair or array
         The reference. Its intercept is compared when it has one.
-    rtol, atol : float
-        numpy's convention; ``0 ≤ rtol < 1``, ``atol ≥ 0``.
+    rtol : float or "auto"
+        numpy's convention, ``0 ≤ rtol < 1``. ``"auto"``: derived from the design and the
+        actual's dtype (:func:`pytest_linreg.tolerances.derive_tolerance`: what rounding the data
+        and a backward-stable solve in that dtype allow); needs the design.
+    atol : float, array of float (intercept first) or "auto"
+        ``≥ 0``. ``"auto"`` (implied by ``rtol="auto"``): ``rtol · ‖ŷ‖/‖a_i‖`` per parameter,
+        so that ``rtol`` is relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)`` — the scale the derived
+        tolerances are measured on, which keeps coefficients near zero (an intercept of
+        centred data) checkable.
     dataset : Dataset, optional
         The data behind the comparison when ``expected`` is not itself a Dataset.
     X : array_like (n, p), optional
@@ -268,8 +336,10 @@ def assert_coefficients_close(
     >>> plr.assert_coefficients_close(([2.0], 1.0), ds)
     """
     __tracebackhide__ = True
-    rtol = check_rtol(rtol)
-    atol = _check_atol(atol)
+    if rtol != "auto":
+        check_rtol(rtol)
+    if atol != "auto":
+        _check_atol(atol, np.size(atol))  # type and range first, the length once k is known
     act = extract_coefficients(actual)
     exp = _expected(expected)
     if act.p != exp.p:
@@ -279,7 +349,8 @@ def assert_coefficients_close(
         )
     design = _resolve_design(expected, dataset, X, exp, feature_names)
     names = _names(exp, expected, design, feature_names)
-    table = _table(act, exp, names, rtol, atol)
+    rtol, atol_arr, origin = _tolerances(rtol, atol, act, exp, design)
+    table = _table(act, exp, names, rtol, atol_arr)
     passed = not bool(table.failing.any())
     cond: float | None = None
     lines: list[str] = []
@@ -292,12 +363,16 @@ def assert_coefficients_close(
     if passed:
         return
     nfail = int(table.failing.sum())
+    atol_text = (
+        f"{atol_arr[0]:.1e}" if np.all(atol_arr == atol_arr[0])
+        else "[" + ", ".join(f"{a:.1e}" for a in atol_arr) + "]"
+    )
     text = [
         f"coefficients differ: {nfail}/{len(table.names)} mismatched at rtol={rtol:.1e}, "
-        f"atol={atol:.1e} (as passed; |a − e| ≤ atol + rtol·|e|)",
+        f"atol={atol_text} ({origin}; |a − e| ≤ atol + rtol·|e|)",
         _source_line(act, exp, design),
         *msg.coefficient_table(table),
-        *_notes(act, exp, table, atol),
+        *_notes(act, exp, table, atol_arr),
         *lines,
     ]
     rerun = msg.rerun_line()
@@ -346,7 +421,11 @@ def assert_identifiable(
     A coefficient is determined to ``SAFETY_FACTOR · u(dtype) · cond_i`` at best, where
     ``cond_i`` is its componentwise condition number
     (:func:`pytest_linreg.diagnostics.componentwise_condition`); this asserts that is ≤ ``rtol``
-    for all of them.
+    for all of them. This is the *data* bound (:func:`pytest_linreg.attainable_rtol`): rounding
+    the data to ``dtype`` moves no coefficient by more than that, so the coefficients are a
+    property of the data at that precision. A solver working in ``dtype`` adds its own error
+    (:func:`pytest_linreg.tolerances.solver_rtol`, up to a few times larger); the tolerance for
+    checking a fitted model, :func:`pytest_linreg.tolerances.derive_tolerance`, covers both.
 
     Parameters
     ----------
@@ -422,20 +501,16 @@ def assert_identifiable(
 PREDICTION_RTOL_FLOOR = 1e-7
 
 
-def _prediction_rtol(exp: Coefficients, X: FloatArray, dtype: str) -> tuple[float, str]:
-    """Default rtol: rounding of ``Xβ`` evaluated in ``dtype`` (Higham 2002 §3.5), or 1e-7.
+def _prediction_rtol(design: _Design, dtype: str) -> tuple[float, str]:
+    """Default rtol: a backward-stable solve's prediction error in ``dtype``, at least 1e-7.
 
-    ``|fl(Aβ) − Aβ| ≤ γ_k |A||β|`` with ``γ_k ≈ k·u``: relative to ``max |Aβ|`` that is
-    ``k·u·max(|A||β|)/max|Aβ|``, large when the terms cancel (polynomial designs).
+    :func:`pytest_linreg.tolerances.prediction_rtol`: ``SAFETY_FACTOR · u · cond`` with the
+    row-wise first-order bound of :func:`pytest_linreg.diagnostics.prediction_condition`
+    (it covers rounding the data to ``dtype`` as well).
     """
-    u = unit_roundoff(dtype)
-    coef = np.abs(np.asarray(exp.coef, dtype=np.float64))
-    terms = np.abs(X) @ coef + abs(exp.intercept or 0.0)
-    fitted = float(np.max(np.abs(_predictions(exp, X))))
-    k = X.shape[1] + 1
-    rounding = SAFETY_FACTOR * k * u * float(np.max(terms)) / fitted if fitted > 0 else 0.0
-    if rounding > PREDICTION_RTOL_FLOOR:
-        return rounding, f"{SAFETY_FACTOR:g}·k·u({dtype})·max(|X||β|)/max|Xβ|"
+    derived = prediction_rtol(design.X, design.y, fit_intercept=design.fit_intercept, dtype=dtype)
+    if derived > PREDICTION_RTOL_FLOOR:
+        return derived, f"{SAFETY_FACTOR:g}·u({dtype})·prediction condition"
     return PREDICTION_RTOL_FLOOR, "default"
 
 
@@ -453,7 +528,9 @@ def assert_predictions_close(
     dataset : Dataset
         Its design and reference coefficients give the reference predictions.
     rtol : float, optional
-        Default: the rounding error of evaluating ``Xβ`` in ``dtype``, at least 1e-7.
+        Default: the error of the predictions of a backward-stable solve in ``dtype``
+        (:func:`pytest_linreg.tolerances.prediction_rtol`, which covers rounding the data to
+        ``dtype`` too), at least 1e-7.
     dtype : dtype-like, optional
         Default: the dtype of the actual's weights.
 
@@ -473,7 +550,7 @@ def assert_predictions_close(
         raise ValueError(f"actual has {act.p} coefficients but dataset {design.name} has {exp.p}")
     name = _safe_dtype(act.dtype) if dtype is None else dtype_name(dtype)
     if rtol is None:
-        tol, source = _prediction_rtol(exp, design.X, name)
+        tol, source = _prediction_rtol(design, name)
     else:
         tol, source = check_rtol(rtol), "as passed"
     got, want = _predictions(act, design.X), _predictions(exp, design.X)

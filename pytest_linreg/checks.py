@@ -147,24 +147,39 @@ def _coefficient_tolerance(
 ) -> tuple[float, str | None, str]:
     """``(rtol, why not identifiable or None, where the rtol came from)`` for data and dtype.
 
-    A user's rtol is kept, and the coefficients count as not identifiable when it is tighter
-    than what data and dtype allow. Without one, the tolerance is ``max(TARGET_RTOL,
-    attainable)`` from :func:`pytest_linreg.tolerances.derive_tolerance`.
+    The requested rtol is the user's, else ``TARGET_RTOL``. Under pytest the
+    ``pytest_linreg_tolerance`` hook decides the rtol (the plugin installs it as the
+    :func:`pytest_linreg.tolerances.active_tolerance_policy`); its default, like the path
+    without pytest, is :func:`pytest_linreg.tolerances.derive_tolerance`: the request loosened
+    to what rounding the data and a backward-stable solve in ``dtype`` allow. A user's rtol
+    tighter than that makes the coefficients not identifiable (predictions are checked), as
+    does a derived rtol above ``MAX_DERIVED_RTOL``.
     """
-    from .tolerances import derive_tolerance
+    from .tolerances import active_tolerance_policy, derive_tolerance
 
-    tol = derive_tolerance(dataset, dtype, requested=TARGET_RTOL if rtol is None else rtol)
-    if rtol is not None:
-        if not tol.limited:
-            return rtol, None, "set by the user"
+    requested = TARGET_RTOL if rtol is None else rtol
+    tol = derive_tolerance(dataset, dtype, requested=requested)
+    bound = tol.source.split(" (requested")[0]
+    policy = active_tolerance_policy()
+    chosen = tol.rtol if policy is None else policy(dataset, dtype, requested)
+    hooked = policy is not None and chosen != tol.rtol
+    if rtol is not None and tol.limited:
         why = (f"rtol={rtol:.1e} is tighter than the {tol.attainable:.1e} that data and {dtype} "
-               f"allow ({tol.source.split(' (')[0]})")
+               f"allow ({bound})")
         return rtol, _identifiability_reason(dataset, dtype, rtol, why), "set by the user"
-    origin = f"target {TARGET_RTOL:.0e}" if not tol.limited else tol.source.split(" (")[0]
-    if tol.rtol <= MAX_DERIVED_RTOL:
-        return tol.rtol, None, origin
+    if hooked:
+        origin = "pytest_linreg_tolerance hook"
+    elif rtol is not None:
+        origin = "set by the user"
+    else:
+        origin = f"target {TARGET_RTOL:.0e}" if not tol.limited else bound
+    if chosen < tol.attainable:
+        why = f"rtol={chosen:.1e} ({origin}) is tighter than the {tol.attainable:.1e} allowed"
+        return chosen, _identifiability_reason(dataset, dtype, chosen, why), origin
+    if chosen <= MAX_DERIVED_RTOL:
+        return chosen, None, origin
     why = f"{dtype} determines fewer than 2 digits ({origin})"
-    return tol.rtol, _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
+    return chosen, _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
 
 
 def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback: str) -> str:
@@ -182,32 +197,13 @@ def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback:
     return fallback
 
 
-def _natural_scales(dataset: Dataset) -> tuple[float, float]:
-    """``(slopes, intercept)``: ``min_j ‖ŷ‖/‖x_j‖`` over the columns, and ``‖ŷ‖/√n``.
-
-    A parameter whose reference value is (nearly) zero — the intercept of centred data, say —
-    admits no relative tolerance. :func:`pytest_linreg.diagnostics.componentwise_condition`
-    measures parameter ``i`` on the scale ``max(|beta_i|, ‖ŷ‖/‖a_i‖)``; ``rtol`` times that
-    scale is the matching absolute tolerance. The slopes share one ``atol``, so the smallest of
-    their scales is used: no slope is loosened beyond that convention.
-    """
-    fitted_norm = float(np.linalg.norm(dataset.X @ dataset.coef + dataset.intercept))
-    norms = np.linalg.norm(dataset.X, axis=0)
-    slopes = fitted_norm / float(norms.max()) if norms.max() > 0 else 0.0
-    return slopes, fitted_norm / float(np.sqrt(dataset.n))
-
-
 def _assert_parameters(fitted: _Fitted, dataset: Dataset, tol: float) -> None:
-    """Coefficients, then the intercept, each with the absolute floor of its natural scale."""
+    """All parameters at ``tol``, relative to ``max(|beta_i|, ‖ŷ‖/‖a_i‖)`` (``atol="auto"``)."""
     from .assertions import assert_coefficients_close
 
     __tracebackhide__ = True
-    slopes, intercept = _natural_scales(dataset)
-    assert_coefficients_close(fitted.coef, np.asarray(dataset.coef), rtol=tol, atol=tol * slopes,
-                              dataset=dataset, feature_names=dataset.feature_names)
-    if dataset.fit_intercept:
-        assert_coefficients_close([fitted.intercept], [dataset.intercept], rtol=tol,
-                                  atol=tol * intercept, feature_names=["intercept"])
+    assert_coefficients_close(fitted.pair if dataset.fit_intercept else fitted.coef, dataset,
+                              rtol=tol, atol="auto")
 
 
 def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,

@@ -15,6 +15,17 @@ least squares (Björck 1991, BIT 31:238-244; Higham 2002, §20.1, eq. (20.5); Ar
 with ``E = |A|`` except for the intercept's column of ones, which is exact data (its column of
 ``E`` is zero), and ``f = |b|``. For structured data such as NIST's Filip polynomial the normwise
 bound ``κ u`` (≈ 0.2 in float64) is wildly pessimistic; the componentwise bound is not.
+
+That bound covers *rounding the data* only. A solver adds its own error: Householder QR (and
+``lstsq``) is only *columnwise* backward stable (Higham 2002, Thm 19.10 and 20.3): it returns
+the exact solution for ``A + ΔA``, ``b + Δb`` with ``‖Δa_j‖₂ ≤ γ ‖a_j‖₂``, ``‖Δb‖₂ ≤ γ ‖b‖₂``.
+Putting that perturbation into the first-order expansion ``Δx = A⁺(Δb − ΔA x) + (AᵀA)⁻¹ΔAᵀr``
+(Higham 2002, §20.1; Wedin 1973) and bounding row ``i`` with Cauchy-Schwarz gives
+
+    |Δx_i| ≲ γ ( ‖e_iᵀA⁺‖₂ (Σ_j ‖a_j‖₂ |x_j| + ‖b‖₂) + ‖e_iᵀ(AᵀA)⁻¹‖₂ ‖A‖_F ‖r‖₂ ),
+
+:func:`solver_condition` (with ``γ = ε``). It is invariant under column scaling, so it is
+evaluated on the equilibrated design, where ``‖a_j‖₂ = 1`` and ``‖A‖_F = √k``.
 """
 
 from __future__ import annotations
@@ -32,11 +43,14 @@ __all__ = [
     "Diagnosis",
     "NearNullCombination",
     "attainable_accuracy",
+    "coefficient_scale",
     "componentwise_condition",
     "condition_number",
     "diagnose",
     "near_null_combinations",
     "numerical_rank",
+    "prediction_condition",
+    "solver_condition",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -103,8 +117,8 @@ def _factor(X: Any, fit_intercept: bool) -> _Factored:
 def _param_names(
     X: Any, fit_intercept: bool, feature_names: Sequence[str] | None
 ) -> tuple[str, ...]:
-    p = np.shape(X)[1] if np.ndim(X) == 2 else 0
-    names = column_names(X, p, feature_names)
+    # as_design first: a ragged list gets our message, not numpy's from np.shape.
+    names = column_names(X, as_design(X).shape[1], feature_names)
     return ("intercept", *names) if fit_intercept else names
 
 
@@ -306,6 +320,56 @@ def _normalised_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArra
     return np.asarray((term1 + term2) / fac.scale, dtype=np.float64)
 
 
+def _solver_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+    """First-order columnwise bound on ``|Δx| / γ`` (original units); see the module docstring.
+
+    On the equilibrated design ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` and ``(AᵀA)⁻¹ = V Σ⁻² Vᵀ``; ``Uᵀ Qᵀ`` has
+    orthonormal rows and ``Vᵀ`` is orthogonal, so the row norms are those of ``V Σ⁻¹`` and
+    ``V Σ⁻²`` (truncated at the numerical rank).
+    """
+    rk = fac.rank
+    V = fac.Vt[:rk].T
+    pinv_rows = np.linalg.norm(V / fac.sv[:rk], axis=1)
+    gram_rows = np.linalg.norm(V / fac.sv[:rk] ** 2, axis=1)
+    r = b - (fac.A / fac.scale) @ z
+    # Equilibrated columns have unit norm: Σ_j ‖a_j‖|x_j| = Σ|z_j| and ‖A‖_F = √k.
+    bound = pinv_rows * (float(np.sum(np.abs(z))) + float(np.linalg.norm(b)))
+    bound += gram_rows * np.sqrt(fac.k) * float(np.linalg.norm(r))
+    return np.asarray(bound / fac.scale, dtype=np.float64)
+
+
+def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
+    """Columnwise bound on ``max_r |Δŷ_r| / (γ · max|ŷ|)`` for the fitted values.
+
+    ``Δŷ = A Δx = P(Δb − ΔA x) + A(AᵀA)⁻¹ΔAᵀr`` to first order (Higham 2002, §20.1), with
+    ``P = QQᵀ``; row ``r`` is bounded by Cauchy-Schwarz with ``‖e_rᵀP‖₂ = ‖Q_r‖₂`` and
+    ``‖e_rᵀA(AᵀA)⁻¹‖₂ ≤ ‖Q_r‖₂/σ_min``: ``γ ‖Q_r‖ (‖b‖ + Σ_j‖a_j‖|x_j| + ‖A‖_F‖r‖/σ_min)``.
+    The row norms ``‖Q_r‖`` (square roots of the leverages) keep it independent of ``n``.
+    """
+    As = fac.A / fac.scale
+    fitted = As @ z
+    top = float(np.max(np.abs(fitted)))
+    if top == 0.0:
+        return 0.0
+    rk = fac.rank
+    r = b - fitted
+    size = float(np.linalg.norm(b)) + float(np.sum(np.abs(z)))
+    size += float(np.sqrt(fac.k)) * float(np.linalg.norm(r)) / float(fac.sv[rk - 1])
+    leverage = 0.0
+    for start in range(0, fac.A.shape[0], _ROW_BLOCK):
+        block = fac.Q[start : start + _ROW_BLOCK]
+        leverage = max(leverage, float(np.max(np.linalg.norm(block, axis=1))))
+    return leverage * size / top
+
+
+def _scale_floor(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+    """``‖ŷ‖ / ‖a_i‖`` per parameter (``‖b‖`` when the fit is zero)."""
+    fitted = float(np.linalg.norm((fac.A / fac.scale) @ z))
+    if fitted == 0.0:
+        fitted = float(np.linalg.norm(b))
+    return np.asarray(fitted / fac.scale, dtype=np.float64)
+
+
 def _coefficient_scale(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     """Size a coefficient is measured against: ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)``.
 
@@ -313,10 +377,7 @@ def _coefficient_scale(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArr
     the fitted values' size; it keeps a coefficient whose true value is (nearly) zero, such as
     the intercept of standardised data, from having an infinite relative condition number.
     """
-    fitted = float(np.linalg.norm((fac.A / fac.scale) @ z))
-    if fitted == 0.0:
-        fitted = float(np.linalg.norm(b))
-    return np.asarray(np.maximum(np.abs(z / fac.scale), fitted / fac.scale), dtype=np.float64)
+    return np.asarray(np.maximum(np.abs(z / fac.scale), _scale_floor(fac, b, z)), dtype=np.float64)
 
 
 def _null_participants(fac: _Factored) -> npt.NDArray[np.bool_]:
@@ -328,7 +389,25 @@ def _null_participants(fac: _Factored) -> npt.NDArray[np.bool_]:
     return np.asarray(weight > np.sqrt(np.finfo(np.float64).eps), dtype=bool)
 
 
-def _componentwise(fac: _Factored, y: Any) -> FloatArray:
+@dataclass(frozen=True)
+class _Conditions:
+    """Per-parameter data (componentwise) and solver (columnwise) conditions, and the scale."""
+
+    data: FloatArray
+    solver: FloatArray
+    scale: FloatArray  # max(|x_i|, floor_i)
+    floor: FloatArray  # ‖ŷ‖ / ‖a_i‖
+    prediction: float  # solver bound on max_r |Δŷ_r| / (γ max|ŷ|)
+
+
+def _relative(bound: FloatArray, scale: FloatArray, null: npt.NDArray[np.bool_]) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(scale > 0, bound / np.where(scale > 0, scale, 1.0), 0.0)
+    cond[null] = np.inf
+    return np.asarray(cond, dtype=np.float64)
+
+
+def _conditions(fac: _Factored, y: Any) -> _Conditions:
     n = fac.A.shape[0]
     if y is None:
         # No response given: a zero-residual fit in which every column (the intercept's too)
@@ -340,12 +419,22 @@ def _componentwise(fac: _Factored, y: Any) -> FloatArray:
     else:
         b = as_response(y, n)
         z = _solve(fac, b)
-    bound = _normalised_bound(fac, b, z)
     scale = _coefficient_scale(fac, b, z)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cond = np.where(scale > 0, bound / np.where(scale > 0, scale, 1.0), 0.0)
-    cond[_null_participants(fac)] = np.inf
-    return np.asarray(cond, dtype=np.float64)
+    null = _null_participants(fac)
+    out = _Conditions(
+        data=_relative(_normalised_bound(fac, b, z), scale, null),
+        solver=_relative(_solver_bound(fac, b, z), scale, null),
+        scale=scale,
+        floor=_scale_floor(fac, b, z),
+        prediction=_prediction_bound(fac, b, z),
+    )
+    for arr in (out.data, out.solver, out.scale, out.floor):
+        arr.setflags(write=False)
+    return out
+
+
+def _componentwise(fac: _Factored, y: Any) -> FloatArray:
+    return _conditions(fac, y).data
 
 
 def componentwise_condition(X: Any, y: Any = None, *, fit_intercept: bool = True) -> FloatArray:
@@ -384,6 +473,98 @@ def componentwise_condition(X: Any, y: Any = None, *, fit_intercept: bool = True
     True
     """
     return _componentwise(_factor(X, fit_intercept), y)
+
+
+def solver_condition(X: Any, y: Any = None, *, fit_intercept: bool = True) -> FloatArray:
+    """Per-coefficient relative condition numbers for a columnwise backward-stable solver.
+
+    ``cond[i]`` bounds, to first order, ``|Δx_i| / max(|x_i|, ‖ŷ‖/‖a_i‖)`` divided by ``γ``
+    when the solver returns the exact least-squares solution of ``A + ΔA``, ``b + Δb`` with
+    ``‖Δa_j‖₂ ≤ γ‖a_j‖₂`` and ``‖Δb‖₂ ≤ γ‖b‖₂`` — what Householder QR and ``lstsq`` guarantee
+    (Higham 2002, Thm 19.10, 20.3), with ``γ`` a small multiple of the working unit roundoff.
+    The bound is in the module docstring. Unlike :func:`componentwise_condition` every entry
+    may be perturbed (the intercept's ones too), so it is the larger of the two: rounding the
+    data is one error, solving in the dtype another.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+        Without ``y``, as in :func:`componentwise_condition`.
+    fit_intercept : bool, default True
+
+    Returns
+    -------
+    ndarray, shape (p + fit_intercept,)
+        Intercept first when fitted; ``inf`` in the null space of a rank-deficient design.
+
+    Examples
+    --------
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [1.0, 3.0, 5.0, 7.0]
+    >>> bool((solver_condition(X, y) >= componentwise_condition(X, y)).all())
+    True
+    """
+    return _conditions(_factor(X, fit_intercept), y).solver
+
+
+def coefficient_scale(X: Any, y: Any = None, *, fit_intercept: bool = True) -> FloatArray:
+    """The size each parameter is measured against: ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)``.
+
+    The relative condition numbers (and the tolerances derived from them) are relative to this
+    scale. The floor ``‖ŷ‖/‖a_i‖`` is the coefficient at which column ``i`` alone would
+    reproduce the fitted values' size (``‖ŷ‖/√n`` for the intercept); it gives a coefficient
+    whose true value is (nearly) zero a finite tolerance, ``rtol · ‖ŷ‖/‖a_i‖``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+    fit_intercept : bool, default True
+
+    Returns
+    -------
+    ndarray, shape (p + fit_intercept,)
+        Intercept first when fitted.
+
+    Examples
+    --------
+    >>> coefficient_scale([[-1.0], [1.0]], [0.0, 2.0]).round(4).tolist()  # ‖ŷ‖/√2 > |x_i| = 1
+    [1.4142, 1.4142]
+    """
+    return _conditions(_factor(X, fit_intercept), y).scale
+
+
+def prediction_condition(X: Any, y: Any, *, fit_intercept: bool = True) -> float:
+    """Relative condition of the fitted values for a columnwise backward-stable solver.
+
+    ``max_r |Δŷ_r| ≲ γ · cond · max_r |ŷ_r|`` when the solver returns the exact solution of a
+    columnwise perturbation of size ``γ`` (see :func:`solver_condition`); the per-row bound
+    is in the Notes.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,)
+    fit_intercept : bool, default True
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    To first order ``Δŷ = P(Δb − ΔA x) + A(AᵀA)⁻¹ΔAᵀr`` (Higham 2002, §20.1); row ``r`` is
+    bounded by ``γ ‖Q_r‖₂ (‖b‖₂ + Σ_j‖a_j‖₂|x_j| + ‖A‖_F‖r‖₂/σ_min)`` on the equilibrated
+    design, ``‖Q_r‖₂²`` being the leverage of row ``r``. It also covers rounding the data
+    (componentwise perturbations are columnwise ones of the same size).
+
+    Examples
+    --------
+    >>> c = prediction_condition([[0.0], [1.0], [2.0], [3.0]], [1.0, 3.0, 5.0, 7.0])
+    >>> bool(1.0 <= c < 10.0)
+    True
+    """
+    return _conditions(_factor(X, fit_intercept), as_response(y, np.shape(X)[0])).prediction
 
 
 def _roundoff(dtype: Any) -> float:

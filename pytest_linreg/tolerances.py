@@ -1,14 +1,33 @@
 """The single place tolerances come from: dtype precision times the data's conditioning.
 
-A check should never be tighter than what the data and the floating-point type allow: rounding
-the data to a dtype with unit roundoff ``u`` already moves the exact least-squares solution by
-about ``u · cond_i`` in coefficient ``i`` (``cond_i`` from
-:func:`pytest_linreg.diagnostics.componentwise_condition`). :func:`attainable_rtol` multiplies
-that by :data:`SAFETY_FACTOR`; :func:`derive_tolerance` combines it with a requested rtol.
+Two errors limit what a fit in a dtype with unit roundoff ``u`` can reach:
+
+* **data**: rounding the data to the dtype moves the exact least-squares solution by about
+  ``u · cond_i`` in coefficient ``i`` (componentwise, Björck 1991;
+  :func:`pytest_linreg.diagnostics.componentwise_condition`). This is what the data and dtype
+  *determine*: :func:`attainable_rtol` and :func:`pytest_linreg.assert_identifiable` use it.
+* **solver**: a backward-stable solver in the dtype (Householder QR, ``lstsq``) is only
+  columnwise backward stable (Higham 2002, Thm 19.10, 20.3) and adds about
+  ``u · scond_i`` (:func:`pytest_linreg.diagnostics.solver_condition`), which dominates.
+
+The tolerance for *checking a fitted model* (:func:`derive_tolerance`, :func:`derived_rtol`)
+must let a correct solver pass, so it uses ``SAFETY_FACTOR · u · max(cond_i, scond_i)``.
+Every relative tolerance here is relative to the coefficient scale
+``max(|x_i|, ‖ŷ‖/‖a_i‖)`` (:func:`pytest_linreg.diagnostics.coefficient_scale`), so a check
+``|a − e| ≤ rtol·|e| + atol_i`` with :attr:`Tolerance.atol` ``= rtol · ‖ŷ‖/‖a_i‖`` speaks the
+same language (it matters for intercepts near zero, e.g. Norris in float32).
+
+Under pytest the ``pytest_linreg_tolerance`` hook may override the rtol: the plugin installs a
+policy for the duration of each test with :func:`tolerance_policy`, and the suite's checks ask
+:func:`active_tolerance_policy` for it (a :class:`~contextvars.ContextVar`, as
+:func:`pytest_linreg._records.collecting` is, so threads and nested scopes stay separate).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,22 +39,28 @@ from ._validation import check_rtol
 __all__ = [
     "SAFETY_FACTOR",
     "Tolerance",
+    "TolerancePolicy",
+    "active_tolerance_policy",
     "attainable_rtol",
+    "coefficient_floor",
     "derive_tolerance",
     "derived_rtol",
     "dtype_name",
+    "prediction_rtol",
+    "solver_rtol",
+    "tolerance_policy",
     "unit_roundoff",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Multiplier on ``u · cond_i``. Why 4: a backward-stable solver working in the dtype (Householder
-#: QR, Higham 2002 Thm 20.3; a converged gradient method is no better) returns the exact solution
-#: of data perturbed by a small multiple of ``u`` *on top of* the one ``u`` of rounding the data
-#: into the dtype, so two ``u``'s at least; the remaining factor 2 covers the first-order bound's
-#: O(ε²) terms and the rounding in our own estimate of ``cond_i``. The bound itself is
-#: worst-case (it adds absolute values), so measured errors sit one to two orders below it
-#: (see tests/unit/test_diagnostics.py), and a factor of 4 never makes a pass spurious.
+#: Multiplier on ``u · cond``. Why 4: a fit in the dtype suffers both the data's rounding and the
+#: solver's backward error, at most twice the larger of the two bounds; the other factor 2 covers
+#: the first-order bounds' O(ε²) terms, the dimension constant of ``γ`` that the bounds take as
+#: ``u`` (Higham's ``γ̃_mn`` is a worst case never seen in practice) and the rounding in our own
+#: estimate of the condition numbers. Measured on every built-in dataset (tests/unit/
+#: test_tolerances.py): Householder QR in float32 and float64 uses at most a quarter of the
+#: resulting tolerance, and a factor of 4 never makes a wrong answer pass.
 SAFETY_FACTOR = 4.0
 
 # Types numpy has no dtype for, with their unit roundoff 2^-t (t = significand bits incl. hidden).
@@ -105,9 +130,11 @@ def unit_roundoff(dtype: Any) -> float:
 def attainable_rtol(
     X: Any, y: Any = None, *, fit_intercept: bool = True, dtype: Any = np.float64
 ) -> FloatArray:
-    """Per-parameter relative tolerance that data and dtype allow.
+    """Per-parameter relative accuracy to which data held in ``dtype`` determine the solution.
 
-    ``SAFETY_FACTOR · unit_roundoff(dtype) · componentwise_condition(X, y)``.
+    ``SAFETY_FACTOR · unit_roundoff(dtype) · componentwise_condition(X, y)``: the data bound,
+    which :func:`pytest_linreg.assert_identifiable` uses. A tolerance for checking a fitted
+    model also covers the solver's error: see :func:`derive_tolerance`.
 
     Parameters
     ----------
@@ -133,6 +160,103 @@ def attainable_rtol(
     return SAFETY_FACTOR * u * componentwise_condition(X, y, fit_intercept=fit_intercept)
 
 
+def solver_rtol(
+    X: Any, y: Any = None, *, fit_intercept: bool = True, dtype: Any = np.float64
+) -> FloatArray:
+    """Per-parameter relative error of a backward-stable solve in ``dtype``, with safety factor.
+
+    ``SAFETY_FACTOR · unit_roundoff(dtype) · solver_condition(X, y)``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,), optional
+    fit_intercept : bool, default True
+    dtype : dtype-like, default float64
+
+    Returns
+    -------
+    ndarray, shape (p + fit_intercept,)
+        Intercept first when fitted.
+
+    Examples
+    --------
+    >>> X, y = [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]
+    >>> bool((solver_rtol(X, y) >= attainable_rtol(X, y)).all())
+    True
+    """
+    from .diagnostics import solver_condition
+
+    u = unit_roundoff(dtype)
+    return SAFETY_FACTOR * u * solver_condition(X, y, fit_intercept=fit_intercept)
+
+
+def coefficient_floor(X: Any, coef: Any, intercept: float | None) -> FloatArray:
+    """The floor ``‖ŷ‖/‖a_i‖`` of the coefficient scale, from reference coefficients.
+
+    ``rtol`` times it is the absolute tolerance that matches a relative tolerance measured on
+    the scale ``max(|x_i|, ‖ŷ‖/‖a_i‖)`` (see the module docstring).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    coef : array_like, shape (p,)
+    intercept : float or None
+        ``None`` when no intercept is fitted.
+
+    Returns
+    -------
+    ndarray, shape (p + (intercept is not None),)
+        Intercept first when fitted; 0 for all-zero columns.
+
+    Examples
+    --------
+    >>> coefficient_floor([[-1.0], [1.0]], [1.0], 1.0).round(4).tolist()  # ‖ŷ‖ = 2, ‖a_i‖ = √2
+    [1.4142, 1.4142]
+    """
+    from ._validation import as_design
+
+    Xa = as_design(X)
+    beta = np.asarray(coef, dtype=np.float64).reshape(-1)
+    fitted = float(np.linalg.norm(Xa @ beta + (0.0 if intercept is None else float(intercept))))
+    norms = np.linalg.norm(Xa, axis=0)
+    if intercept is not None:
+        norms = np.concatenate([[np.sqrt(Xa.shape[0])], norms])
+    with np.errstate(divide="ignore"):
+        floor = np.where(norms > 0, fitted / np.where(norms > 0, norms, 1.0), 0.0)
+    return np.asarray(floor, dtype=np.float64)
+
+
+def prediction_rtol(
+    X: Any, y: Any, *, fit_intercept: bool = True, dtype: Any = np.float64
+) -> float:
+    """Relative error of the predictions of a backward-stable solve in ``dtype``.
+
+    ``SAFETY_FACTOR · unit_roundoff(dtype) · prediction_condition(X, y)``, relative to
+    ``max |ŷ|`` and row by row (:func:`pytest_linreg.diagnostics.prediction_condition`).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, p)
+    y : array_like, shape (n,)
+    fit_intercept : bool, default True
+    dtype : dtype-like, default float64
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> prediction_rtol([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0], dtype="float32") < 1e-5
+    True
+    """
+    from .diagnostics import prediction_condition
+
+    u = unit_roundoff(dtype)
+    return SAFETY_FACTOR * u * prediction_condition(X, y, fit_intercept=fit_intercept)
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """A tolerance and where it came from.
@@ -143,15 +267,22 @@ class Tolerance:
         The tolerance to check with: ``max(requested, attainable)``, or ``attainable`` when
         nothing was requested.
     attainable : float
-        Worst per-parameter attainable rtol (``SAFETY_FACTOR · u · max cond_i``).
+        Worst per-parameter attainable rtol (``SAFETY_FACTOR · u · max(cond_i, scond_i)``).
     per_parameter : ndarray
-        Attainable rtol per parameter, intercept first.
+        Attainable rtol per parameter, intercept first: the larger of the data and the solver
+        bound.
     requested : float or None
     dtype : str
     limited : bool
         True when ``requested`` was tighter than the data and dtype allow.
     source : str
         One line, e.g. ``"attainable: 4·u(float32)·cond 3.1e+04"``.
+    data : ndarray
+        The data bound per parameter (:func:`attainable_rtol`).
+    solver : ndarray
+        The solver bound per parameter (:func:`solver_rtol`).
+    floor : ndarray
+        ``‖ŷ‖/‖a_i‖`` per parameter (:func:`coefficient_floor`).
     """
 
     rtol: float
@@ -161,6 +292,14 @@ class Tolerance:
     dtype: str
     limited: bool
     source: str
+    data: FloatArray
+    solver: FloatArray
+    floor: FloatArray
+
+    @property
+    def atol(self) -> FloatArray:
+        """``rtol · ‖ŷ‖/‖a_i‖`` per parameter: the absolute tolerance matching :attr:`rtol`."""
+        return np.asarray(self.rtol * self.floor, dtype=np.float64)
 
 
 def _arrays(data: Any, fit_intercept: bool) -> tuple[Any, Any, bool]:
@@ -195,20 +334,30 @@ def derive_tolerance(
     -------
     Tolerance
     """
+    from .diagnostics import _conditions, _factor
+
     X, y, fit = _arrays(dataset_or_arrays, fit_intercept)
-    per = attainable_rtol(X, y, fit_intercept=fit, dtype=dtype)
-    per.setflags(write=False)
-    worst = float(np.max(per))
     name = dtype_name(dtype)
-    cond = worst / (SAFETY_FACTOR * unit_roundoff(name))
-    source = f"attainable: {SAFETY_FACTOR:g}·u({name})·cond {cond:.2g}"
+    u = unit_roundoff(name)
+    cond = _conditions(_factor(X, fit), y)
+    data = SAFETY_FACTOR * u * cond.data
+    solver = SAFETY_FACTOR * u * cond.solver
+    per = np.maximum(data, solver)
+    floor = cond.floor
+    for arr in (data, solver, per):
+        arr.setflags(write=False)
+    worst = float(np.max(per))
+    which = "solver" if float(np.max(solver)) >= float(np.max(data)) else "data"
+    source = (f"attainable: {SAFETY_FACTOR:g}·u({name})·cond {worst / (SAFETY_FACTOR * u):.2g} "
+              f"({which} bound)")
+    parts = {"data": data, "solver": solver, "floor": floor}
     if requested is None:
-        return Tolerance(worst, worst, per, None, name, False, source)
+        return Tolerance(worst, worst, per, None, name, False, source, **parts)
     req = check_rtol(requested, "requested")
     if req >= worst:
-        return Tolerance(req, worst, per, req, name, False, "requested")
+        return Tolerance(req, worst, per, req, name, False, "requested", **parts)
     return Tolerance(
-        worst, worst, per, req, name, True, f"{source} (requested {req:.1e} too tight)"
+        worst, worst, per, req, name, True, f"{source} (requested {req:.1e} too tight)", **parts
     )
 
 
@@ -232,3 +381,41 @@ def derived_rtol(
     return derive_tolerance(
         dataset_or_arrays, dtype, requested=requested, fit_intercept=fit_intercept
     ).rtol
+
+
+#: ``policy(dataset, dtype, requested_rtol) -> rtol``: who decides the rtol of a check.
+TolerancePolicy = Callable[[Any, str, "float | None"], float]
+
+_POLICY: ContextVar[TolerancePolicy | None] = ContextVar(
+    "pytest_linreg_tolerance_policy", default=None
+)
+
+
+@contextmanager
+def tolerance_policy(policy: TolerancePolicy | None) -> Iterator[None]:
+    """Install ``policy`` as the source of check tolerances for the body of the ``with``.
+
+    The plugin wraps every test call in one whose policy asks the ``pytest_linreg_tolerance``
+    hook (:func:`pytest_linreg.plugin.tolerance_for`); outside pytest there is none and the
+    checks use :func:`derive_tolerance`.
+
+    Examples
+    --------
+    >>> with tolerance_policy(lambda dataset, dtype, requested: 1e-4):
+    ...     active_tolerance_policy()(None, "float64", None)
+    0.0001
+    >>> active_tolerance_policy() is None
+    True
+    """
+    if policy is not None and not callable(policy):
+        raise TypeError(f"policy must be callable or None; got {type(policy).__name__}")
+    token = _POLICY.set(policy)
+    try:
+        yield
+    finally:
+        _POLICY.reset(token)
+
+
+def active_tolerance_policy() -> TolerancePolicy | None:
+    """The policy installed by the innermost :func:`tolerance_policy`, or ``None``."""
+    return _POLICY.get()
