@@ -139,6 +139,9 @@ def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | No
     points = _plottable(rows)
     x_max = max([17.0, *(math.log10(float(r["condition_number"])) + 0.5 for r in points)])
     y_max = max([17.0, *(float(r["digits_achieved"]) + 0.5 for r in points)])
+    # Below 0 so that points with no correct digit stay visible (LRE can be negative when a
+    # value is off by more than its own magnitude).
+    y_min = min([-0.5, *(float(r["digits_achieved"]) - 0.5 for r in points)])
 
     fig = figure_cls(figsize=(9.0, 5.6), layout="constrained")
     canvas_cls(fig)
@@ -152,7 +155,7 @@ def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | No
                     textcoords="offset points", ha="right", fontsize=8, alpha=0.7)
     _draw_points(ax, points)
     ax.set_xlim(-0.3, x_max)  # kappa = 1 (orthogonal designs) sits at 0: keep it off the frame
-    ax.set_ylim(-0.5, y_max)  # below 0 so that points with no correct digit stay visible
+    ax.set_ylim(y_min, y_max)
     ax.set_xlabel("log10 condition number κ of the design")
     ax.set_ylabel("digits achieved (min LRE over coefficients)")
     ax.set_title("Digits achieved against conditioning (hollow markers: failed checks)")

@@ -245,15 +245,15 @@ class LinregReporter:
         terminalreporter.write_sep("=", "linreg: digits achieved per check")
         shown = rows
         if verbose == 0 and len(rows) > _MAX_TERMINAL_ROWS:
-            shown = [r for r in rows if not r.get("passed")]
+            shown = [r for r in rows if r.get("verdict") == "fail"]
         if shown:
             width = self.config.get_terminal_writer().fullwidth
             for text in format_table(shown, width=width):
                 terminalreporter.write_line(text)
         if len(shown) < len(rows):
             terminalreporter.write_line(
-                f"({len(rows) - len(shown)} passing rows not shown; -v or --linreg-report "
-                "lists them all)")
+                f"({len(rows) - len(shown)} rows that passed or failed as expected not shown; "
+                "-v or --linreg-report lists them all)")
         terminalreporter.write_line(summary_line(rows))
         terminalreporter.write_line(
             "digits = correct significant digits, min over coefficients (LRE); "
