@@ -10,12 +10,16 @@ One JSON object (UTF-8, strict JSON: no ``NaN``/``Infinity``)::
       "created": "2026-11-29T14:02:11Z",  # UTC, ISO 8601, second resolution
       "environment": {
         "python": "3.11.7", "implementation": "CPython", "platform": "Linux-...-x86_64",
-        "machine": "x86_64", "numpy": "2.4.0", "pytest": "9.0.0", "pytest_linreg": "0.1.0",
+        "machine": "x86_64", "byteorder": "little",
+        "numpy": "2.4.0", "pytest": "9.0.0", "pytest_linreg": "0.1.0",
         "frameworks": {"tensorflow": "2.21.0", "scikit-learn": "1.9.0", ...},  # installed only
         "blas": "scipy-openblas 0.3.31",   # numpy's BLAS, or null when numpy does not say
         "xdist_workers": 2                 # 0 without pytest-xdist
       },
-      "settings": {...},                   # the plugin's resolved settings (rtol, datasets, gpu...)
+      "settings": {                        # the plugin's resolved settings (CLI > ini > default)
+        "gpu": false, "rtol": 1e-07, "datasets": "nist", "report": "r.json",
+        "deterministic": false, "seed": 0
+      },
       "summary": {"checks": 14, "passed": 11, "failed": 2, "xfail": 1, "tests": 5},
       "rows": [ROW, ...]                   # sorted by (test, index)
     }
@@ -30,8 +34,8 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "condition_number": 2.3e7,   # of the column-equilibrated design; null if unknown
       "dtype": "float64",          # dtype of the actual values; null if unknown
       "device": "cpu",             # "cpu", "gpu" or null
-      "digits_achieved": 12.9,     # min LRE over the parameters (McCullough 1998); null if
-                                   # not computed or not finite (exact agreement)
+      "digits_achieved": 12.9,     # min LRE over the parameters (McCullough 1998; 15 at most,
+                                   # NIST's certified digits); null if not computed or not finite
       "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol
       "rtol": 1e-7,
       "passed": true,
@@ -41,8 +45,10 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "fitter": "sklearn",         # adapter / model type, or null
       "note": "",                  # one-line reason, e.g. why predictions were checked instead
       "extra": {...},              # check-specific details (JSON values only)
-      "properties": {...}          # the test's other ``linreg_*`` user properties, e.g. the
-                                   # numerics state (TF32, determinism) recorded for the test
+      "properties": {              # the test's other ``linreg_*`` user properties: the
+        "linreg_device": "gpu",    # numerics state the plugin records per test
+        "linreg_tf32": "off", "linreg_deterministic": "off", "linreg_numpy_version": "2.4.0"
+      }
     }
 
 Readers should check ``schema`` and ``version`` (:func:`load_report` does) and ignore keys they
