@@ -173,13 +173,14 @@ def _coefficient_tolerance(
         origin = "set by the user"
     else:
         origin = f"target {TARGET_RTOL:.0e}" if not tol.limited else bound
+    if not hooked and rtol is None and tol.attainable > MAX_DERIVED_RTOL:
+        why = f"{dtype} determines fewer than 2 digits ({origin})"
+        return chosen, _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
     if chosen < tol.attainable:
         why = f"rtol={chosen:.1e} ({origin}) is tighter than the {tol.attainable:.1e} allowed"
         return chosen, _identifiability_reason(dataset, dtype, chosen, why), origin
-    if chosen <= MAX_DERIVED_RTOL:
-        return chosen, None, origin
-    why = f"{dtype} determines fewer than 2 digits ({origin})"
-    return chosen, _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
+    # An rtol someone chose (user or hook) is theirs to make loose.
+    return chosen, None, origin
 
 
 def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback: str) -> str:

@@ -12,6 +12,7 @@ Options (each with an ini twin without the dashes): ``--linreg-gpu``, ``--linreg
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import zlib
@@ -413,8 +414,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    from .tolerances import tolerance_policy
+
+    # The suite generator's checks take their rtol from the pytest_linreg_tolerance hook.
+    policy = functools.partial(tolerance_for, item.config)
     try:
-        return (yield)
+        with tolerance_policy(policy):
+            return (yield)
     finally:
         if _NUMERICS_STACK_KEY in item.stash:
             settings = item.config.stash[SETTINGS_KEY]

@@ -350,16 +350,18 @@ def parametrize_with_linreg_checks(
     dtypes : sequence of str, default ("float64", "float32")
     devices : sequence of str, default ("cpu",)
         ``"gpu"`` cases carry the ``linreg_gpu`` marker, so they are skipped unless pytest runs
-        with ``--linreg-gpu``.
+        with ``--linreg-gpu``; ``"cpu"`` cases carry ``linreg_cpu``.
     checks : sequence, optional
         Names from :data:`pytest_linreg.checks.CHECKS` (``coefficients``, ``predictions``,
         ``row_order``, ``offsets``, ``scaling``, ``collinear``) or custom functions with the
         signature ``check_<name>(fit, dataset, dtype, device, rtol)``. Default: all built-in.
     rtol : float, optional
         Coefficient tolerance. By default derived from data and dtype
-        (:func:`pytest_linreg.tolerances.derive_tolerance`). A requested rtol tighter than the
-        data and dtype allow makes the coefficients count as not identifiable: the predictions
-        are checked instead and the reason is recorded.
+        (:func:`pytest_linreg.tolerances.derive_tolerance`: rounding the data and a
+        backward-stable solve in the dtype); under pytest a ``pytest_linreg_tolerance`` hook
+        implementation decides it (it receives this rtol, or 1e-7 when none is given). A
+        requested rtol tighter than the data and dtype allow makes the coefficients count as
+        not identifiable: the predictions are checked instead and the reason is recorded.
     expected_failures : mapping of str to str, optional
         ``{id_or_fnmatch_pattern: reason}``; matching cases are marked ``xfail``.
     strict : bool, default True
@@ -394,8 +396,8 @@ def parametrize_with_linreg_checks(
     params = []
     for case in cases:
         marks: list[Any] = []
-        if case.device == "gpu":
-            marks.append(pytest.mark.linreg_gpu)
+        # Every case carries its device's marker, so `-m linreg_cpu` / `-m linreg_gpu` select.
+        marks.append(pytest.mark.linreg_gpu if case.device == "gpu" else pytest.mark.linreg_cpu)
         if case.expected_failure is not None:
             marks.append(pytest.mark.xfail(strict=strict, reason=case.expected_failure))
         params.append(pytest.param(case.check, id=case.id, marks=marks))

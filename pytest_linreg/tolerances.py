@@ -37,6 +37,7 @@ import numpy.typing as npt
 from ._validation import check_rtol
 
 __all__ = [
+    "RTOL_CEILING",
     "SAFETY_FACTOR",
     "Tolerance",
     "TolerancePolicy",
@@ -53,6 +54,11 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Largest rtol :func:`derive_tolerance` returns. An attainable rtol of 1 or more means no digit
+#: is determined; the tolerance is then capped just below 1 (``check_rtol``'s range) and
+#: ``limited`` is set, so callers compare something else (the suite: the predictions).
+RTOL_CEILING = 0.5
 
 #: Multiplier on ``u · cond``. Why 4: a fit in the dtype suffers both the data's rounding and the
 #: solver's backward error, at most twice the larger of the two bounds; the other factor 2 covers
@@ -265,7 +271,7 @@ class Tolerance:
     ----------
     rtol : float
         The tolerance to check with: ``max(requested, attainable)``, or ``attainable`` when
-        nothing was requested.
+        nothing was requested; at most :data:`RTOL_CEILING` unless requested.
     attainable : float
         Worst per-parameter attainable rtol (``SAFETY_FACTOR · u · max(cond_i, scond_i)``).
     per_parameter : ndarray
@@ -274,7 +280,8 @@ class Tolerance:
     requested : float or None
     dtype : str
     limited : bool
-        True when ``requested`` was tighter than the data and dtype allow.
+        True when ``requested`` was tighter than the data and dtype allow, or the attainable
+        rtol exceeds :data:`RTOL_CEILING`.
     source : str
         One line, e.g. ``"attainable: 4·u(float32)·cond 3.1e+04"``.
     data : ndarray
@@ -351,13 +358,16 @@ def derive_tolerance(
     source = (f"attainable: {SAFETY_FACTOR:g}·u({name})·cond {worst / (SAFETY_FACTOR * u):.2g} "
               f"({which} bound)")
     parts = {"data": data, "solver": solver, "floor": floor}
+    capped = min(worst, RTOL_CEILING)
     if requested is None:
-        return Tolerance(worst, worst, per, None, name, False, source, **parts)
+        limited = worst > RTOL_CEILING
+        return Tolerance(capped, worst, per, None, name, limited, source, **parts)
     req = check_rtol(requested, "requested")
     if req >= worst:
         return Tolerance(req, worst, per, req, name, False, "requested", **parts)
     return Tolerance(
-        worst, worst, per, req, name, True, f"{source} (requested {req:.1e} too tight)", **parts
+        max(req, capped), worst, per, req, name, True,
+        f"{source} (requested {req:.1e} too tight)", **parts,
     )
 
 
