@@ -26,6 +26,7 @@ from .digits import lre
 from .errors import LinregAssertionError
 from .tolerances import (
     SAFETY_FACTOR,
+    TARGET_RTOL,
     coefficient_floor,
     derive_tolerance,
     dtype_name,
@@ -74,7 +75,8 @@ def _tolerances(
     """``(rtol, atol per parameter, where they came from)``; ``"auto"`` resolved on the design.
 
     ``rtol="auto"`` is :func:`pytest_linreg.tolerances.derive_tolerance` for the design in the
-    actual's dtype (data and solver bounds). ``atol="auto"`` is ``rtol · ‖ŷ‖/‖a_i‖``: the
+    actual's dtype (data and solver bounds), requesting ``TARGET_RTOL`` (1e-7): the request,
+    loosened to what data and dtype allow. ``atol="auto"`` is ``rtol · ‖ŷ‖/‖a_i‖``: the
     absolute tolerance that makes ``rtol`` relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)``, the scale the
     derived tolerances are measured on. ``rtol="auto"`` implies ``atol="auto"`` unless an atol
     is given.
@@ -95,7 +97,8 @@ def _tolerances(
     if auto_r:
         assert design is not None
         tol = derive_tolerance(
-            (design.X, design.y), _safe_dtype(act.dtype), fit_intercept=design.fit_intercept
+            (design.X, design.y), _safe_dtype(act.dtype), requested=TARGET_RTOL,
+            fit_intercept=design.fit_intercept,
         )
         rtol_value, origin = tol.rtol, tol.source
     else:
@@ -306,9 +309,9 @@ def assert_coefficients_close(
     expected : Dataset, OLSResult, pair or array
         The reference. Its intercept is compared when it has one.
     rtol : float or "auto"
-        numpy's convention, ``0 ≤ rtol < 1``. ``"auto"``: derived from the design and the
-        actual's dtype (:func:`pytest_linreg.tolerances.derive_tolerance`: what rounding the data
-        and a backward-stable solve in that dtype allow); needs the design.
+        numpy's convention, ``0 ≤ rtol < 1``. ``"auto"``: 1e-7, loosened to what rounding the
+        data and a backward-stable solve in the actual's dtype allow
+        (:func:`pytest_linreg.tolerances.derive_tolerance`); needs the design.
     atol : float, array of float (intercept first) or "auto"
         ``≥ 0``. ``"auto"`` (implied by ``rtol="auto"``): ``rtol · ‖ŷ‖/‖a_i‖`` per parameter,
         so that ``rtol`` is relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)`` — the scale the derived

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from ._records import CheckRecord, collecting, record_check
 from .datasets import Dataset
 from .errors import LinregAssertionError
+from .tolerances import TARGET_RTOL as _TARGET_RTOL
 
 __all__ = [
     "CHECKS",
@@ -136,7 +137,7 @@ class _Verdict:
 
 #: The accuracy aimed at when the user sets no rtol (DESIGN.md: "to 1e-7 where data and dtype
 #: allow"); where the data and dtype cannot resolve it, the attainable tolerance is used instead.
-TARGET_RTOL = 1.0e-7
+TARGET_RTOL = _TARGET_RTOL
 #: Without a user rtol, coefficients whose attainable rtol exceeds this (fewer than two
 #: digits determined by data and dtype) are treated as not identifiable.
 MAX_DERIVED_RTOL = 1.0e-2
