@@ -178,3 +178,32 @@ def test_keras_float32_dense_on_the_question(sorted_poisson: Dataset) -> None:
     assert "no float32 fit of these data can be relied on to pass" in text
     assert "the predictions nearly agree" in text
     assert rows[0].dtype == "float32" and rows[0].fitter == "keras:Dense"
+
+
+def test_float32_solve_of_wampler5_passes_the_derived_prediction_rtol() -> None:
+    import scipy.linalg as sl
+
+    import pytest_linreg as plr
+
+    ds = plr.load_dataset("Wampler5")
+    A = np.column_stack([np.ones(ds.n), ds.X]).astype(np.float32)
+    Q, R = sl.qr(A, mode="economic")
+    params = sl.solve_triangular(R, Q.T @ ds.y.astype(np.float32))
+    pair = (params[1:], params[0])
+    with collecting() as rows:
+        assert_predictions_close(pair, ds)  # was 7e-5 off against a 1.4e-6 default
+    assert rows[0].rtol is not None and rows[0].rtol > 1e-4
+    with pytest.raises(LinregAssertionError), collecting():
+        assert_predictions_close((params[1:] * 1.2, params[0]), ds)  # slopes 20 % off
+
+
+def test_auto_tolerances_need_the_design_and_atol_arrays_are_per_parameter() -> None:
+    with pytest.raises(ValueError, match="need the design"):
+        assert_coefficients_close(([2.0], 1.0), ([2.0], 1.0), rtol="auto")
+    with pytest.raises(ValueError, match="atol array must hold 2"):
+        assert_coefficients_close(([2.0], 1.0), ([2.0], 1.0), atol=[0.0, 0.0, 0.0])
+    with collecting():
+        assert_coefficients_close(([2.0], 1.0 + 1e-3), ([2.0], 1.0), rtol=0.0, atol=[2e-3, 0.0])
+        with pytest.raises(LinregAssertionError, match=r"atol=\[0.0e\+00, 2.0e-03\]"):
+            assert_coefficients_close(([2.0], 1.0 + 1e-3), ([2.0], 1.0), rtol=0.0,
+                                      atol=[0.0, 2e-3])
