@@ -41,6 +41,7 @@ from ._settings import SETTINGS_KEY
 __all__ = [
     "USER_PROPERTY",
     "LinregReporter",
+    "format_digest",
     "format_table",
     "rows_from_records",
     "summary_line",
@@ -51,7 +52,7 @@ USER_PROPERTY = "linreg_checks"
 
 _ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 _SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
-# Without -v, a long run shows only failing rows; the files have everything.
+# Without -v, a longer run shows its failing rows and a digest per dataset and dtype.
 _MAX_TERMINAL_ROWS = 50
 _MIN_TEST_WIDTH = 40
 
@@ -98,6 +99,22 @@ def _clip(text: str, width: int) -> str:
     return head + "..." + text[len(text) - (width - len(head) - 3):]
 
 
+def _aligned(heads: Sequence[str], cells: list[list[str]], right: set[int],
+             widths: list[int]) -> list[str]:
+    """Pad ``cells`` into columns of ``widths`` (``right``: right-aligned), header first."""
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if i in right else v.ljust(w)
+                 for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+
+    return [line(heads), *(line(c) for c in cells)]
+
+
+def _widths(heads: Sequence[str], cells: list[list[str]]) -> list[int]:
+    return [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads)]
+
+
 def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[str]:
     """Format rows as an aligned text table, the test column shortened to fit ``width``."""
     heads = ("test", "check", "dataset", "cond", "dtype", "device", "digits", "req", "verdict")
@@ -115,20 +132,38 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
         ]
         for r in rows
     ]
-    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(heads)]
+    widths = _widths(heads, cells)
     other = sum(widths[1:]) + 2 * (len(heads) - 1)
     # A narrow terminal wraps long lines rather than shortening every test id to nothing.
     widths[0] = min(widths[0], max(width - other, _MIN_TEST_WIDTH))
-    right = {3, 6, 7}  # numeric columns
+    for c in cells:
+        c[0] = _clip(c[0], widths[0])
+    return _aligned(heads, cells, {3, 6, 7}, widths)
 
-    def line(values: Sequence[str]) -> str:
-        parts = []
-        for i, value in enumerate(values):
-            value = _clip(value, widths[i]) if i == 0 else value
-            parts.append(value.rjust(widths[i]) if i in right else value.ljust(widths[i]))
-        return "  ".join(parts).rstrip()
 
-    return [line(heads), *(line(c) for c in cells)]
+def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per (dataset, dtype, device): checks, conditioning, fewest digits, verdicts.
+
+    Used instead of the full table for long runs, so that the terminal stays readable.
+    """
+    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        key = (str(r.get("dataset") or "-"), str(r.get("dtype") or "-"),
+               str(r.get("device") or "-"))
+        groups.setdefault(key, []).append(r)
+    heads = ("dataset", "dtype", "device", "checks", "cond", "min digits", "pass", "fail",
+             "xfail")
+    cells = []
+    for key, members in sorted(groups.items()):
+        conds = [r["condition_number"] for r in members
+                 if isinstance(r.get("condition_number"), float)]
+        digits = [r["digits_achieved"] for r in members
+                  if isinstance(r.get("digits_achieved"), float)]
+        verdicts = [r.get("verdict") for r in members]
+        cells.append([*key, str(len(members)), _fmt(max(conds) if conds else None, ".1e"),
+                      _fmt(min(digits) if digits else None, ".1f"),
+                      *(str(verdicts.count(v)) for v in ("pass", "fail", "xfail"))])
+    return _aligned(heads, cells, set(range(3, 9)), _widths(heads, cells))
 
 
 def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -243,17 +278,17 @@ class LinregReporter:
             terminalreporter.write_line(summary_line(rows))
             return
         terminalreporter.write_sep("=", "linreg: digits achieved per check")
-        shown = rows
-        if verbose == 0 and len(rows) > _MAX_TERMINAL_ROWS:
-            shown = [r for r in rows if r.get("verdict") == "fail"]
-        if shown:
-            width = self.config.get_terminal_writer().fullwidth
-            for text in format_table(shown, width=width):
-                terminalreporter.write_line(text)
-        if len(shown) < len(rows):
-            terminalreporter.write_line(
-                f"({len(rows) - len(shown)} rows that passed or failed as expected not shown; "
-                "-v or --linreg-report lists them all)")
+        width = self.config.get_terminal_writer().fullwidth
+        if verbose > 0 or len(rows) <= _MAX_TERMINAL_ROWS:
+            lines = format_table(rows, width=width)
+        else:
+            # A long run: the failures one by one, everything else per dataset and dtype.
+            failed = [r for r in rows if r.get("verdict") == "fail"]
+            lines = [*(format_table(failed, width=width) if failed else []),
+                     f"{len(rows)} checks by dataset and dtype (-v lists each check):",
+                     *format_digest(rows)]
+        for text in lines:
+            terminalreporter.write_line(text)
         terminalreporter.write_line(summary_line(rows))
         terminalreporter.write_line(
             "digits = correct significant digits, min over coefficients (LRE); "

@@ -122,7 +122,7 @@ def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
     ]
 
 
-def test_long_runs_list_only_failing_rows_unless_verbose(pytester: pytest.Pytester) -> None:
+def test_long_runs_list_failures_and_a_digest_unless_verbose(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_many=CHECKS_MODULE + """
 @pytest.mark.parametrize("copy", range(11))
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -134,12 +134,18 @@ def test_fit_again(name, copy):
     table = _table_rows(result.outlines)
     assert len(table) == 24 and all(line.endswith("FAIL") for line in table)
     result.stdout.fnmatch_lines([
-        "(36 rows that passed or failed as expected not shown; -v or --linreg-report lists"
-        " them all)",
+        "60 checks by dataset and dtype (-v lists each check):",
+        "dataset  dtype    device  checks     cond  min digits  pass  fail  xfail",
+        "Filip32  float32  cpu         12  1.8e+15         0.0     0    12      0",
+        "Filip64  float64  cpu         12  1.8e+15         7.9    12     0      0",
+        "Longley  float64  cpu         12  2.3e+07        12.3    12     0      0",
+        "Norris   float32  cpu         12  4.4e+00         6.6     0    12      0",
+        "Pontius  float64  cpu         12  3.9e+12        11.2    12     0      0",
         "linreg: 60 checks in 60 tests, 36 passed, 24 failed;*",
-    ])
+    ], consecutive=True)
     verbose = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit", "-v")
     assert len(_table_rows(verbose.outlines)) == 60
+    assert "checks by dataset and dtype" not in verbose.stdout.str()
 
 
 def test_nothing_is_printed_when_no_check_ran(pytester: pytest.Pytester) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pytest_linreg.reporting import format_table, summary_line
+from pytest_linreg.reporting import format_digest, format_table, summary_line
 
 
 def _row(test: str, index: int = 0, **changes: Any) -> dict[str, Any]:
@@ -61,3 +61,16 @@ def test_summary_line_names_the_fewest_digits() -> None:
         " in t.py::b")
     assert summary_line([_row("t.py::a", digits_achieved=None)]) == (
         "linreg: 1 checks in 1 tests, 1 passed, 0 failed")
+
+
+def test_digest_groups_by_dataset_dtype_and_device() -> None:
+    rows = [_row("t.py::a"), _row("t.py::b", digits_achieved=9.0),
+            _row("t.py::c", dtype="float32", digits_achieved=3.0, passed=False),
+            _row("t.py::d", dtype="float32", digits_achieved=2.0, passed=False)]
+    rows[2]["verdict"], rows[3]["verdict"] = "fail", "xfail"
+    rows[0]["verdict"] = rows[1]["verdict"] = "pass"
+    assert [line.split() for line in format_digest(rows)] == [
+        ["dataset", "dtype", "device", "checks", "cond", "min", "digits", "pass", "fail", "xfail"],
+        ["Longley", "float32", "cpu", "2", "2.3e+07", "2.0", "0", "1", "1"],
+        ["Longley", "float64", "cpu", "2", "2.3e+07", "9.0", "2", "0", "0"],
+    ]
