@@ -20,6 +20,7 @@ import html
 import importlib
 import io
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,12 +55,13 @@ figure{margin:8px 0}figure img{max-width:100%;height:auto;border:1px solid #d0d7
 figcaption{color:#57606a;font-size:13px;max-width:900px}
 .hint{padding:8px 12px;background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;
 display:inline-block}
-table{border-collapse:collapse;font-size:13px}
+table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{padding:3px 8px;border-bottom:1px solid #d8dee4;text-align:left;vertical-align:top}
 th{background:#f6f8fa;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.test{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;
-word-break:break-all;max-width:420px}
+overflow-wrap:anywhere;min-width:16em;max-width:30em}
+td.note{min-width:12em;max-width:24em;font-size:12px;color:#424a53}
 tr.fail td{background:#fff5f5}tr.fail td.verdict{color:#a40e26;font-weight:700}
 td.verdict{color:#116329;font-weight:600}
 tr.xfail td{background:#fbf8ef}tr.xfail td.verdict{color:#7d4e00}
@@ -126,6 +128,21 @@ def _draw_points(ax: Any, rows: Sequence[Mapping[str, Any]]) -> None:
                        edgecolors=colour, linewidths=1.4, label=label, zorder=3)
 
 
+def _required_levels(rows: Sequence[Mapping[str, Any]]) -> list[float]:
+    """The (at most three) most common required-digits levels, at least one digit apart.
+
+    Derived tolerances give many nearby levels; drawing each would bury the points, and the
+    table has every row's value anyway.
+    """
+    counts = Counter(round(float(r["digits_required"]), 1) for r in rows
+                     if isinstance(r.get("digits_required"), (int, float)))
+    kept: list[float] = []
+    for level, _ in counts.most_common():
+        if len(kept) < 3 and all(abs(level - k) >= 1.0 for k in kept):
+            kept.append(level)
+    return sorted(kept)
+
+
 def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | None:
     """Render digits achieved against log10(condition number) as PNG bytes.
 
@@ -147,9 +164,7 @@ def plot_png(rows: Sequence[Mapping[str, Any]], *, dpi: int = 110) -> bytes | No
     canvas_cls(fig)
     ax = fig.add_subplot()
     _draw_limits(ax, x_max)
-    required = sorted({float(r["digits_required"]) for r in points
-                       if isinstance(r.get("digits_required"), (int, float))})
-    for level in required[:3]:  # more than three required levels would only clutter the plot
+    for level in _required_levels(points):
         ax.axhline(level, color="black", lw=0.8, alpha=0.5)
         ax.annotate(f"required {level:.1f}", (x_max, level), xytext=(-4, -10),
                     textcoords="offset points", ha="right", fontsize=8, alpha=0.7)
@@ -185,8 +200,9 @@ def _row_html(row: Mapping[str, Any]) -> str:
         f'<td class="num">{_num(row.get("digits_achieved"), ".1f")}</td>',
         f'<td class="num">{_num(row.get("digits_required"), ".1f")}</td>',
         f'<td class="verdict">{e(str(row.get("verdict", "")))}</td>',
-        f"<td>{e(str(row.get('fitter') or '–'))}</td>",
-        f"<td>{e(str(row.get('note') or ''))}</td>",
+        # "sklearn:LinearRegression" may wrap after its colon, nowhere else.
+        f'<td class="fitter">{e(str(row.get("fitter") or "–")).replace(":", ":<wbr>")}</td>',
+        f'<td class="note">{e(str(row.get("note") or ""))}</td>',
     ]
     return f'<tr class="{cls}">' + "".join(cells) + "</tr>"
 

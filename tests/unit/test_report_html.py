@@ -77,3 +77,10 @@ def test_empty_report_says_no_checks_ran() -> None:
     page = render_html(build_report([], settings={}, environment={}))
     assert "No linreg checks ran in this session." in page
     assert "<table>" not in page and "data:image/png" not in page
+
+
+def test_plot_draws_the_three_most_common_required_levels_a_digit_apart() -> None:
+    from pytest_linreg._report_html import _required_levels
+
+    rows = [{"digits_required": d} for d in (7.0, 7.0, 7.0, 6.6, 6.6, 3.1, 3.1, 5.4, 0.4, None)]
+    assert _required_levels(rows) == [3.1, 5.4, 7.0]
