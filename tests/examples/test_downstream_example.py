@@ -7,6 +7,7 @@ pyproject (strict markers, warnings as errors) and its own conftest hook dataset
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -17,13 +18,24 @@ DATASETS = ["Norris", "Longley", "NoInt1", "house_prices"]
 CHECKS = ["coefficients", "predictions", "row_order", "offsets", "scaling", "collinear"]
 
 
+def require(module: str) -> None:
+    """Skip unless ``module`` is installed, without importing it in this process.
+
+    ``pytest.importorskip`` would import TensorFlow inside a test that uses ``pytester``;
+    pytester then drops the modules from ``sys.modules`` at teardown, and the next import of
+    TensorFlow in this process aborts it.
+    """
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed")
+
+
 def copy_project(pytester: pytest.Pytester) -> None:
     shutil.copytree(EXAMPLE, pytester.path, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".tox"))
 
 
 def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("sklearn")
+    require("sklearn")
     copy_project(pytester)
     result = pytester.runpytest_subprocess("tests/test_sklearn_model.py", "-v")
     result.stdout.fnmatch_lines([
@@ -41,7 +53,7 @@ def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None
 
 
 def test_keras_model_suite_cpu_and_gpu_skipped(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("tensorflow")
+    require("tensorflow")
     copy_project(pytester)
     result = pytester.runpytest_subprocess("tests/test_keras_model.py", "-v")
     result.stdout.fnmatch_lines([
