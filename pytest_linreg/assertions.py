@@ -22,7 +22,7 @@ from ._records import CheckRecord, record_check
 from ._validation import as_design, check_rtol, column_names
 from .adapters.extract import Coefficients, extract_coefficients
 from .diagnostics import condition_number, diagnose
-from .digits import lre
+from .digits import MAX_DIGITS, lre
 from .errors import LinregAssertionError
 from .tolerances import (
     SAFETY_FACTOR,
@@ -194,6 +194,11 @@ def _sorted_rows(X: FloatArray) -> bool:
 
 def _large_offsets(X: FloatArray, fit_intercept: bool) -> bool:
     return fit_intercept and bool(np.any(np.abs(X.mean(axis=0)) > 100 * X.std(axis=0)))
+
+
+def _clip_digits(digits: float) -> float:
+    """Digits clipped to ``[0, MAX_DIGITS]``, the range :func:`pytest_linreg.digits.lre` uses."""
+    return float(min(max(digits, 0.0), MAX_DIGITS))
 
 
 def _digits_required(rtol: float) -> float | None:
@@ -468,7 +473,9 @@ def assert_identifiable(
             condition_number=diag.condition_number,
             dtype=name,
             device=None,
-            digits_achieved=-math.log10(worst) if 0 < worst < math.inf else None,
+            # Clipped to [0, MAX_DIGITS] as lre() is: an attainable rtol above 1 determines no
+            # digit (0), not a negative number of them.
+            digits_achieved=_clip_digits(-math.log10(worst)) if 0 < worst < math.inf else None,
             digits_required=_digits_required(rtol),
             rtol=rtol,
             passed=passed,
@@ -570,7 +577,7 @@ def assert_predictions_close(
             condition_number=cond,
             dtype=act.dtype,
             device=None,
-            digits_achieved=-math.log10(rel) if rel > 0 else 15.0,
+            digits_achieved=_clip_digits(-math.log10(rel)) if rel > 0 else MAX_DIGITS,
             digits_required=_digits_required(tol),
             rtol=tol,
             passed=passed,

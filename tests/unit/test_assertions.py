@@ -207,3 +207,23 @@ def test_auto_tolerances_need_the_design_and_atol_arrays_are_per_parameter() -> 
         with pytest.raises(LinregAssertionError, match=r"atol=\[0.0e\+00, 2.0e-03\]"):
             assert_coefficients_close(([2.0], 1.0 + 1e-3), ([2.0], 1.0), rtol=0.0,
                                       atol=[0.0, 2e-3])
+
+
+def test_identifiable_records_digits_clipped_to_zero_when_no_digit_is_determined() -> None:
+    # Filip-like monomials x, x², ..., x¹⁰ in float32: attainable rtol far above 1.
+    t = np.linspace(-8.8, -3.1, 82)
+    X = np.column_stack([t**k for k in range(1, 11)])
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError):
+            assert_identifiable(X, rtol=1e-7, dtype=np.float32)
+    assert "attainable rtol" in rows[0].note
+    worst = float(rows[0].note.split("attainable rtol ")[1].split()[0])
+    assert worst > 1.0  # the case the clip is for
+    assert rows[0].digits_achieved == 0.0
+
+
+def test_predictions_record_digits_clipped_to_zero_for_a_far_off_fit(line: Dataset) -> None:
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError):
+            assert_predictions_close(([200.0, -100.0], 50.0), line)
+    assert rows[0].digits_achieved == 0.0
