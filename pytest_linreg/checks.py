@@ -11,11 +11,16 @@ does not hold. :mod:`pytest_linreg.suite` binds the arguments with :func:`functo
 Each check records exactly one :class:`~pytest_linreg._records.CheckRecord` (the rows of the
 assertions it calls are folded into it), whose ``note`` says what was compared and why — for
 example that the coefficients are not identifiable at this dtype and the predictions were
-checked instead. This module never imports pytest.
+checked instead. When neither the coefficients nor the predictions can be checked at the
+derived tolerance (Filip in float32: a prediction rtol of ~3.5e2 accepts any fit), the check
+is *not checkable*: it raises :class:`NotCheckable` with the reason, which under pytest is
+``pytest.skip`` (pytest is imported only when it is already loaded, so this module works
+without it), and records a row with ``passed=False`` and ``extra["skipped"] = True``.
 """
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,11 +33,13 @@ import numpy.typing as npt
 from ._records import CheckRecord, collecting, record_check
 from .datasets import Dataset
 from .errors import LinregAssertionError
+from .tolerances import RTOL_CEILING
 from .tolerances import TARGET_RTOL as _TARGET_RTOL
 
 __all__ = [
     "CHECKS",
     "FitFunction",
+    "NotCheckable",
     "check_coefficients",
     "check_collinearity",
     "check_column_scaling",
@@ -60,6 +67,14 @@ MAX_SHIFTED_COND_EPS = 1.0e-4
 SCALE_FACTORS = (1.0e3, 1.0e-3, 1.0e2, 1.0e-2)
 #: Exceptions that signal a bug in a fit function rather than a refusal of a singular design.
 _BUG_ERRORS = (TypeError, AttributeError, NameError, KeyError, IndexError, NotImplementedError)
+
+
+class NotCheckable(Exception):
+    """A check that cannot fail at the derived tolerance, so it is not run as one.
+
+    Raised outside pytest (under pytest the check calls ``pytest.skip`` instead);
+    :func:`pytest_linreg.suite.run_checks` reports it as a skipped :class:`CheckResult`.
+    """
 
 
 def check_id(dataset: str, dtype: str, device: str, check: str) -> str:
@@ -133,6 +148,7 @@ class _Verdict:
     rtol: float | None
     rows: tuple[CheckRecord, ...]
     failure: str | None  # the assertion's message, None when it passed
+    skipped: str | None = None  # why nothing could be compared, None when something was
 
 
 #: The accuracy aimed at when the user sets no rtol (DESIGN.md: "to 1e-7 where data and dtype
@@ -221,6 +237,20 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
         note = f"coefficients not identifiable: {reason}; predictions checked instead"
     else:
         compared, note = "predictions", "predictions checked"
+    if compared == "predictions":
+        from .tolerances import prediction_rtol
+
+        pred_tol = prediction_rtol(dataset.X, dataset.y, fit_intercept=dataset.fit_intercept,
+                                   dtype=dtype)
+        if pred_tol > RTOL_CEILING:
+            # An rtol above RTOL_CEILING accepts predictions off by more than half their size:
+            # such a comparison cannot fail, so it is reported as not checkable, not as passed.
+            why = (f"predictions not checkable: the derived prediction rtol {pred_tol:.1e} "
+                   f"in {dtype} exceeds {RTOL_CEILING:g}")
+            note = f"coefficients not identifiable: {reason}; {why}" if coefficients else why
+            return _Verdict(compared="nothing", note=f"not checkable: {note}",
+                            fitter=fitted.source, rtol=None, rows=(), failure=None,
+                            skipped=why)
     failure = None
     with collecting() as rows:
         try:
@@ -249,6 +279,7 @@ class _Log:
 
     notes: list[str] = field(default_factory=list)
     verdicts: list[_Verdict] = field(default_factory=list)
+    skipped: bool = False
 
     def judge(self, verdict: _Verdict, label: str = "") -> _Verdict:
         self.verdicts.append(verdict)
@@ -263,6 +294,7 @@ def _recorded(check: str, dataset: Dataset, dtype: str, device: str) -> Iterator
     passed = False
     try:
         yield log
+        _skip_if_not_checkable(log, f"{check} check, {_where(dataset, dtype, device)}")
         passed = all(v.failure is None for v in log.verdicts)
     finally:
         rows = tuple(r for v in log.verdicts for r in v.rows)
@@ -276,8 +308,23 @@ def _recorded(check: str, dataset: Dataset, dtype: str, device: str) -> Iterator
             fitter=log.verdicts[0].fitter if log.verdicts else None,
             note="; ".join(log.notes),
             extra={"check_id": check_id(dataset.name, dtype, device, check),
-                   "compared": sorted({v.compared for v in log.verdicts})},
+                   "compared": sorted({v.compared for v in log.verdicts}),
+                   "skipped": log.skipped},
         ))
+
+
+def _skip_if_not_checkable(log: _Log, headline: str) -> None:
+    """Skip the check when no comparison in it could fail (every verdict not checkable)."""
+    __tracebackhide__ = True
+    if not log.verdicts or not all(v.skipped for v in log.verdicts):
+        return
+    log.skipped = True
+    reason = f"{headline}: not checkable — " + "; ".join(
+        dict.fromkeys(str(v.skipped) for v in log.verdicts))
+    pytest = sys.modules.get("pytest")
+    if pytest is not None:  # under pytest: a visible skip, not a silent pass
+        pytest.skip(reason)
+    raise NotCheckable(reason)
 
 
 def _fail(headline: str, verdicts: list[tuple[str, _Verdict]]) -> None:
@@ -285,7 +332,7 @@ def _fail(headline: str, verdicts: list[tuple[str, _Verdict]]) -> None:
     __tracebackhide__ = True
     parts = [headline]
     for label, v in verdicts:
-        status = "FAILED" if v.failure else "passed"
+        status = "FAILED" if v.failure else "not checkable" if v.skipped else "passed"
         parts.append(f"- {label}: {status} — {v.note}")
     for label, v in verdicts:
         if v.failure:

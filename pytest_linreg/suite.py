@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._records import CheckRecord, collecting
-from .checks import CHECKS, FitFunction, check_id
+from .checks import CHECKS, FitFunction, NotCheckable, check_id
 from .datasets import Dataset
 from .numerics import tf32_disabled
 
@@ -179,6 +180,10 @@ class CheckResult:
         the fit function raised before anything was compared.
     expected_failure : str or None
         The reason given in ``expected_failures`` when the id matched one of its patterns.
+    skipped : bool
+        The check could not fail at the derived tolerance (neither coefficients nor predictions
+        checkable, e.g. Filip in float32), so it was not run as one: ``passed`` is False and
+        ``message`` gives the reason (under pytest this is a skip).
     """
 
     id: str
@@ -186,6 +191,7 @@ class CheckResult:
     message: str
     record: CheckRecord | None
     expected_failure: str | None = None
+    skipped: bool = False
 
 
 def _resolve_datasets(
@@ -432,17 +438,25 @@ def run_checks(
     >>> [(r.id, r.passed) for r in results][:2]
     [('Norris-float64-cpu-coefficients', True), ('Norris-float64-cpu-predictions', True)]
     """
+    # A check that cannot fail raises NotCheckable, or pytest's skip when pytest is loaded
+    # (run_checks called from inside a test): both make a skipped result here.
+    not_checkable: tuple[type[BaseException], ...] = (NotCheckable,)
+    pytest = sys.modules.get("pytest")
+    if pytest is not None:
+        not_checkable += (pytest.skip.Exception,)
     results = []
     for case in suite_cases(
         fit, datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
         expected_failures=expected_failures, capabilities=capabilities,
     ):
-        passed, message = False, ""
+        passed, skipped, message = False, False, ""
         # As under the plugin: TF32 off in every imported framework (TensorFlow imported for
         # GPU cases), so float32 matmuls on Ampere/Hopper GPUs keep their 24 bits.
         with collecting() as rows, tf32_disabled(import_tensorflow=case.device == "gpu"):
             try:
                 case.check()
+            except not_checkable as exc:
+                skipped, message = True, str(exc)
             except AssertionError as exc:
                 message = str(exc) or f"{type(exc).__name__} without a message"
             except Exception as exc:
@@ -453,5 +467,6 @@ def run_checks(
         results.append(CheckResult(
             id=case.id, passed=passed, message=message,
             record=rows[-1] if rows else None, expected_failure=case.expected_failure,
+            skipped=skipped,
         ))
     return results

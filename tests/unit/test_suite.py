@@ -13,7 +13,7 @@ import pytest
 
 import pytest_linreg as plr
 from pytest_linreg._records import collecting
-from pytest_linreg.checks import CHECKS, check_coefficients, check_row_order
+from pytest_linreg.checks import CHECKS, NotCheckable, check_coefficients, check_row_order
 from pytest_linreg.suite import FitCapabilities, declare_capabilities, suite_cases
 
 SMALL = "Norris,NoInt1"
@@ -455,3 +455,36 @@ def test_module_does_not_import_pytest() -> None:
             "print('pytest' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def zero_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """Wrong for every dataset: all parameters zero."""
+    return np.zeros(X.shape[1]), 0.0
+
+
+def test_check_that_cannot_fail_is_reported_not_checkable_not_passed() -> None:
+    # Filip in float32: coefficients not identifiable and a derived prediction rtol ~3.5e2,
+    # so a comparison would accept the all-zero fit.
+    results = plr.run_checks(zero_fit, datasets="Filip", dtypes=["float32"],
+                             checks=["coefficients", "predictions"])
+    for result in results:
+        assert result.skipped and not result.passed, result
+        assert "not checkable" in result.message and "3.5e+02" in result.message
+        assert result.record is not None and not result.record.passed
+        assert result.record.extra["skipped"] is True
+        assert result.record.note.startswith("not checkable: ")
+    # float64 stays checkable, and the same wrong fit fails there.
+    (f64,) = plr.run_checks(zero_fit, datasets="Filip", dtypes=["float64"],
+                            checks=["predictions"])
+    assert not f64.passed and not f64.skipped
+
+
+def test_not_checkable_is_a_pytest_skip_under_pytest_and_an_exception_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    filip = plr.load_dataset("Filip")
+    with pytest.raises(pytest.skip.Exception, match="not checkable"):
+        check_coefficients(zero_fit, filip, "float32", "cpu")
+    monkeypatch.delitem(sys.modules, "pytest")
+    with pytest.raises(NotCheckable, match="derived prediction rtol"):
+        check_coefficients(zero_fit, filip, "float32", "cpu")
