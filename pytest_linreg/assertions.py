@@ -241,7 +241,9 @@ def _explain(
         lines.append("the actual contains NaN or inf: the fit diverged (lower the learning rate)")
         return lines, diag.condition_number
     pred_rel, pred_rms = _prediction_rel(act, exp, design.X)
-    coef_rel = float(np.max(np.where(table.failing, table.rel_err, 0.0)))
+    # Relative to the coefficient scale max(|e_i|, ‖ŷ‖/‖a_i‖), not |e_i|: an error against an
+    # essentially-zero reference (an intercept of 1e-20) says nothing about the fit.
+    coef_rel = float(np.max(np.where(table.failing, _scaled_rel(table, exp, design), 0.0)))
     lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag))
     flat = pred_rel * msg.FLAT_RATIO <= coef_rel
     lines.append(
@@ -256,6 +258,37 @@ def _explain(
         )
     )
     return lines, diag.condition_number
+
+
+def _scaled_rel(table: msg.CoefficientTable, exp: Coefficients, design: _Design) -> FloatArray:
+    """``|a_i − e_i| / max(|e_i|, ‖ŷ‖/‖a_i‖)``: errors on the scale the tolerances use."""
+    floor = coefficient_floor(design.X, exp.coef, exp.intercept)
+    scale = np.maximum(np.abs(table.expected), floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = table.abs_err / scale
+    return np.asarray(np.where(table.abs_err == 0, 0.0, rel), dtype=np.float64)
+
+
+def _recorded_digits(
+    table: msg.CoefficientTable, exp: Coefficients, design: _Design | None, rtol: float
+) -> FloatArray:
+    """Digits per parameter for the record; those that passed only through atol re-scored.
+
+    A parameter inside ``atol`` but outside ``rtol·|e_i|`` (an intercept of 4.7e-20) has an
+    LRE near 0 against its own tiny value, which says nothing about the fit. With a known
+    design its digits are counted against the coefficient scale ``max(|e_i|, ‖ŷ‖/‖a_i‖)``
+    (the scale ``atol="auto"`` encodes); without one there is no scale, so it is left out.
+    """
+    by_atol = ~table.failing & ~(table.abs_err <= rtol * np.abs(table.expected))
+    digits = np.array(table.digits, dtype=np.float64)
+    if not by_atol.any():
+        return digits
+    if design is None:
+        return np.asarray(digits[~by_atol], dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        scaled = -np.log10(_scaled_rel(table, exp, design))
+    digits[by_atol] = np.clip(scaled[by_atol], 0.0, MAX_DIGITS)
+    return digits
 
 
 def _safe_dtype(name: str) -> str:
@@ -330,6 +363,13 @@ def assert_coefficients_close(
         dtype, how closely the predictions agree, and advice.
     feature_names : sequence of str, optional
 
+    Notes
+    -----
+    The recorded ``digits_achieved`` (fewest LRE digits) does not score a parameter that passed
+    only through ``atol`` against its own, possibly tiny, value: with a known design it is
+    scored against ``max(|e_i|, ‖ŷ‖/‖a_i‖)``, without one it is left out. The message's
+    "differ by up to" uses the same scale.
+
     Raises
     ------
     LinregAssertionError
@@ -367,7 +407,8 @@ def assert_coefficients_close(
             cond = condition_number(design.X, fit_intercept=design.fit_intercept)
     else:
         lines, cond = _explain(table, act, exp, design, rtol)
-    _record("coefficients", design, cond, act, table, rtol, passed)
+    _record("coefficients", design, cond, act, _recorded_digits(table, exp, design, rtol), rtol,
+            passed)
     if passed:
         return
     nfail = int(table.failing.sum())
@@ -392,12 +433,13 @@ def _record(
     design: _Design | None,
     cond: float | None,
     act: Coefficients,
-    table: msg.CoefficientTable,
+    digits: FloatArray,
     rtol: float,
     passed: bool,
     note: str = "",
 ) -> None:
-    digits = table.digits[np.isfinite(table.digits)]
+    """Record one row; ``digits_achieved`` is the fewest of ``digits`` (see _recorded_digits)."""
+    digits = digits[np.isfinite(digits)]
     record_check(
         CheckRecord(
             check=check,

@@ -227,3 +227,31 @@ def test_predictions_record_digits_clipped_to_zero_for_a_far_off_fit(line: Datas
         with pytest.raises(LinregAssertionError):
             assert_predictions_close(([200.0, -100.0], 50.0), line)
     assert rows[0].digits_achieved == 0.0
+
+
+def test_summary_error_is_relative_to_the_coefficient_scale_not_a_tiny_reference(
+    sorted_poisson: Dataset,
+) -> None:
+    # A reference intercept of 1e-20 (an OLS intercept of data through the origin): the
+    # intercept's error 1e-3 is 1e17 relative to it, but 1e-3 on the coefficient scale.
+    expected = (sorted_poisson.coef, 1e-20)
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close(([0.904, 0.096], 1e-3), expected, X=sorted_poisson.X)
+    line = next(s for s in str(info.value).splitlines() if "differ by up to" in s)
+    worst = float(line.split("differ by up to ")[1].split(",")[0])
+    assert worst == pytest.approx(0.404, abs=0.01)  # |0.904 − 0.5| on the scale ‖ŷ‖/‖x1‖ ≈ 1
+
+
+def test_recorded_digits_ignore_a_tiny_parameter_that_passed_through_atol(
+    sorted_poisson: Dataset,
+) -> None:
+    expected = (sorted_poisson.coef, 4.7e-20)
+    actual = (sorted_poisson.coef * (1 + 1e-9), 0.0)
+    with collecting() as rows:
+        # Design known: the intercept's digits count against ‖ŷ‖/‖1‖ ≈ 1, i.e. 15 here.
+        assert_coefficients_close(actual, expected, X=sorted_poisson.X, rtol=1e-7, atol=1e-12)
+        # No design: no scale to count it against, so it is left out.
+        assert_coefficients_close(actual, expected, rtol=1e-7, atol=1e-12)
+    assert [r.passed for r in rows] == [True, True]
+    assert rows[0].digits_achieved == pytest.approx(9.0, abs=0.01)
+    assert rows[1].digits_achieved == pytest.approx(9.0, abs=0.01)
