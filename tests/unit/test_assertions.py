@@ -255,3 +255,23 @@ def test_recorded_digits_ignore_a_tiny_parameter_that_passed_through_atol(
     assert [r.passed for r in rows] == [True, True]
     assert rows[0].digits_achieved == pytest.approx(9.0, abs=0.01)
     assert rows[1].digits_achieved == pytest.approx(9.0, abs=0.01)
+
+
+def _advice(actual: object, expected: object, X: np.ndarray) -> str:
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close(actual, expected, X=X)
+    return next(s for s in str(info.value).splitlines() if s.startswith("advice:"))
+
+
+def test_advice_is_chosen_from_dtype_and_the_row_order_of_the_given_design(
+    sorted_poisson: Dataset,
+) -> None:
+    exp = (sorted_poisson.coef, sorted_poisson.intercept)
+    flat64 = (np.array([0.904, 0.096]), 0.0)
+    flat32 = (np.array([0.904, 0.096], dtype=np.float32), np.float32(0.0))
+    # float32 cannot resolve 1e-7 here but float64 can: float64, whatever the row order.
+    assert "compute in float64" in _advice(flat32, exp, sorted_poisson.X)
+    # float64 flat fit on sorted rows: shuffle; on the same rows shuffled: no shuffle advice.
+    assert "shuffle the rows" in _advice(flat64, exp, sorted_poisson.X)
+    shuffled = sorted_poisson.X[np.random.default_rng(0).permutation(sorted_poisson.n)]
+    assert "shuffle" not in _advice(flat64, exp, shuffled)
