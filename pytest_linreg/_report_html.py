@@ -252,6 +252,7 @@ def render_html(report: Mapping[str, Any], *, with_plot: bool = True) -> str:
     chips = (f'<span>{summary["checks"]} checks</span><span class="pass">{summary["passed"]} '
              f'passed</span><span class="fail">{summary["failed"]} failed</span>'
              + (f'<span>{summary["xfail"]} xfail</span>' if summary.get("xfail") else "")
+             + (f'<span>{summary["skip"]} not checkable</span>' if summary.get("skip") else "")
              + f'<span>{summary["tests"]} tests</span>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -20,7 +20,7 @@ One JSON object (UTF-8, strict JSON: no ``NaN``/``Infinity``)::
         "gpu": false, "rtol": 1e-07, "datasets": "nist", "report": "r.json",
         "deterministic": false, "seed": 0
       },
-      "summary": {"checks": 14, "passed": 11, "failed": 2, "xfail": 1, "tests": 5},
+      "summary": {"checks": 14, "passed": 11, "failed": 2, "xfail": 1, "skip": 0, "tests": 5},
       "rows": [ROW, ...]                   # sorted by (test, index)
     }
 
@@ -39,8 +39,9 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol
       "rtol": 1e-7,
       "passed": true,
-      "verdict": "pass",           # "pass", "fail", or "xfail": the check failed but the test
-                                   # expected it (marked xfail, or caught it and passed)
+      "verdict": "pass",           # "pass", "fail", "xfail": the check failed but the test
+                                   # expected it (marked xfail, or caught it and passed), or
+                                   # "skip": data and dtype allow no check ("not checkable")
       "outcome": "passed",         # the test's outcome: passed, failed, skipped, xfailed, xpassed
       "fitter": "sklearn",         # adapter / model type, or null
       "note": "",                  # one-line reason, e.g. why predictions were checked instead
@@ -188,6 +189,7 @@ def _summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
         "passed": verdicts.count("pass"),
         "failed": verdicts.count("fail"),
         "xfail": verdicts.count("xfail"),
+        "skip": verdicts.count("skip"),
         "tests": len({r["test"] for r in rows}),
     }
 

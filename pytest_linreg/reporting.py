@@ -68,10 +68,17 @@ def rows_from_records(nodeid: str, records: Iterable[CheckRecord]) -> list[dict[
         digits = data.pop("digits_achieved")
         row = json_safe(data)
         row["digits_achieved"] = float(digits) if digits is not None else None
-        row.update(test=nodeid, index=index, verdict="pass" if record.passed else "fail",
-                   outcome=None, properties={})
+        row.update(test=nodeid, index=index, verdict=_verdict(record), outcome=None,
+                   properties={})
         rows.append(row)
     return rows
+
+
+def _verdict(record: CheckRecord) -> str:
+    """``skip`` for a check the data and dtype made impossible (not a failure), else pass/fail."""
+    if record.extra.get("skipped"):
+        return "skip"
+    return "pass" if record.passed else "fail"
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -152,7 +159,7 @@ def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                str(r.get("device") or "-"))
         groups.setdefault(key, []).append(r)
     heads = ("dataset", "dtype", "device", "checks", "cond", "min digits", "pass", "fail",
-             "xfail")
+             "xfail", "skip")
     cells = []
     for key, members in sorted(groups.items()):
         conds = [r["condition_number"] for r in members
@@ -162,19 +169,22 @@ def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         verdicts = [r.get("verdict") for r in members]
         cells.append([*key, str(len(members)), _fmt(max(conds) if conds else None, ".1e"),
                       _fmt(min(digits) if digits else None, ".1f"),
-                      *(str(verdicts.count(v)) for v in ("pass", "fail", "xfail"))])
-    return _aligned(heads, cells, set(range(3, 9)), _widths(heads, cells))
+                      *(str(verdicts.count(v)) for v in ("pass", "fail", "xfail", "skip"))])
+    return _aligned(heads, cells, set(range(3, 10)), _widths(heads, cells))
 
 
 def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
     """One line: how many checks passed and failed, and where the fewest digits were."""
     xfail = sum(1 for r in rows if r.get("verdict") == "xfail")
-    failed = sum(1 for r in rows if not r.get("passed")) - xfail
+    skipped = sum(1 for r in rows if r.get("verdict") == "skip")
+    failed = sum(1 for r in rows if not r.get("passed")) - xfail - skipped
     tests = len({r["test"] for r in rows})
-    passed = len(rows) - failed - xfail
+    passed = len(rows) - failed - xfail - skipped
     text = f"linreg: {len(rows)} checks in {tests} tests, {passed} passed, {failed} failed"
     if xfail:
         text += f", {xfail} xfail"
+    if skipped:
+        text += f", {skipped} not checkable"
     scored = [r for r in rows if isinstance(r.get("digits_achieved"), float)]
     if scored:
         worst = min(scored, key=lambda r: (r["digits_achieved"], r["test"], r["index"]))
@@ -242,7 +252,7 @@ class LinregReporter:
         outcome = _outcome(report)
         for row in rows:
             row = dict(row, properties=linreg_props, outcome=outcome)
-            if not row["passed"] and outcome in ("xfailed", "passed"):
+            if row["verdict"] == "fail" and outcome in ("xfailed", "passed"):
                 # The test expected this failure: marked xfail, or it caught the assertion
                 # (pytest.raises) and went on to pass. Counted apart from real failures.
                 row["verdict"] = "xfail"

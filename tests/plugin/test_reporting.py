@@ -135,12 +135,12 @@ def test_fit_again(name, copy):
     assert len(table) == 24 and all(line.endswith("FAIL") for line in table)
     result.stdout.fnmatch_lines([
         "60 checks by dataset and dtype (-v lists each check):",
-        "dataset  dtype    device  checks     cond  min digits  pass  fail  xfail",
-        "Filip32  float32  cpu         12  1.8e+15         0.0     0    12      0",
-        "Filip64  float64  cpu         12  1.8e+15         7.9    12     0      0",
-        "Longley  float64  cpu         12  2.3e+07        12.3    12     0      0",
-        "Norris   float32  cpu         12  4.4e+00         6.6     0    12      0",
-        "Pontius  float64  cpu         12  3.9e+12        11.2    12     0      0",
+        "dataset  dtype    device  checks     cond  min digits  pass  fail  xfail  skip",
+        "Filip32  float32  cpu         12  1.8e+15         0.0     0    12      0     0",
+        "Filip64  float64  cpu         12  1.8e+15         7.9    12     0      0     0",
+        "Longley  float64  cpu         12  2.3e+07        12.3    12     0      0     0",
+        "Norris   float32  cpu         12  4.4e+00         6.6     0    12      0     0",
+        "Pontius  float64  cpu         12  3.9e+12        11.2    12     0      0     0",
         "linreg: 60 checks in 60 tests, 36 passed, 24 failed;*",
     ], consecutive=True)
     verbose = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit", "-v")
@@ -188,7 +188,7 @@ def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
     report = load_report(project.path / "sub" / "r.json")
     assert (report["schema"], report["version"]) == (SCHEMA, 1)
     assert report["summary"] == {"checks": N_ROWS, "passed": 4, "failed": 3, "xfail": 0,
-                                 "tests": 6}
+                                 "skip": 0, "tests": 6}
     assert report["environment"]["numpy"] and report["environment"]["pytest"]
     assert report["settings"]["report"] == "sub/r.json"
     assert report["settings"]["rtol"] == 1e-7

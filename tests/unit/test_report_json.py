@@ -68,7 +68,8 @@ def test_build_report_is_strict_json_with_the_documented_top_level_keys() -> Non
                           "rows"]
     assert (data["schema"], data["version"], data["created"]) == (SCHEMA, VERSION,
                                                                    "2026-01-02T03:04:05Z")
-    assert data["summary"] == {"checks": 2, "passed": 1, "failed": 1, "xfail": 0, "tests": 1}
+    assert data["summary"] == {"checks": 2, "passed": 1, "failed": 1, "xfail": 0, "skip": 0,
+                               "tests": 1}
     assert data["rows"][0]["digits_achieved"] is None  # exact agreement: inf is not JSON
     assert "Infinity" not in text and "NaN" not in text
 

@@ -70,7 +70,26 @@ def test_digest_groups_by_dataset_dtype_and_device() -> None:
     rows[2]["verdict"], rows[3]["verdict"] = "fail", "xfail"
     rows[0]["verdict"] = rows[1]["verdict"] = "pass"
     assert [line.split() for line in format_digest(rows)] == [
-        ["dataset", "dtype", "device", "checks", "cond", "min", "digits", "pass", "fail", "xfail"],
-        ["Longley", "float32", "cpu", "2", "2.3e+07", "2.0", "0", "1", "1"],
-        ["Longley", "float64", "cpu", "2", "2.3e+07", "9.0", "2", "0", "0"],
+        ["dataset", "dtype", "device", "checks", "cond", "min", "digits", "pass", "fail", "xfail",
+         "skip"],
+        ["Longley", "float32", "cpu", "2", "2.3e+07", "2.0", "0", "1", "1", "0"],
+        ["Longley", "float64", "cpu", "2", "2.3e+07", "9.0", "2", "0", "0", "0"],
     ]
+
+
+def test_not_checkable_records_are_neither_passes_nor_failures() -> None:
+    from pytest_linreg._records import CheckRecord
+    from pytest_linreg.reporting import rows_from_records
+
+    skipped = CheckRecord(check="predictions", dataset="Filip", condition_number=5.2e9,
+                          dtype="float32", device="cpu", digits_achieved=None,
+                          digits_required=None, rtol=None, passed=False,
+                          note="not checkable: derived prediction rtol 3.5e+02 in float32",
+                          extra={"skipped": True})
+    rows = [*rows_from_records("t.py::a", [skipped]), _row("t.py::b")]
+    rows[1]["verdict"] = "pass"
+    assert rows[0]["verdict"] == "skip"
+    assert summary_line(rows) == (
+        "linreg: 2 checks in 2 tests, 1 passed, 0 failed, 1 not checkable; fewest digits 12.5"
+        " (Longley, float64) in t.py::b")
+    assert format_digest(rows)[1].split()[-4:] == ["0", "0", "0", "1"]
