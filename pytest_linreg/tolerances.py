@@ -434,10 +434,11 @@ def tolerance_policy(policy: TolerancePolicy | None) -> Iterator[None]:
 
     Examples
     --------
+    >>> before = active_tolerance_policy()  # None, or the plugin's inside a pytest test
     >>> with tolerance_policy(lambda dataset, dtype, requested: 1e-4):
     ...     active_tolerance_policy()(None, "float64", None)
     0.0001
-    >>> active_tolerance_policy() is None
+    >>> active_tolerance_policy() is before
     True
     """
     if policy is not None and not callable(policy):
