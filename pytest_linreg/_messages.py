@@ -155,7 +155,10 @@ def prediction_line(
         )
     if flat:
         return f"{head}: the predictions agree far better than the coefficients ({coef_rel:.1e})"
-    return f"{head}: the predictions differ too, so the fitted model itself is off"
+    return (
+        f"{head}: the predictions differ too, so the fit itself is off: an optimiser that has "
+        "not converged (too few steps, sorted mini-batches, float32 loss) or a wrong model"
+    )
 
 
 def advice(

@@ -93,16 +93,19 @@ def fit_naive_keras(
     nearly flat direction ``w1 - w2`` in a biased way.
     """
     keras.utils.set_random_seed(seed)
-    model = _dense_model(np.shape(X)[1])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
-    model.fit(
-        np.asarray(X, np.float32),
-        np.asarray(y, np.float32),
-        batch_size=batch_size,
-        epochs=epochs,
-        shuffle=False,
-        verbose=0,
-    )
+    # Keras' defaults, pinned: the question ran with floatx float32, and a floatx changed
+    # elsewhere in the process must not turn this into a float64 model.
+    with floatx("float32"):
+        model = _dense_model(np.shape(X)[1], "float32")
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+        model.fit(
+            np.asarray(X, np.float32),
+            np.asarray(y, np.float32),
+            batch_size=batch_size,
+            epochs=epochs,
+            shuffle=False,
+            verbose=0,
+        )
     return model
 
 

@@ -101,7 +101,8 @@ def test_wrong_model_message(line: Dataset) -> None:
     assert lines[4] == (
         "  ✗ a                        2.5                  2   5.00e-01   2.50e-01    0.6"
     )
-    assert lines[-3].endswith("the predictions differ too, so the fitted model itself is off")
+    assert lines[-3].endswith("(too few steps, sorted mini-batches, float32 loss) or a wrong model")
+    assert "the predictions differ too, so the fit itself is off" in lines[-3]
     assert lines[-2].startswith("advice: the model disagrees with OLS itself")
 
 
