@@ -94,9 +94,12 @@ def _as_fraction(value: Any) -> Fraction:
     if isinstance(value, Rational):
         return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, (Decimal, float, np.floating)):
-        if not math.isfinite(float(value)) and not isinstance(value, Decimal):
+        if not isinstance(value, Decimal) and not np.isfinite(value):
             raise ValueError(f"non-finite value {value!r} in exact data")
-        return Fraction(value) if not isinstance(value, np.floating) else Fraction(float(value))
+        if isinstance(value, np.floating):
+            # as_integer_ratio keeps every bit; float(value) would round a long double.
+            return Fraction(*(int(v) for v in value.as_integer_ratio()))
+        return Fraction(value)
     raise TypeError(f"cannot use {type(value).__name__} value {value!r} in exact arithmetic")
 
 
@@ -114,14 +117,15 @@ def integer_column(values: npt.NDArray[Any]) -> tuple[list[int], Fraction]:
     Parameters
     ----------
     values : ndarray (n,)
-        float64, integer, bool or object (int / Fraction / Decimal / float) values.
+        Float, integer, bool or object (int / Fraction / Decimal / float) values. A float
+        type wider than float64 (``np.longdouble``) is read at its full precision.
 
     Returns
     -------
     (list of int, Fraction)
     """
     kind = values.dtype.kind
-    if kind == "f":
+    if kind == "f" and values.dtype.itemsize <= 8:  # float16/32/64: widening is exact
         return _float_column(values.astype(np.float64))
     if kind in "iub":
         return [int(v) for v in values.tolist()], Fraction(1)

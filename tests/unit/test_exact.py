@@ -108,3 +108,23 @@ def test_exact_rejects_non_finite_decimal() -> None:
     X = np.array([[Decimal(1)], [Decimal("NaN")], [Decimal(3)]], dtype=object)
     with pytest.raises(ValueError, match="non-finite"):
         plr.ols(X, [1.0, 2.0, 3.0], exact=True)
+
+
+def test_long_double_input_is_not_rounded_to_float64() -> None:
+    third = np.array([1, 2, 4], dtype=np.longdouble) / np.longdouble(3)
+    ints, scale = integer_column(third)
+    assert [c * scale for c in ints] == [Fraction(*v.as_integer_ratio()) for v in third]
+    ints, scale = integer_column(np.array(list(third), dtype=object))
+    assert [c * scale for c in ints] == [Fraction(*v.as_integer_ratio()) for v in third]
+    # y = x exactly in long double; on platforms where it is wider than float64, rounding
+    # x to float64 first would leave a nonzero residual and a slope that is not exactly 1.
+    res = plr.ols(third[:, None], third, fit_intercept=False, exact=True)
+    assert res.coef[0] == 1.0 and res.residual_std == 0.0
+
+
+def test_extreme_exponents_subnormals_and_negative_zero_are_exact() -> None:
+    col = np.array([1e300, -1e-300, -0.0, 5e-324, -2.5e-310, 3.0, 2.0**-1074 * 7])
+    ints, scale = integer_column(col)
+    assert [Fraction(c) * scale for c in ints] == [Fraction(v) for v in col]
+    big = np.array([2**64 - 1, 2**63 + 5, 1], dtype=np.uint64)
+    assert integer_column(big)[0] == [2**64 - 1, 2**63 + 5, 1]
