@@ -245,9 +245,9 @@ class _Problem:
         out: FloatArray = z - self.V.T @ (self.T @ (self.V @ z))
         return out
 
-    def AT_original(self) -> FloatArray:
-        """The design with its intercept column, unscaled, transposed: ``(k, n)``."""
-        return self.AT * np.ldexp(1.0, self.col_exp)[:, None]
+    def exact_columns(self, columns: Sequence[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
+        """``columns`` (the caller's data, not the equilibrated copy), after a ones column."""
+        return ([np.ones(self.n, dtype=np.int64)] if self.fit_intercept else []) + list(columns)
 
     def unscale(self, x_scaled: FloatArray) -> FloatArray:
         """Parameters of the original problem from those of the equilibrated one (exact)."""
@@ -424,7 +424,8 @@ def _solve_float(pb: _Problem) -> OLSResult:
         return _minimum_norm(pb)
     ref = _refine(pb)
     if not ref.converged and pb.n * pb.k <= EXACT_FALLBACK_LIMIT:
-        sol = exact_lstsq(list(pb.AT_original()), pb.y)
+        # The caller's float64 data: scaling by powers of two is exact only without underflow.
+        sol = exact_lstsq(pb.exact_columns(pb.X.T), pb.y)
         if sol.rank < pb.k:
             return _minimum_norm(pb, exact_rank=sol.rank)
         return _exact_result(pb, sol, method="exact-fallback")
@@ -538,8 +539,7 @@ def _exact_vector(y: Any) -> npt.NDArray[Any]:
 
 
 def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[Any]) -> OLSResult:
-    cols = ([np.ones(pb.n, dtype=np.int64)] if pb.fit_intercept else []) + columns
-    sol = exact_lstsq(cols, y)
+    sol = exact_lstsq(pb.exact_columns(columns), y)
     if sol.rank < pb.k:
         relations = [
             _format_relation(pb.labels, j, [(float(c), q) for q, c in deps.items() if c != 0])

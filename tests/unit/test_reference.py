@@ -263,3 +263,16 @@ def test_extreme_magnitudes_neither_overflow_nor_underflow(e: int) -> None:
     assert res.intercept == np.ldexp(base.intercept, e)
     assert res.residual_std == np.ldexp(base.residual_std, e)
     assert res.r_squared == base.r_squared
+
+
+def test_exact_fallback_solves_the_callers_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Equilibrating a column of norm 1e300 by a power of two flushes its subnormal entries;
+    # the fallback must still solve the data as given, bit for bit like exact=True.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 2))
+    X[0, 0], X[1, 0], X[2, 0] = 1e300, 1e-300, -3e-310
+    y = rng.standard_normal(20)
+    monkeypatch.setattr(reference, "MAX_REFINEMENT_STEPS", 0)
+    res = plr.ols(X, y)
+    assert res.method == "exact-fallback"
+    np.testing.assert_array_equal(res.params, exact_params(X, y, True))
