@@ -25,6 +25,18 @@ def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return arr
 
 
+def _optional_read_only(
+    value: Any, shape: tuple[int, ...], what: str, dtype: type[Any]
+) -> npt.NDArray[Any] | None:
+    """A read-only copy of an optional array of the given shape, or raise naming ``what``."""
+    if value is None:
+        return None
+    arr = _read_only(np.asarray(value, dtype=dtype))
+    if arr.shape != shape:
+        raise ValueError(f"{what} has shape {arr.shape}; expected {shape}")
+    return arr
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A regression problem with its reference OLS answer.
@@ -70,8 +82,8 @@ class Dataset:
     #: Certified residual standard deviation and R² (NIST sets only).
     residual_std: float | None = None
     r_squared: float | None = None
-    #: Exact design and response as object arrays of ``fractions.Fraction`` when the data
-    #: have an exact decimal form (NIST files); ``None`` otherwise.
+    #: Exact design and response as read-only object arrays of ``fractions.Fraction`` when
+    #: the data have an exact form (NIST files, integer generators); ``None`` otherwise.
     exact_X: npt.NDArray[np.object_] | None = field(default=None, repr=False)
     exact_y: npt.NDArray[np.object_] | None = field(default=None, repr=False)
     #: Seed the data were generated from, if any (recorded in reports for replay).
@@ -96,9 +108,17 @@ class Dataset:
         object.__setattr__(self, "coef", _read_only(coef))
         object.__setattr__(self, "intercept", float(self.intercept) if self.fit_intercept else 0.0)
         object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        if isinstance(self.tags, str):  # sorted(set("nist")) would give ('i', 'n', 's', 't')
+            raise TypeError(f"Dataset {self.name!r}: tags must be a sequence of str, not the str")
         object.__setattr__(self, "tags", tuple(sorted(set(self.tags))))
-        if self.coef_std is not None:
-            object.__setattr__(self, "coef_std", _read_only(np.asarray(self.coef_std, np.float64)))
+        prefix = f"Dataset {self.name!r}: "
+        for attr, shape, dtype in (
+            ("coef_std", coef.shape, np.float64),
+            ("exact_X", X.shape, object),
+            ("exact_y", y.shape, object),
+        ):
+            value = _optional_read_only(getattr(self, attr), shape, prefix + attr, dtype)
+            object.__setattr__(self, attr, value)
 
     @property
     def n(self) -> int:

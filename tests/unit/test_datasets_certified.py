@@ -46,7 +46,8 @@ def test_shape_tags_and_certified_fields(name: str) -> None:
     assert (ds.intercept_std is None) is (not fit_intercept)
     assert ds.exact_X is not None and ds.exact_X.shape == (n, p)
     assert ds.exact_y is not None and ds.exact_y.shape == (n,)
-    assert not ds.X.flags.writeable
+    for array in (ds.X, ds.y, ds.coef, ds.coef_std, ds.exact_X, ds.exact_y):
+        assert not array.flags.writeable
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import numpy as np
 import pytest
 
 import pytest_linreg as plr
@@ -169,3 +172,25 @@ def test_merge_rejects_duplicates_naming_both_sources() -> None:
 def test_merge_rejects_other_objects() -> None:
     with pytest.raises(TypeError, match="my_plugin contributed int 3; expected"):
         merge_specs([], [("my_plugin", [3])])  # type: ignore[list-item]
+
+
+def test_dataset_copies_its_arrays_read_only_and_checks_their_shapes() -> None:
+    X = np.array([[0.0], [1.0], [2.0]])
+    y = np.array([1.0, 3.0, 5.0])
+    exact_X = np.array([[Fraction(0)], [Fraction(1)], [Fraction(2)]], dtype=object)
+    fields = dict(
+        name="t", fit_intercept=True, coef=[2.0], intercept=1.0, certified=True,
+        feature_names=("x",), tags=("b", "a", "b"),
+    )  # fmt: skip
+    ds = Dataset(X=X, y=y, exact_X=exact_X, exact_y=y.astype(object), coef_std=[0.0], **fields)
+    assert ds.tags == ("a", "b")
+    for array in (ds.X, ds.y, ds.coef, ds.coef_std, ds.exact_X, ds.exact_y):
+        assert array is not None and not array.flags.writeable
+    exact_X[0, 0] = Fraction(7)  # the caller's array stays the caller's
+    assert ds.exact_X is not None and ds.exact_X[0, 0] == 0
+    with pytest.raises(ValueError, match=r"'t': exact_X has shape \(2, 1\); expected \(3, 1\)"):
+        Dataset(X=X, y=y, exact_X=exact_X[:2], **fields)
+    with pytest.raises(ValueError, match=r"'t': coef_std has shape \(2,\); expected \(1,\)"):
+        Dataset(X=X, y=y, coef_std=[1.0, 2.0], **fields)
+    with pytest.raises(TypeError, match="tags must be a sequence of str, not the str"):
+        Dataset(X=X, y=y, **{**fields, "tags": "nist"})
