@@ -152,12 +152,9 @@ def controlled_numerics(*, deterministic: bool, import_tensorflow: bool = False)
     >>> with controlled_numerics(deterministic=False):
     ...     pass
     """
-    if import_tensorflow and _imported("tensorflow") is None:
-        if importlib.util.find_spec("tensorflow") is not None:
-            importlib.import_module("tensorflow")
-    if deterministic:
-        _enable_determinism()
-    with tf32_disabled():
+    with tf32_disabled(import_tensorflow=import_tensorflow):
+        if deterministic:  # after tf32_disabled, which may have imported TensorFlow
+            _enable_determinism()
         yield
 
 
