@@ -19,7 +19,9 @@ __all__ = [
     "check_seed",
     "conditioning_tags",
     "dyadic_exponent",
+    "full_rank_integer_columns",
     "reference_dataset",
+    "short_number",
     "solve_fractions",
     "sums_are_exact",
 ]
@@ -106,6 +108,28 @@ def solve_fractions(A: list[list[Fraction]], b: list[Fraction]) -> list[Fraction
 #: Equilibrated condition number from which a generated dataset is tagged ``ill-conditioned``:
 #: beyond it float32 (unit roundoff 6e-8) has no correct digit left by the normwise bound.
 ILL_CONDITIONED = 1e6
+
+
+def short_number(value: float) -> str:
+    """``1e8`` rather than ``1e+08``: names become pytest ids and command-line arguments."""
+    return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
+
+
+def full_rank_integer_columns(
+    rng: np.random.Generator, n: int, k: int, fit_intercept: bool
+) -> npt.NDArray[np.int64]:
+    """n x k integers in ``[-9, 9]`` that, with the ones column if fitted, have full rank."""
+    for _ in range(100):
+        B = rng.integers(-9, 10, size=(n, k))
+        F = np.column_stack([np.ones(n), B]) if fit_intercept else B.astype(np.float64)
+        # Entries are small integers, so a numerical rank test on them cannot be fooled by
+        # rounding: the smallest nonzero singular value is far above the tolerance.
+        if np.linalg.matrix_rank(F) == F.shape[1]:
+            return B
+    raise ValueError(
+        f"could not draw {k} independent integer columns with n={n} rows "
+        f"{'and an intercept ' if fit_intercept else ''}in 100 tries; increase n"
+    )
 
 
 def check_name(name: Any, default: str) -> str:

@@ -14,6 +14,7 @@ from ._building import (
     check_name,
     check_real,
     check_seed,
+    full_rank_integer_columns,
     reference_dataset,
     solve_fractions,
 )
@@ -108,20 +109,6 @@ def make_collinear_pair(
         ),
         seed=seed,
     )
-
-
-def _independent_integer_columns(
-    rng: np.random.Generator, n: int, rank: int, fit_intercept: bool
-) -> npt.NDArray[np.int64]:
-    """n x rank small-integer columns that, with the ones column if fitted, have full rank."""
-    for _ in range(100):
-        B = rng.integers(-9, 10, size=(n, rank))
-        F = np.column_stack([np.ones(n), B]) if fit_intercept else B.astype(np.float64)
-        # Entries are small integers, so a numerical rank test on them cannot be fooled by
-        # rounding: the smallest nonzero singular value is far above the tolerance.
-        if np.linalg.matrix_rank(F) == F.shape[1]:
-            return B
-    raise ValueError(f"could not draw {rank} independent integer columns with n={n}; increase n")
 
 
 def _min_norm_solution(
@@ -229,7 +216,7 @@ def make_rank_deficient(
         )
     check_parameters_fit(n, rank + 1, bool(fit_intercept))
     rng = np.random.default_rng(seed)
-    B = _independent_integer_columns(rng, n, rank, bool(fit_intercept))
+    B = full_rank_integer_columns(rng, n, rank, bool(fit_intercept))
     C = rng.integers(-3, 4, size=(rank, p - rank))
     for j in np.flatnonzero(~C.any(axis=0)):  # a zero combination would be a zero column
         C[rng.integers(rank), j] = 1

@@ -31,7 +31,14 @@ import numpy as np
 import numpy.typing as npt
 
 from .._validation import check_parameters_fit
-from ._building import check_count, check_name, check_real, check_seed, reference_dataset
+from ._building import (
+    check_count,
+    check_name,
+    check_real,
+    check_seed,
+    reference_dataset,
+    short_number,
+)
 from ._dataset import Dataset
 
 __all__ = ["make_ill_conditioned"]
@@ -88,11 +95,6 @@ def _equilibrated_design(
         if vv > 0.0:
             U = U - np.outer(v, (2.0 / vv) * (v @ U))
     return U @ M
-
-
-def _short(value: float) -> str:
-    """``1e8`` rather than ``1e+08``: names become pytest ids and command-line arguments."""
-    return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
 
 
 def make_ill_conditioned(
@@ -152,7 +154,7 @@ def make_ill_conditioned(
     cond = check_real(cond, "cond", low=1.0, high=1e16)
     seed = check_seed(seed)
     noise = check_real(noise, "noise", low=0.0)
-    name = check_name(name, f"ill_conditioned_{_short(cond)}")
+    name = check_name(name, f"ill_conditioned_{short_number(cond)}")
     k = p + int(bool(fit_intercept))
     check_parameters_fit(n, p, bool(fit_intercept))
     if noise > 0 and n <= k:

@@ -17,23 +17,10 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from ._building import check_count, check_name, check_seed
+from ._building import check_count, check_name, check_seed, full_rank_integer_columns
 from ._dataset import Dataset
 
 __all__ = ["make_exact"]
-
-
-def _design_rows(
-    rng: np.random.Generator, m: int, p: int, fit_intercept: bool
-) -> npt.NDArray[np.int64]:
-    """m x p small-integer rows that, with the ones column if fitted, have full column rank."""
-    for _ in range(100):
-        B = rng.integers(-9, 10, size=(m, p))
-        F = np.column_stack([np.ones(m), B]) if fit_intercept else B.astype(np.float64)
-        # Small integers: the numerical rank is the exact rank (no near-zero singular values).
-        if np.linalg.matrix_rank(F) == F.shape[1]:
-            return B
-    raise ValueError(f"could not draw a full-rank {m}x{p} integer design; increase n")
 
 
 def make_exact(
@@ -95,7 +82,7 @@ def make_exact(
             f"{' (including the intercept)' if fit_intercept else ''}"
         )
     rng = np.random.default_rng(seed)
-    rows = _design_rows(rng, m, p, bool(fit_intercept))
+    rows = full_rank_integer_columns(rng, m, p, bool(fit_intercept))
     coef_eighths = rng.integers(-16, 17, size=p)
     coef_eighths[coef_eighths == 0] = 8
     intercept_quarters = int(rng.integers(-40, 41)) if fit_intercept else 0

@@ -16,6 +16,7 @@ from ._building import (
     check_seed,
     conditioning_tags,
     reference_dataset,
+    short_number,
     sums_are_exact,
 )
 from ._dataset import Dataset
@@ -24,10 +25,6 @@ __all__ = ["make_offset"]
 
 #: The spread is drawn on a grid of ``2**-GRID_BITS`` so that ``offset + z`` is exact.
 GRID_BITS = 6
-
-
-def _short(value: float) -> str:
-    return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
 
 
 def make_offset(
@@ -80,7 +77,7 @@ def make_offset(
     offset = check_real(offset, "offset", low=-1e15, high=1e15)
     seed = check_seed(seed)
     noise = check_real(noise, "noise", low=0.0)
-    name = check_name(name, f"offset_{_short(offset)}")
+    name = check_name(name, f"offset_{short_number(offset)}")
     if n < p + int(bool(fit_intercept)) + 1:
         raise ValueError(f"n must exceed the {p + int(bool(fit_intercept))} parameters; got n={n}")
     rng = np.random.default_rng(seed)
