@@ -10,9 +10,10 @@ Two paths behind :func:`ols`:
   (:mod:`pytest_linreg._extended`), and ``x`` and ``r`` are kept as double-double sums, so
   the answer is within about an ulp of the *exact* least-squares solution of the float64 data.
   Measured: 0 ulps from the exact solution on all 11 NIST designs and on designs with
-  condition numbers up to 3e14, with and without residuals. When refinement cannot certify
-  its answer (κ·u near 1, or a parameter below the limiting accuracy ``κ·u²·‖x‖``), problems
-  with ``n·k <= EXACT_FALLBACK_LIMIT`` (2e5) are solved exactly instead and larger ones warn
+  condition numbers up to 1e13, with and without residuals (the tests require at most 2), and
+  at most 1 ulp from 1e14 to 3e14. When refinement cannot certify its answer (κ·u near 1, or
+  a parameter below the limiting accuracy ``κ·u²·‖x‖``), problems with
+  ``n·k <= EXACT_FALLBACK_LIMIT`` (2e5) are solved exactly instead and larger ones warn
   (:class:`IllConditionedWarning`) with the estimated error; never silently wrong.
 * **exact path** (``exact=True``): rational arithmetic (:mod:`pytest_linreg._exact`), correctly
   rounded.
