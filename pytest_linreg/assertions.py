@@ -31,6 +31,7 @@ from .tolerances import (
     derive_tolerance,
     dtype_name,
     prediction_rtol,
+    solver_gamma,
     unit_roundoff,
 )
 
@@ -562,7 +563,12 @@ def _prediction_rtol(design: _Design, dtype: str) -> tuple[float, str]:
     """
     derived = prediction_rtol(design.X, design.y, fit_intercept=design.fit_intercept, dtype=dtype)
     if derived > PREDICTION_RTOL_FLOOR:
-        return derived, f"{SAFETY_FACTOR:g}·u({dtype})·prediction condition"
+        gamma = solver_gamma(design.X.shape[0])
+        cond = derived / (SAFETY_FACTOR * unit_roundoff(dtype))
+        return derived, (
+            f"{SAFETY_FACTOR:g}·u({dtype})·cond {cond:.3g}: log2(n) = {gamma:.3g} × prediction "
+            f"condition {cond / gamma:.3g}"
+        )
     return PREDICTION_RTOL_FLOOR, "default"
 
 

@@ -81,6 +81,10 @@ class _Factored:
     fit_intercept: bool
 
     @property
+    def n(self) -> int:
+        return int(self.A.shape[0])
+
+    @property
     def k(self) -> int:
         return int(self.A.shape[1])
 
@@ -564,7 +568,8 @@ def prediction_condition(X: Any, y: Any, *, fit_intercept: bool = True) -> float
     >>> bool(1.0 <= c < 10.0)
     True
     """
-    return _conditions(_factor(X, fit_intercept), as_response(y, np.shape(X)[0])).prediction
+    fac = _factor(X, fit_intercept)  # validates X before y's length is read from it
+    return _conditions(fac, as_response(y, fac.n)).prediction
 
 
 def _roundoff(dtype: Any) -> float:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._validation import check_rtol
+from ._validation import as_design, as_response, check_rtol
 
 __all__ = [
     "RTOL_CEILING",
@@ -214,10 +214,11 @@ def solver_rtol(
     >>> bool((solver_rtol(X, y) >= attainable_rtol(X, y)).all())
     True
     """
-    from .diagnostics import solver_condition
+    from .diagnostics import _conditions, _factor
 
-    gamma = solver_gamma(int(np.shape(X)[0])) * unit_roundoff(dtype)
-    return SAFETY_FACTOR * gamma * solver_condition(X, y, fit_intercept=fit_intercept)
+    u = unit_roundoff(dtype)
+    fac = _factor(X, fit_intercept)  # validates X before its row count is used
+    return SAFETY_FACTOR * solver_gamma(fac.n) * u * _conditions(fac, y).solver
 
 
 def coefficient_floor(X: Any, coef: Any, intercept: float | None) -> FloatArray:
@@ -243,10 +244,10 @@ def coefficient_floor(X: Any, coef: Any, intercept: float | None) -> FloatArray:
     >>> coefficient_floor([[-1.0], [1.0]], [1.0], 1.0).round(4).tolist()  # ‖ŷ‖ = 2, ‖a_i‖ = √2
     [1.4142, 1.4142]
     """
-    from ._validation import as_design
-
     Xa = as_design(X)
     beta = np.asarray(coef, dtype=np.float64).reshape(-1)
+    if beta.size != Xa.shape[1]:
+        raise ValueError(f"coef has {beta.size} values but X has {Xa.shape[1]} columns")
     fitted = float(np.linalg.norm(Xa @ beta + (0.0 if intercept is None else float(intercept))))
     norms = np.linalg.norm(Xa, axis=0)
     if intercept is not None:
@@ -280,10 +281,12 @@ def prediction_rtol(
     >>> prediction_rtol([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0], dtype="float32") < 1e-5
     True
     """
-    from .diagnostics import prediction_condition
+    from .diagnostics import _conditions, _factor
 
-    gamma = solver_gamma(int(np.shape(X)[0])) * unit_roundoff(dtype)
-    return SAFETY_FACTOR * gamma * prediction_condition(X, y, fit_intercept=fit_intercept)
+    u = unit_roundoff(dtype)
+    fac = _factor(X, fit_intercept)  # validates X before its row count is used
+    cond = _conditions(fac, as_response(y, fac.n)).prediction
+    return SAFETY_FACTOR * solver_gamma(fac.n) * u * cond
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,8 @@ class Tolerance:
         True when ``requested`` was tighter than the data and dtype allow, or the attainable
         rtol exceeds :data:`RTOL_CEILING`.
     source : str
-        One line, e.g. ``"attainable: 4·u(float32)·cond 3.1e+04"``.
+        One line, e.g. ``"attainable: 4·u(float64)·cond 1.9e+02 (data bound: componentwise
+        condition)"``, or ``"requested"``.
     data : ndarray
         The data bound per parameter (:func:`attainable_rtol`).
     solver : ndarray
@@ -369,17 +373,18 @@ def derive_tolerance(
     X, y, fit = _arrays(dataset_or_arrays, fit_intercept)
     name = dtype_name(dtype)
     u = unit_roundoff(name)
-    cond = _conditions(_factor(X, fit), y)
+    fac = _factor(X, fit)
+    cond = _conditions(fac, y)
+    gamma = solver_gamma(fac.n)
     data = SAFETY_FACTOR * u * cond.data
-    solver = SAFETY_FACTOR * solver_gamma(int(np.shape(X)[0])) * u * cond.solver
+    solver = SAFETY_FACTOR * gamma * u * cond.solver
     per = np.maximum(data, solver)
     floor = cond.floor
     for arr in (data, solver, per):
         arr.setflags(write=False)
     worst = float(np.max(per))
-    which = "solver" if float(np.max(solver)) >= float(np.max(data)) else "data"
-    source = (f"attainable: {SAFETY_FACTOR:g}·u({name})·cond {worst / (SAFETY_FACTOR * u):.2g} "
-              f"({which} bound{', γ = log2(n)·u' if which == 'solver' else ''})")
+    source = _source(name, worst / (SAFETY_FACTOR * u), gamma, solver_wins=bool(
+        np.max(solver) >= np.max(data)))
     parts = {"data": data, "solver": solver, "floor": floor}
     capped = min(worst, RTOL_CEILING)
     if requested is None:
@@ -392,6 +397,18 @@ def derive_tolerance(
         max(req, capped), worst, per, req, name, True,
         f"{source} (requested {req:.1e} too tight)", **parts,
     )
+
+
+def _source(name: str, cond: float, gamma: float, *, solver_wins: bool) -> str:
+    """Where an attainable rtol comes from, e.g. ``"attainable: 4·u(float32)·cond 4.7e+03 …"``.
+
+    ``cond`` is the worst ``rtol / (SAFETY_FACTOR·u)``: for the solver bound that is
+    ``solver_gamma(n)`` times the solver condition, and the text says so.
+    """
+    head = f"attainable: {SAFETY_FACTOR:g}·u({name})·cond {cond:.3g}"
+    if not solver_wins:
+        return f"{head} (data bound: componentwise condition)"
+    return f"{head} (solver bound: log2(n) = {gamma:.3g} × solver condition {cond / gamma:.3g})"
 
 
 def derived_rtol(

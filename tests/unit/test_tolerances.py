@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -10,9 +12,12 @@ from pytest_linreg.diagnostics import coefficient_scale, componentwise_condition
 from pytest_linreg.tolerances import (
     SAFETY_FACTOR,
     attainable_rtol,
+    coefficient_floor,
     derive_tolerance,
     derived_rtol,
     dtype_name,
+    prediction_rtol,
+    solver_rtol,
     unit_roundoff,
 )
 
@@ -70,7 +75,16 @@ def test_derived_rtol_keeps_attainable_request_and_raises_impossible_one() -> No
     assert derived_rtol(ds, "float64", requested=1e-7) == 1e-7
     tol = derive_tolerance(ds, "float32", requested=1e-7)
     assert tol.limited and tol.rtol == tol.attainable > 1e-5
-    assert tol.source.startswith("attainable: 4·u(float32)·cond")
+    # The solver bound wins; its cond is log2(n) (8.64 at n = 400) times the solver condition.
+    found = re.fullmatch(
+        r"attainable: 4·u\(float32\)·cond (\S+) \(solver bound: log2\(n\) = 8\.64 × solver "
+        r"condition (\S+)\) \(requested 1\.0e-07 too tight\)",
+        tol.source,
+    )
+    assert found, tol.source
+    cond, solver_cond = float(found[1]), float(found[2])
+    assert cond == pytest.approx(tol.attainable / (SAFETY_FACTOR * 2.0**-24), rel=0.05)
+    assert solver_cond == pytest.approx(cond / 8.64, rel=0.05)
     assert "requested 1.0e-07 too tight" in tol.source
     assert derived_rtol((X, y), np.float32) == pytest.approx(tol.attainable)
     plain = derive_tolerance((X, y), "float64")
@@ -79,6 +93,13 @@ def test_derived_rtol_keeps_attainable_request_and_raises_impossible_one() -> No
 
 def test_derived_rtol_bad_input() -> None:
     X, y = _collinear_pair()
+    # X is validated before its row count is read (no IndexError, no numpy ragged message).
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        solver_rtol(3.0)
+    with pytest.raises(ValueError, match="X"):
+        prediction_rtol([[1.0, 2.0], [3.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="coef has 1 values but X has 2 columns"):
+        coefficient_floor(X, [1.0], None)
     with pytest.raises(TypeError, match="Dataset or an \\(X, y\\) tuple"):
         derived_rtol(X, "float64")
     with pytest.raises(ValueError, match="requested must be a finite number"):
