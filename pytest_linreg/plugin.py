@@ -76,7 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                             help=option.help)
         else:
             group.addoption(option.flag, type=argparse_type(option.parse), default=None,
-                            dest=option.dest, metavar=option.field.upper(), help=option.help)
+                            dest=option.dest, metavar=option.metavar or option.field.upper(),
+                            help=option.help)
         kind = "bool" if option.parse is None else option.field
         parser.addini(option.ini, f"default for {option.flag} ({kind}); the command line wins",
                       type="string", default="")
@@ -288,17 +289,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def linreg_rtol(request: pytest.FixtureRequest) -> float:
-    """The session's relative tolerance (--linreg-rtol, ini linreg_rtol, default 1e-7)."""
+    """Return the session's relative tolerance: --linreg-rtol, else ini linreg_rtol, else 1e-7."""
     return request.config.stash[SETTINGS_KEY].rtol
 
 
 @pytest.fixture
 def linreg_dataset(request: pytest.FixtureRequest) -> Dataset:
-    """One selected dataset per test run (ids are dataset names); read-only, built once per session.
+    """Give each selected dataset to the test in turn; ids are the dataset names.
 
-    Narrow it with ``@pytest.mark.linreg_datasets("Longley", "tag:nist")``; the session's
-    selection comes from ``--linreg-datasets``. Downstream datasets come from the
-    ``pytest_linreg_datasets`` hook.
+    The dataset is built once per session and its arrays are read-only. Narrow it with
+    ``@pytest.mark.linreg_datasets("Longley", "tag:nist")``; the session's selection comes
+    from ``--linreg-datasets``. Downstream datasets come from the ``pytest_linreg_datasets``
+    hook.
     """
     name = getattr(request, "param", None)
     if not isinstance(name, str):
@@ -311,7 +313,7 @@ def linreg_dataset(request: pytest.FixtureRequest) -> Dataset:
 
 @pytest.fixture
 def linreg_device(request: pytest.FixtureRequest) -> Device:
-    """The device a test runs on: ``cpu`` always, ``gpu`` too with --linreg-gpu.
+    """Give the device the test runs on: ``cpu`` always, and ``gpu`` too with --linreg-gpu.
 
     The object has ``name``, ``tf_device`` (``"/CPU:0"``), ``torch_device`` and ``scope()``,
     a context manager placing TensorFlow ops on the device.
@@ -347,7 +349,7 @@ def _generators() -> dict[str, Callable[..., Dataset]]:
 
 @pytest.fixture
 def linreg_make_dataset(request: pytest.FixtureRequest) -> Callable[..., Dataset]:
-    """A factory that builds generated datasets, seeded per test from --linreg-seed.
+    """Return a factory that builds generated datasets, seeded per test from --linreg-seed.
 
     Example: ``linreg_make_dataset("ill_conditioned", n=100, p=5, cond=1e8)``.
 

@@ -223,5 +223,12 @@ def test_dataset_and_device_ids_combine(pytester: pytest.Pytester) -> None:
 def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_a="def test_x(): pass")
     result = pytester.runpytest_inprocess(*NOPLUGINS, "--fixtures")
-    for name in ("linreg_dataset", "linreg_device", "linreg_make_dataset", "linreg_rtol"):
-        result.stdout.fnmatch_lines([f"{name}*", "    [A-Z]*."])
+    # The first line is a full sentence, which is what --fixtures shows.
+    first_lines = {
+        "linreg_dataset": "Give each selected dataset to the test in turn; ids are the dataset*",
+        "linreg_device": "Give the device the test runs on: ``cpu`` always, and ``gpu`` too with*",
+        "linreg_make_dataset": "Return a factory that builds generated datasets, seeded per test*",
+        "linreg_rtol": "Return the session's relative tolerance: --linreg-rtol, else ini*",
+    }
+    for name, line in first_lines.items():
+        result.stdout.fnmatch_lines([f"{name} -- *", f"    {line}"])
