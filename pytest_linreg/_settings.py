@@ -156,6 +156,7 @@ class Option:
     ini: str
     help: str
     parse: Callable[[str], object] | None  # None: a store_true flag with a boolean ini twin
+    metavar: str | None = None  # the value's name in --help; default: the field in capitals
 
     @property
     def dest(self) -> str:
@@ -171,7 +172,7 @@ OPTIONS: tuple[Option, ...] = (
            "datasets for linreg_dataset: names and tags, comma-separated, e.g."
            " 'Longley,tag:nist' (default: all built-in and contributed datasets)", parse_datasets),
     Option("report", "--linreg-report", "linreg_report",
-           "write a report of digits achieved to PATH (.json or .html)", parse_report),
+           "write a report of digits achieved to PATH (.json or .html)", parse_report, "PATH"),
     Option("deterministic", "--linreg-deterministic", "linreg_deterministic",
            "turn on TensorFlow/torch op determinism for the session (TensorFlow then needs"
            " seeded random ops: keras.utils.set_random_seed)", None),

@@ -105,6 +105,7 @@ def pytest_linreg_gpu_available(config: pytest.Config) -> GpuProbe | bool | None
     Parameters
     ----------
     config : pytest.Config
+        The session's config (for example to read your own options or environment).
 
     Returns
     -------

@@ -146,7 +146,7 @@ def test_options_are_in_the_linreg_help_group(pytester: pytest.Pytester) -> None
         "*--linreg-gpu*",
         "*--linreg-rtol=RTOL*",
         "*--linreg-datasets=DATASETS*",
-        "*--linreg-report=REPORT*",
+        "*--linreg-report=PATH*",  # the help text and docs/plugin.md call it PATH
         "*--linreg-deterministic*",
         "*--linreg-seed=SEED*",
     ])
