@@ -167,12 +167,16 @@ def reference_dataset(
     """Dataset whose reference is the accurate OLS solution of ``X, y`` (``certified=False``).
 
     Adds the ``ill-conditioned`` tag when the reference reports an equilibrated condition
-    number of at least :data:`ILL_CONDITIONED`.
+    number of at least :data:`ILL_CONDITIONED`, and ``rank-deficient`` when the design is
+    numerically rank deficient (the reference is then :func:`pytest_linreg.ols`'s
+    minimum-norm solution, and it has warned).
     """
     from ..reference import ols
 
     result = ols(X, y, fit_intercept=fit_intercept)
     extra = ("ill-conditioned",) if result.condition_number >= ILL_CONDITIONED else ()
+    if result.rank < X.shape[1] + int(fit_intercept):
+        extra += ("rank-deficient",)
     return Dataset(
         name=name,
         X=X,

@@ -63,7 +63,10 @@ def make_offset(
         about 1e12) every product and sum in ``y = intercept + X @ coef`` is exact in float64.
         ``coef``/``intercept`` are then the exact OLS answer by construction and
         ``certified=True``. Otherwise (noise, or an offset whose sums round) they are the
-        accurate OLS solution of the stored data and ``certified=False``.
+        accurate OLS solution of the stored data and ``certified=False``. An offset near
+        ``1e14`` or beyond (depending on ``p``) leaves the float64 columns numerically
+        dependent: the reference is then the minimum-norm solution, :func:`pytest_linreg.ols`
+        warns (``RankDeficientWarning``) and the dataset is tagged ``rank-deficient``.
 
     Examples
     --------
