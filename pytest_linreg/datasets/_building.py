@@ -174,7 +174,9 @@ def reference_dataset(
     from ..reference import ols
 
     result = ols(X, y, fit_intercept=fit_intercept)
-    extra = ("ill-conditioned",) if result.condition_number >= ILL_CONDITIONED else ()
+    extra: tuple[str, ...] = (
+        ("ill-conditioned",) if result.condition_number >= ILL_CONDITIONED else ()
+    )
     if result.rank < X.shape[1] + int(fit_intercept):
         extra += ("rank-deficient",)
     return Dataset(
