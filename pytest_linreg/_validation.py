@@ -13,10 +13,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["as_design", "as_response", "check_parameters_fit", "check_rtol", "column_names"]
+__all__ = [
+    "as_array",
+    "as_design",
+    "as_response",
+    "check_parameters_fit",
+    "check_rtol",
+    "column_names",
+]
 
 
-def _to_array(value: Any, what: str) -> npt.NDArray[Any]:
+def as_array(value: Any, what: str) -> npt.NDArray[Any]:
+    """``value`` (list, array, pandas object) as an ndarray of its own dtype, or raise."""
     if value is None:
         raise TypeError(f"{what} is None; expected an array of numbers")
     if hasattr(value, "to_numpy") and callable(value.to_numpy):  # pandas DataFrame / Series
@@ -57,7 +65,7 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
 
 def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
     """Return ``X`` as a 2-D float64 array with at least one row and column, or raise."""
-    arr = _to_array(X, what)
+    arr = as_array(X, what)
     if arr.ndim != 2:
         raise ValueError(
             f"{what} must be 2-D (n_samples, n_features); got {arr.ndim}-D shape {arr.shape}"
@@ -69,7 +77,7 @@ def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
 
 def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
     """Return ``y`` as a 1-D float64 array of length ``n`` (an (n, 1) column is accepted)."""
-    arr = _to_array(y, what)
+    arr = as_array(y, what)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:

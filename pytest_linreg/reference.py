@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from ._exact import ExactSolution, exact_lstsq, fraction_sqrt
 from ._extended import augmented_residuals, dd_add
-from ._validation import as_design, as_response, check_parameters_fit, column_names
+from ._validation import as_array, as_design, as_response, check_parameters_fit, column_names
 from .errors import IllConditionedWarning, RankDeficientError, RankDeficientWarning
 
 __all__ = [
@@ -191,7 +191,7 @@ def ols(
     check_parameters_fit(n, p, bool(fit_intercept))
     problem = _Problem(Xa, ya, bool(fit_intercept), names)
     if exact:
-        return _solve_exact(problem, _exact_columns(X, p), _exact_vector(y))
+        return _solve_exact(problem, _exact_columns(X, p), as_array(y, "y").reshape(-1))
     return _solve_float(problem)
 
 
@@ -523,20 +523,9 @@ def _format_relation(labels: Sequence[str], col: int, terms: Sequence[tuple[floa
 
 
 def _exact_columns(X: Any, p: int) -> list[npt.NDArray[Any]]:
-    """Columns of ``X`` at their exact values (object arrays kept, floats/ints as given)."""
-    if hasattr(X, "to_numpy") and callable(X.to_numpy):
-        X = X.to_numpy()
-    arr = np.asarray(X)
-    if arr.dtype.kind not in "iubfO":
-        arr = np.asarray(X, dtype=np.float64)
+    """Columns of ``X`` at their exact values (``as_design`` has validated ``X``)."""
+    arr = as_array(X, "X")
     return [arr[:, j] for j in range(p)]
-
-
-def _exact_vector(y: Any) -> npt.NDArray[Any]:
-    if hasattr(y, "to_numpy") and callable(y.to_numpy):
-        y = y.to_numpy()
-    arr = np.asarray(y)
-    return arr.reshape(-1) if arr.ndim == 2 else arr
 
 
 def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[Any]) -> OLSResult:
