@@ -51,7 +51,6 @@ __all__ = [
 USER_PROPERTY = "linreg_checks"
 
 _ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
-_SUFFIXES = {".json": "json", ".html": "html", ".htm": "html"}
 # Without -v, a longer run shows its failing rows and a digest per dataset and dtype.
 _MAX_TERMINAL_ROWS = 50
 _MIN_TEST_WIDTH = 40
@@ -200,14 +199,9 @@ class LinregReporter:
     Parameters
     ----------
     config
-        The session's pytest config. The report path comes from ``--linreg-report`` (dest
-        ``linreg_report``) or the ``linreg_report`` ini key, relative to the invocation
-        directory; it must end in ``.json`` or ``.html``.
-
-    Raises
-    ------
-    pytest.UsageError
-        If the report path has another suffix.
+        The session's pytest config, with the plugin's resolved settings in its stash. The
+        report path comes from ``--linreg-report`` or the ``linreg_report`` ini key (checked
+        there to end in ``.json`` or ``.html``), relative to the invocation directory.
     """
 
     def __init__(self, config: pytest.Config) -> None:
@@ -272,7 +266,7 @@ class LinregReporter:
             environment=environment_info(xdist_workers=_xdist_workers(self.config)),
         )
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
-        if _SUFFIXES[self.report_path.suffix.lower()] == "json":
+        if self.report_path.suffix.lower() == ".json":
             text = report_to_json(report)
         else:
             text = render_html(report)
@@ -325,27 +319,15 @@ def _xdist_workers(config: pytest.Config) -> int:
 
 
 def _report_path(config: pytest.Config) -> Path | None:
-    settings = config.stash.get(SETTINGS_KEY, None)
-    # Settings (command line over ini) are resolved by the plugin before it registers us; a
-    # reporter registered by hand without the plugin falls back to the raw option.
-    raw = settings.report if settings is not None else config.getoption("linreg_report", None)
-    if not raw:
+    """The report path made absolute; its suffix was checked by ``_settings.parse_report``."""
+    report = config.stash[SETTINGS_KEY].report
+    if report is None:
         return None
-    path = Path(str(raw)).expanduser()
-    if path.suffix.lower() not in _SUFFIXES:
-        raise pytest.UsageError(
-            f"--linreg-report={raw}: the report path must end in .json or .html "
-            f"(got suffix {path.suffix!r})")
-    if not path.is_absolute():
-        path = Path(config.invocation_params.dir) / path
-    return path
+    path = report.expanduser()
+    return path if path.is_absolute() else Path(config.invocation_params.dir) / path
 
 
 def _settings(config: pytest.Config) -> dict[str, Any]:
     """The plugin's resolved settings (command line over ini over default) as JSON values."""
-    settings = config.stash.get(SETTINGS_KEY, None)
-    if settings is not None:
-        values = dataclasses.asdict(settings)
-    else:
-        values = {k: v for k, v in vars(config.option).items() if k.startswith("linreg_")}
+    values = dataclasses.asdict(config.stash[SETTINGS_KEY])
     return {k: json_safe(str(v) if isinstance(v, Path) else v) for k, v in values.items()}
