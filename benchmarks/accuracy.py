@@ -179,10 +179,22 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:  # best of 0 runs would be inf seconds and a nan ratio
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-speed", action="store_true", help="skip the speed table")
-    parser.add_argument("--repeat", type=int, default=3, help="timing repetitions (best of)")
+    parser.add_argument(
+        "--repeat", type=_positive_int, default=3, help="timing repetitions (best of)"
+    )
     args = parser.parse_args()
     print(accuracy_tables())
     if not args.no_speed:
