@@ -135,7 +135,10 @@ def make_ill_conditioned(
         solution differs from them by up to about ``cond * eps``. ``coef``/``intercept`` are
         therefore the accurate OLS solution of the stored data from :func:`pytest_linreg.ols`,
         and ``certified`` is False. Near ``cond = 1e14`` and beyond, that solver may warn
-        (``IllConditionedWarning``) that it cannot certify its own answer.
+        (``IllConditionedWarning``) that it cannot certify its own answer; from about
+        ``1e15`` the rounded design is numerically rank deficient, so the reference is the
+        minimum-norm solution (``RankDeficientWarning``) and the dataset is tagged
+        ``rank-deficient``.
 
     Raises
     ------

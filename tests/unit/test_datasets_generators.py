@@ -60,6 +60,13 @@ def test_condition_number_agrees_with_the_reference(cond: float, name: str) -> N
     assert ds.name == name
 
 
+def test_numerically_singular_design_is_tagged_rank_deficient() -> None:
+    with pytest.warns(LinregWarning, match="rank deficient"):
+        ds = make_ill_conditioned(60, 5, 1e16, seed=0)
+    assert "rank-deficient" in ds.tags
+    assert "rank-deficient" not in make_ill_conditioned(60, 5, 1e12, seed=0).tags
+
+
 def test_ill_conditioned_columns_have_unit_rms_and_an_ols_reference() -> None:
     ds = make_ill_conditioned(256, 5, 1e4, seed=2, noise=0.1)
     np.testing.assert_allclose(np.sqrt((ds.X**2).mean(axis=0)), 1.0, rtol=0.5)
