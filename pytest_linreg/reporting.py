@@ -80,6 +80,11 @@ def _verdict(record: CheckRecord) -> str:
     return "pass" if record.passed else "fail"
 
 
+def _row_verdict(row: Mapping[str, Any]) -> str:
+    """A row's verdict; rows built by hand without one fall back to ``passed``."""
+    return str(row.get("verdict") or ("pass" if row.get("passed") else "fail"))
+
+
 def _fmt(value: Any, spec: str) -> str:
     if value is None or isinstance(value, bool):
         return "-"
@@ -134,7 +139,7 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
             str(r.get("device") or "-"),
             _fmt(r.get("digits_achieved"), ".1f"),
             _fmt(r.get("digits_required"), ".1f"),
-            str(r.get("verdict") or ("pass" if r.get("passed") else "fail")).upper(),
+            _row_verdict(r).upper(),
         ]
         for r in rows
     ]
@@ -165,7 +170,7 @@ def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                  if isinstance(r.get("condition_number"), float)]
         digits = [r["digits_achieved"] for r in members
                   if isinstance(r.get("digits_achieved"), float)]
-        verdicts = [r.get("verdict") for r in members]
+        verdicts = [_row_verdict(r) for r in members]
         cells.append([*key, str(len(members)), _fmt(max(conds) if conds else None, ".1e"),
                       _fmt(min(digits) if digits else None, ".1f"),
                       *(str(verdicts.count(v)) for v in ("pass", "fail", "xfail", "skip"))])
@@ -174,11 +179,9 @@ def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
     """One line: how many checks passed and failed, and where the fewest digits were."""
-    xfail = sum(1 for r in rows if r.get("verdict") == "xfail")
-    skipped = sum(1 for r in rows if r.get("verdict") == "skip")
-    failed = sum(1 for r in rows if not r.get("passed")) - xfail - skipped
+    verdicts = [_row_verdict(r) for r in rows]
+    passed, failed, xfail, skipped = (verdicts.count(v) for v in ("pass", "fail", "xfail", "skip"))
     tests = len({r["test"] for r in rows})
-    passed = len(rows) - failed - xfail - skipped
     text = f"linreg: {len(rows)} checks in {tests} tests, {passed} passed, {failed} failed"
     if xfail:
         text += f", {xfail} xfail"
