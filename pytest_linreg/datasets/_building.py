@@ -59,14 +59,15 @@ def check_real(value: Any, what: str, *, low: float, high: float = math.inf) -> 
 
 def dyadic_exponent(values: npt.NDArray[np.float64]) -> int:
     """Smallest ``q >= 0`` such that every value is an integer multiple of ``2**-q``."""
-    finite = values[values != 0]
-    if finite.size == 0:
+    nonzero = values[values != 0]
+    if nonzero.size == 0:
         return 0
-    mantissa, exponent = np.frexp(finite)
+    mantissa, exponent = np.frexp(nonzero)
     # value = m * 2**e with m in [0.5, 1); m * 2**53 is an integer, so value is a multiple of
     # 2**(e - 53 + trailing zeros of that integer).
     ints = (np.abs(mantissa) * 2.0**53).astype(np.int64)
-    trailing = np.array([(int(i) & -int(i)).bit_length() - 1 for i in ints.tolist()])
+    # ints & -ints is the lowest set bit, a power of two below 2**54: frexp reads it exactly.
+    trailing = np.frexp((ints & -ints).astype(np.float64))[1] - 1
     return max(0, int(np.max(53 - exponent - trailing)))
 
 
