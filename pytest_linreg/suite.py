@@ -232,9 +232,9 @@ def _resolve_checks(
     checks: Iterable[str | Callable[..., None]] | None,
 ) -> list[tuple[str, Callable[..., None]]]:
     """Built-in checks by name, or custom ``check_<name>`` functions with the same signature."""
-    known = dict(CHECKS)
     if checks is None:
         return list(CHECKS)
+    known = dict(CHECKS)
     if isinstance(checks, str):
         raise TypeError(f"checks must be a sequence of names, not the string {checks!r}")
     out: dict[str, Callable[..., None]] = {}
@@ -244,7 +244,13 @@ def _resolve_checks(
                 raise ValueError(f"unknown check {item!r}; built-in checks: {', '.join(known)}")
             out[item] = known[item]
         elif callable(item):
-            out[_name(item).rsplit(".", 1)[-1].removeprefix("check_")] = item
+            name = _name(item).rsplit(".", 1)[-1].removeprefix("check_")
+            if out.get(name, item) is not item:
+                # Same name, different function: the later one would silently replace the
+                # earlier, and their ids would be the same.
+                raise ValueError(f"two checks are named {name!r}: {out[name]!r} and {item!r}; "
+                                 "give custom check functions distinct check_<name> names")
+            out[name] = item
         else:
             raise TypeError(f"checks items must be names or callables; got {item!r}")
     if not out:

@@ -307,6 +307,66 @@ def test_order_dependent_fit_fails_row_order_naming_the_ordering() -> None:
     assert "- rows shuffled (seed " in message
 
 
+def ridge_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
+    """Wrong once a column's units change: a fixed ridge penalty on the unscaled columns."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
+    y_mean = y.mean() if fit_intercept else 0.0
+    Xc = X - x_mean
+    coef = np.linalg.solve(Xc.T @ Xc + 1e-8 * np.eye(X.shape[1]), Xc.T @ (y - y_mean))
+    return (coef, float(y_mean - x_mean @ coef)) if fit_intercept else coef
+
+
+def test_fit_that_depends_on_column_units_fails_scaling_only() -> None:
+    # Two well-conditioned unit-variance columns: the penalty 1e-8 moves the answer by ~2e-10
+    # there, but by ~2e-4 once the second column is multiplied by 1e-3 (its Gram entry by 1e-6).
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, 2))
+    two = plr.Dataset.from_arrays("two", X, 1.0 + X @ np.array([2.0, -1.0]) + rng.normal(size=50))
+    coefficients, scaling = plr.run_checks(ridge_fit, datasets=[two], dtypes=["float64"],
+                                           checks=["coefficients", "scaling"])
+    assert coefficients.passed, coefficients.message
+    assert not scaling.passed
+    assert scaling.message.startswith(
+        "column-scaling check failed: dataset two (n=50, p=2), float64 on cpu, columns scaled "
+        "by (1000.0, 0.001, 100.0, 0.01) in turn")
+    assert "- scaled: FAILED — coefficients checked at rtol=" in scaling.message
+
+
+def test_collinear_check_fails_wrong_predictions_on_the_rank_deficient_design() -> None:
+    def off_when_collinear(X: Any, y: Any, **kwargs: Any) -> Any:
+        coef, intercept = qr_fit(X, y, **kwargs)
+        if np.linalg.matrix_rank(X) < X.shape[1]:
+            coef[-1] += 1.0  # not a solution: the predictions move by the appended column
+        return coef, intercept
+
+    ok, bad = plr.run_checks(off_when_collinear, datasets="Norris", dtypes=["float64"],
+                             checks=["predictions", "collinear"])
+    assert ok.passed, ok.message
+    assert not bad.passed and not bad.skipped
+    assert bad.message.startswith(
+        "collinear check failed: dataset Norris (n=36, p=1), float64 on cpu with a column 2*x "
+        "appended: the predictions are wrong")
+
+
+def test_custom_checks_with_the_same_name_are_refused() -> None:
+    def make() -> Any:
+        def check_same(fit: Any, dataset: Any, dtype: str, device: str, rtol: Any) -> None:
+            return None
+        return check_same
+
+    with pytest.raises(ValueError, match="two checks are named 'same'"):
+        suite_cases(qr_fit, datasets="Norris", checks=[make(), make()])
+    own = make()
+    own.__qualname__ = "check_coefficients"  # a custom check named like a built-in one
+    with pytest.raises(ValueError, match="two checks are named 'coefficients'"):
+        suite_cases(qr_fit, datasets="Norris", checks=["coefficients", own])
+    same = make()
+    assert [c.check_name for c in suite_cases(qr_fit, datasets="Norris", dtypes=["float64"],
+                                              checks=[same, same])] == ["same"]
+
+
 def test_fit_returning_wrong_shape_or_nan_fails_clearly() -> None:
     def two_coefs(X: Any, y: Any, **_: Any) -> Any:
         return np.zeros(X.shape[1] + 1), 0.0
@@ -447,14 +507,23 @@ def _scaled_fit(factor: float) -> Any:
     return fit
 
 
-def test_module_does_not_import_pytest() -> None:
+def test_run_checks_does_not_import_pytest() -> None:
     import subprocess
-    import sys
 
-    code = ("import sys, pytest_linreg.suite, pytest_linreg.checks; "
-            "print('pytest' in sys.modules)")
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "import pytest_linreg as plr\n"
+        "def fit(X, y, *, fit_intercept, dtype, device):\n"
+        "    A = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X\n"
+        "    p = np.linalg.lstsq(A, y, rcond=None)[0]\n"
+        "    return (p[1:], p[0]) if fit_intercept else p\n"
+        "results = plr.run_checks(fit, datasets='Norris,NoInt1', dtypes=['float64'])\n"
+        "print(len(results), all(r.passed for r in results),\n"
+        "      sorted(m for m in ('pytest', '_pytest') if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == f"{2 * len(ALL_CHECKS)} True []"
 
 
 def zero_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
