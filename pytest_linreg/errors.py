@@ -25,7 +25,11 @@ class LinregAssertionError(AssertionError):
 
 
 class RankDeficientError(LinregError, ValueError):
-    """The design matrix is (numerically or exactly) rank deficient and no answer is unique."""
+    """The design is exactly rank deficient (``ols(..., exact=True)``): no unique answer.
+
+    The float path does not raise it; on a numerically rank-deficient design it returns the
+    minimum-norm solution with a :class:`RankDeficientWarning`.
+    """
 
 
 class LinregWarning(UserWarning):

@@ -55,7 +55,9 @@ FloatArray = npt.NDArray[np.float64]
 EXACT_FALLBACK_LIMIT = 200_000
 #: Cap on refinement steps after the initial QR solution.
 MAX_REFINEMENT_STEPS = 12
-#: Singular values below ``RANK_RTOL_PER_COLUMN · k · σ_max`` count as zero (equilibrated design).
+#: Singular values below ``RANK_RTOL_PER_COLUMN · k · σ_max`` count as zero (equilibrated design):
+#: ``numpy.linalg.matrix_rank``'s default ``eps · max(m, n) · σ_max`` applied to the k x k
+#: factor R, which has the design's singular values (Golub & Van Loan 2013, §5.4.1).
 RANK_RTOL_PER_COLUMN = float(np.finfo(np.float64).eps)
 
 _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
