@@ -26,6 +26,11 @@ def _is_sequence_of_numbers(obj: Any) -> bool:
     return False
 
 
+def _reference(obj: Any, source: str) -> Coefficients:
+    """A reference answer (``Dataset``, ``OLSResult``): intercept ``None`` when not fitted."""
+    return make_coefficients(obj.coef, obj.intercept if obj.fit_intercept else None, source)
+
+
 class CoefficientsAdapter:
     """An already extracted :class:`Coefficients` passes through."""
 
@@ -50,8 +55,7 @@ class DatasetAdapter:
         return isinstance(obj, Dataset)
 
     def extract(self, obj: Any) -> Coefficients:
-        intercept = obj.intercept if obj.fit_intercept else None
-        return make_coefficients(obj.coef, intercept, f"Dataset:{obj.name}")
+        return _reference(obj, f"Dataset:{obj.name}")
 
 
 class OLSResultAdapter:
@@ -65,8 +69,7 @@ class OLSResultAdapter:
         return isinstance(obj, OLSResult)
 
     def extract(self, obj: Any) -> Coefficients:
-        intercept = obj.intercept if obj.fit_intercept else None
-        return make_coefficients(obj.coef, intercept, f"OLSResult:{obj.method}")
+        return _reference(obj, f"OLSResult:{obj.method}")
 
 
 class PairAdapter:

@@ -83,13 +83,20 @@ class Coefficients:
 def make_coefficients(
     coef: Any, intercept: Any, source: str, *, dtype: str | None = None
 ) -> Coefficients:
-    """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept."""
+    """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept.
+
+    Integers widen to float64 and ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still
+    names what the model holds, so the attainable accuracy is judged in bfloat16.
+    """
     try:
         arr = np.asarray(coef)
     except (TypeError, ValueError) as exc:  # ragged nested sequences
         raise ValueError(f"{source}: coefficients could not be read as an array: {exc}") from None
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
+    elif arr.dtype.name == "bfloat16":  # ml_dtypes' (Keras, JAX, TF): numpy kind "V"
+        dtype = dtype or "bfloat16"
+        arr = arr.astype(np.float32)  # exact: every bfloat16 is a float32
     if arr.dtype.kind != "f":
         raise TypeError(f"{source}: coefficients must be real numbers; got dtype {arr.dtype}")
     if arr.ndim == 2 and 1 in arr.shape:
@@ -112,7 +119,7 @@ def _scalar(value: Any, source: str) -> float | None:
     arr = np.asarray(value)
     if arr.size != 1:
         raise ValueError(f"{source}: the intercept must be a single number; got shape {arr.shape}")
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biuf" and arr.dtype.name != "bfloat16":
         raise TypeError(f"{source}: the intercept must be a real number; got {value!r}")
     return float(arr.reshape(()))
 

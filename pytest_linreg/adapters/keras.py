@@ -22,7 +22,8 @@ class KerasAdapter:
 
     Recognised by module name only (``keras.*``, ``tf_keras.*``, ``tensorflow.*``): checking
     ``isinstance(obj, keras.Model)`` would import TensorFlow. The dtype is the kernel's
-    (``float32`` by default in Keras).
+    (``float32`` by default in Keras, ``bfloat16`` with ``dtype="bfloat16"``). A layer with a
+    nonlinear activation, a model with several weighted layers, or an unbuilt one is refused.
     """
 
     name = "keras"
@@ -35,6 +36,10 @@ class KerasAdapter:
         layer = obj
         if hasattr(obj, "layers"):
             layers = _weighted_layers(obj)
+            if not layers:
+                raise TypeError(
+                    f"keras: {type(obj).__name__} has no weights yet: build or fit it first"
+                )
             if len(layers) != 1:
                 names = [type(lay).__name__ for lay in layers]
                 raise TypeError(
@@ -44,6 +49,12 @@ class KerasAdapter:
             layer = layers[0]
         weights = layer.get_weights()
         source = f"keras:{type(layer).__name__}"
+        activation = getattr(getattr(layer, "activation", None), "__name__", "linear")
+        if activation != "linear":
+            raise TypeError(
+                f"{source}: activation {activation!r} makes the model nonlinear; a linear "
+                "regression is Dense(1) with activation=None"
+            )
         if not weights or len(weights) > 2:
             raise TypeError(
                 f"{source}: expected [kernel] or [kernel, bias]; got {len(weights)} arrays"

@@ -21,10 +21,25 @@ class SklearnAdapter:
     name = "sklearn"
 
     def matches(self, obj: Any) -> bool:
-        return hasattr(obj, "coef_") and hasattr(obj, "intercept_")
+        if hasattr(obj, "coef_") and hasattr(obj, "intercept_"):
+            return True
+        # A scikit-learn estimator without coef_ is ours to refuse by name (unfitted, or not a
+        # linear model) rather than fall through to "no adapter reads it".
+        return type(obj).__module__.split(".")[0] == "sklearn" and hasattr(obj, "fit")
 
     def extract(self, obj: Any) -> Coefficients:
         source = f"sklearn:{type(obj).__name__}"
+        if not hasattr(obj, "coef_"):
+            raise TypeError(
+                f"{source} has no coef_: it is not fitted yet, or not a linear model "
+                "(for a Pipeline, pass its final estimator or a (coef, intercept) pair)"
+            )
         coef = np.asarray(obj.coef_)
+        if (coef.ndim == 2 and coef.shape[0] != 1) or np.size(obj.intercept_) > 1:
+            raise ValueError(
+                f"{source} is a multi-output model (coef_ shape {coef.shape}, "
+                f"{max(coef.shape[0], np.size(obj.intercept_))} targets); compare one target at "
+                "a time: (model.coef_[j], model.intercept_[j])"
+            )
         intercept = None if getattr(obj, "fit_intercept", True) is False else obj.intercept_
         return make_coefficients(coef, intercept, source)

@@ -24,6 +24,19 @@ def _const_index(model: Any) -> int | None:
     return None if idx is None else int(idx)
 
 
+def _check_linear(model: Any, source: str) -> None:
+    """Refuse models whose parameters are not those of a linear mean (logit, log link ...)."""
+    # Logit, Poisson ... first: they carry a family too, but are no GLM to the user.
+    if type(model).__module__.startswith("statsmodels.discrete"):
+        raise TypeError(f"{source}: a discrete-choice/count model is not a linear regression")
+    link = getattr(getattr(model, "family", None), "link", None)
+    if link is not None and type(link).__name__ != "Identity":
+        raise TypeError(
+            f"{source}: a GLM with a {type(link).__name__} link is not a linear regression; "
+            "only the identity link is compared with OLS"
+        )
+
+
 class StatsmodelsAdapter:
     """Results objects with ``params`` and a ``model`` that has ``exog``."""
 
@@ -40,6 +53,7 @@ class StatsmodelsAdapter:
     def extract(self, obj: Any) -> Coefficients:
         params = np.asarray(obj.params)  # a pandas Series when exog was a DataFrame
         source = f"statsmodels:{type(obj.model).__name__}"
+        _check_linear(obj.model, source)
         idx = _const_index(obj.model)
         if idx is None:
             return make_coefficients(params, None, source)

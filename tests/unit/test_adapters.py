@@ -59,6 +59,35 @@ def test_sklearn_estimators() -> None:
     assert c0.intercept is None and c0.source == "sklearn:Ridge"
 
 
+def test_sklearn_multi_output_and_unfitted_are_refused_by_name() -> None:
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    # p == 1 with two targets: coef_ (2, 1) must not be read as two coefficients.
+    one = linear_model.LinearRegression().fit(X[:, :1], np.column_stack([Y, 2 * Y]))
+    with pytest.raises(ValueError, match=r"multi-output model \(coef_ shape \(2, 1\), 2 targets\)"):
+        extract_coefficients(one)
+    two = linear_model.LinearRegression(fit_intercept=False).fit(X, np.column_stack([Y, Y]))
+    with pytest.raises(ValueError, match=r"coef_ shape \(2, 2\).*coef_\[j\], model\.intercept_"):
+        extract_coefficients(two)
+    single = extract_coefficients(linear_model.LinearRegression().fit(X, Y[:, None]))
+    assert single.coef.shape == (2,) and single.intercept == pytest.approx(0.5)
+    with pytest.raises(TypeError, match="sklearn:LinearRegression has no coef_: it is not fitted"):
+        extract_coefficients(linear_model.LinearRegression())
+
+
+def test_statsmodels_nonlinear_models_are_refused() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(0)
+    Z = sm.add_constant(rng.normal(size=(60, 2)))
+    y = Z @ [0.5, 2.0, -1.0] + 0.1 * rng.normal(size=60)
+    gaussian = extract_coefficients(sm.GLM(y, Z, family=sm.families.Gaussian()).fit())
+    np.testing.assert_allclose(gaussian.coef, extract_coefficients(sm.OLS(y, Z).fit()).coef)
+    counts = rng.poisson(np.exp(1.0 + 0.3 * Z[:, 1])).astype(float)
+    with pytest.raises(TypeError, match="statsmodels:GLM: a GLM with a Log link is not a linear"):
+        extract_coefficients(sm.GLM(counts, Z, family=sm.families.Poisson()).fit())
+    with pytest.raises(TypeError, match="statsmodels:Poisson: a discrete"):
+        extract_coefficients(sm.Poisson(counts, Z).fit(disp=0))
+
+
 def test_statsmodels_constant_column_becomes_the_intercept() -> None:
     sm = pytest.importorskip("statsmodels.api")
     with_const = extract_coefficients(sm.OLS(Y, sm.add_constant(X)).fit())
@@ -134,10 +163,27 @@ def test_keras_dense_model_and_layer(keras: Any) -> None:
     deep = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3), keras.layers.Dense(1)])
     with pytest.raises(TypeError, match="one layer with weights; Sequential has 2"):
         extract_coefficients(deep)
+    relu = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="relu")])
+    with pytest.raises(TypeError, match="keras:Dense: activation 'relu' makes the model nonlinear"):
+        extract_coefficients(relu)
+    with pytest.raises(TypeError, match="keras: Sequential has no weights yet: build or fit it"):
+        extract_coefficients(keras.Sequential([keras.layers.Dense(1)]))
     wide = keras.layers.Dense(2)
     wide.build((None, 3))
     with pytest.raises(ValueError, match=r"kernel must have shape \(p, 1\); got \(3, 2\)"):
         extract_coefficients(wide)
+
+
+def test_bfloat16_weights_widen_exactly_and_keep_their_dtype(keras: Any) -> None:
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    pair = (np.array([0.5, 0.375], dtype=ml_dtypes.bfloat16), 1.0)
+    c = extract_coefficients(pair)
+    assert c.dtype == "bfloat16" and c.coef.dtype == np.float32 and c.coef.tolist() == [0.5, 0.375]
+    layer = keras.layers.Dense(1, dtype="bfloat16")
+    layer.build((None, 2))
+    layer.set_weights([np.array([[0.904], [0.096]]), np.zeros(1)])
+    k = extract_coefficients(layer)
+    assert k.dtype == "bfloat16" and k.coef.tolist() == [0.90234375, 0.09619140625]  # rounded
 
 
 def test_unknown_model_lists_every_adapter_tried() -> None:
