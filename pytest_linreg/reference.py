@@ -147,7 +147,9 @@ def ols(
     X : array_like (n, p)
         Design without the intercept column. Lists, integer arrays and pandas objects are
         accepted; with ``exact=True`` also object arrays of ``int``, ``fractions.Fraction`` or
-        ``decimal.Decimal``, used at their exact values.
+        ``decimal.Decimal``, used at their exact values (as are integer arrays and
+        ``np.longdouble``). A list is converted by ``np.asarray`` first, which rounds a list
+        mixing floats with integers beyond 2**53 to float64; pass an object array instead.
     y : array_like (n,)
     fit_intercept : bool, default True
     exact : bool, default False

@@ -47,7 +47,11 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _orthonormal(rng: np.random.Generator, n: int, k: int) -> FloatArray:
-    """Haar-distributed n x k matrix with orthonormal columns (QR with the sign fix of Mezzadri)."""
+    """Haar-distributed n x k orthonormal columns: QR with R's diagonal made positive.
+
+    F. Mezzadri, "How to generate random matrices from the classical compact groups",
+    Notices of the AMS 54(5), 2007.
+    """
     q, r = np.linalg.qr(rng.standard_normal((n, k)))
     return q * np.where(np.diag(r) < 0, -1.0, 1.0)
 
