@@ -49,6 +49,9 @@ def screenshot(html: Path, png: Path, *, width: int = 1200, height: int = 1400,
             find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+            # Without these, a loaded machine sometimes got a screenshot whose lower table rows
+            # were painted only in part (the HTML was complete): wait for layout and paint.
+            "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000",
             f"--screenshot={png}", f"--window-size={width},{height}",
             html.resolve().as_uri(),
         ]
