@@ -33,7 +33,7 @@ Each ``ROW`` is one linreg assertion or check (a :class:`pytest_linreg._records.
       "dataset": "Longley",        # or null when the assertion was given bare arrays
       "condition_number": 2.3e7,   # of the column-equilibrated design; null if unknown
       "dtype": "float64",          # dtype of the actual values; null if unknown
-      "device": "cpu",             # "cpu", "gpu" or null
+      "device": "cpu",             # "cpu", "gpu" or null; the check's, else the linreg_device
       "digits_achieved": 12.9,     # min LRE over the parameters (McCullough 1998; 15 at most,
                                    # NIST's certified digits); null if not computed or not finite
       "digits_required": 7.0,      # -log10(rtol); null when the check has no rtol

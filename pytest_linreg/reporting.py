@@ -246,9 +246,13 @@ class LinregReporter:
         if not rows:
             return
         linreg_props = {k: json_safe(v) for k, v in props.items() if k.startswith("linreg_")}
+        # An assertion given bare arrays cannot know the device; the test's linreg_device can.
+        device = linreg_props.get("linreg_device")
         outcome = _outcome(report)
         for row in rows:
             row = dict(row, properties=linreg_props, outcome=outcome)
+            if row.get("device") is None and device in ("cpu", "gpu"):
+                row["device"] = device
             if row["verdict"] == "fail" and outcome in ("xfailed", "passed"):
                 # The test expected this failure: marked xfail, or it caught the assertion
                 # (pytest.raises) and went on to pass. Counted apart from real failures.

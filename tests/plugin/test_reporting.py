@@ -221,6 +221,28 @@ def test_with_numerics(record_property):
     assert row["properties"] == {"linreg_tf32": "off"}
 
 
+def test_rows_take_the_device_of_linreg_device_when_the_check_has_none(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_dev="""
+        import pytest_linreg as plr
+
+        def test_line(linreg_device):
+            ds = plr.Dataset.from_arrays("line", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+            plr.assert_coefficients_close(([2.0], 1.0), ds)
+
+        def test_without_device():
+            ds = plr.Dataset.from_arrays("line", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+            plr.assert_coefficients_close(([2.0], 1.0), ds)
+        """)
+    pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=r.json").assert_outcomes(
+        passed=2
+    )
+    devices = {r["test"]: r["device"] for r in _rows(pytester.path / "r.json")}
+    assert devices == {"test_dev.py::test_line[cpu]": "cpu",
+                       "test_dev.py::test_without_device": None}
+
+
 def test_report_path_must_be_json_or_html(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.txt")
     assert result.ret != 0
