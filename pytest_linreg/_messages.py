@@ -23,7 +23,9 @@ __all__ = [
     "attainable_summary",
     "coefficient_table",
     "design_lines",
+    "identifiable_advice",
     "identifiable_header",
+    "is_flat",
     "prediction_line",
     "rerun_line",
 ]
@@ -75,7 +77,10 @@ def coefficient_table(table: CoefficientTable) -> list[str]:
     rows = list(range(len(table.names)))
     hidden = 0
     if len(rows) > MAX_TABLE_ROWS:
-        order = np.argsort(-np.nan_to_num(table.rel_err, nan=np.inf), kind="stable")
+        # Failing rows first, then by relative error: a parameter that passed through atol
+        # (an expected 1e-20) has a huge relative error but is no offender.
+        rel = np.nan_to_num(table.rel_err, nan=np.inf)
+        order = np.lexsort((-rel, ~table.failing))
         rows = sorted(int(i) for i in order[:5])
         hidden = len(table.names) - 5
     head = f"    {'parameter':<{width}}  {'actual':>17}  {'expected':>17}  {'abs err':>9}  "
@@ -137,11 +142,16 @@ def attainable_summary(diag: Diagnosis, dtype: str, worst: float, u: float, safe
     )
 
 
+def is_flat(pred_rel: float, coef_rel: float) -> bool:
+    """Whether the coefficients disagree far more than the predictions (a flat problem)."""
+    return pred_rel * FLAT_RATIO <= coef_rel
+
+
 def prediction_line(
     pred_rel: float, pred_rms: float, coef_rel: float, diag: Diagnosis | None
 ) -> str:
     """How closely the predictions agree, and what that says about the failure."""
-    flat = pred_rel * FLAT_RATIO <= coef_rel
+    flat = is_flat(pred_rel, coef_rel)
     head = (
         f"predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = {pred_rel:.1e} "
         f"(rms {pred_rms:.1e})"
@@ -171,24 +181,17 @@ def advice(
     sorted_rows: bool,
     large_offsets: bool,
 ) -> str:
-    """One line of advice chosen from the diagnosis."""
-    worst = {name: safety * float(np.max(acc)) for name, acc in diag.attainable.items()}
-    if dtype != "float64" and worst.get(dtype, 0.0) > rtol:
-        if worst["float64"] <= rtol:
-            return (
-                f"advice: compute in float64 (keras.backend.set_floatx('float64'), "
-                f"model.double() in torch): {dtype} cannot resolve rtol={rtol:.0e} here"
-            )
+    """One line of advice on a failed coefficient check, chosen from the diagnosis."""
+    wider = _float64_advice(diag, dtype, rtol, safety)
+    if wider:
+        return wider
     if flat and sorted_rows:
         return (
             "advice: shuffle the rows before mini-batch training: sorted rows make each batch "
             "see one end of the data, and SGD drifts along the flat direction"
         )
     if large_offsets:
-        return (
-            "advice: centre/standardise the columns: large offsets make them nearly collinear "
-            "with the intercept"
-        )
+        return _CENTRE
     if flat:
         return (
             "advice: use a direct solve (tf.linalg.lstsq(A, b, fast=False) or a QR) or a "
@@ -203,6 +206,41 @@ def advice(
         "advice: the model disagrees with OLS itself: check convergence (epochs, learning rate), "
         "regularisation and fit_intercept"
     )
+
+
+_CENTRE = (
+    "advice: centre/standardise the columns: large offsets make them nearly collinear "
+    "with the intercept"
+)
+
+
+def _float64_advice(diag: Diagnosis, dtype: str, rtol: float, safety: float) -> str | None:
+    """Compute in float64, when ``dtype`` cannot resolve ``rtol`` on these data but float64 can."""
+    worst = {name: safety * float(np.max(acc)) for name, acc in diag.attainable.items()}
+    if dtype == "float64" or worst.get(dtype, 0.0) <= rtol or worst["float64"] > rtol:
+        return None
+    return (
+        f"advice: compute in float64 (keras.backend.set_floatx('float64'), "
+        f"model.double() in torch): {dtype} cannot resolve rtol={rtol:.0e} here"
+    )
+
+
+def identifiable_advice(
+    diag: Diagnosis, dtype: str, rtol: float, safety: float, *, large_offsets: bool
+) -> str:
+    """One line of advice on a failed identifiability check: there is no model to blame."""
+    wider = _float64_advice(diag, dtype, rtol, safety)
+    if wider:
+        return wider
+    if large_offsets:
+        return _CENTRE
+    attainable = safety * float(np.max(diag.attainable_for(dtype)))
+    if diag.near_null:
+        return (
+            f"advice: ask for rtol ≥ {attainable:.1e}, or change the design so that "
+            f"{diag.near_null[0].text} no longer holds (drop or combine those columns)"
+        )
+    return f"advice: ask for rtol ≥ {attainable:.1e}: data held in {dtype} determine no more"
 
 
 def identifiable_header(names: Sequence[str], tol: FloatArray, rtol: float, dtype: str) -> str:

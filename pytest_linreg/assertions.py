@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -148,7 +148,9 @@ def _resolve_design(
         fit = exp.intercept is not None
         names = design.names if design is not None else column_names(X, Xa.shape[1], None)
         y = design.y if design is not None and design.X.shape == Xa.shape else None
-        design = _Design(Xa, y, fit, names, design.name if design else None)
+        design = _Design(
+            Xa, y, fit, names, design.name if design else None, design.seed if design else None
+        )
     if design is not None and design.X.shape[1] != exp.p:
         raise ValueError(
             f"the design has {design.X.shape[1]} columns but expected has {exp.p} coefficients"
@@ -246,7 +248,7 @@ def _explain(
     # essentially-zero reference (an intercept of 1e-20) says nothing about the fit.
     coef_rel = float(np.max(np.where(table.failing, _scaled_rel(table, exp, design), 0.0)))
     lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag))
-    flat = pred_rel * msg.FLAT_RATIO <= coef_rel
+    flat = msg.is_flat(pred_rel, coef_rel)
     lines.append(
         msg.advice(
             diag,
@@ -425,8 +427,14 @@ def assert_coefficients_close(
         *_notes(act, exp, table, atol_arr),
         *lines,
     ]
+    _fail(text)
+
+
+def _fail(lines: list[str]) -> NoReturn:
+    """Raise the failure: ``lines`` and, under pytest, the command that reruns the test."""
+    __tracebackhide__ = True
     rerun = msg.rerun_line()
-    raise LinregAssertionError("\n".join([*text, *([rerun] if rerun else [])]))
+    raise LinregAssertionError("\n".join([*lines, *([rerun] if rerun else [])]))
 
 
 def _record(
@@ -536,18 +544,11 @@ def assert_identifiable(
     if diag.rank_deficient:
         lines.append(f"the design is rank deficient (rank {diag.rank} of {diag.k}): drop a column")
     else:
+        offsets = _large_offsets(as_design(X), fit_intercept)
         lines.append(
-            msg.advice(
-                diag,
-                name,
-                rtol,
-                SAFETY_FACTOR,
-                flat=False,
-                sorted_rows=False,
-                large_offsets=_large_offsets(as_design(X), fit_intercept),
-            )
+            msg.identifiable_advice(diag, name, rtol, SAFETY_FACTOR, large_offsets=offsets)
         )
-    raise LinregAssertionError("\n".join(lines))
+    _fail(lines)
 
 
 #: Prediction checks never ask for more than this (DESIGN.md's default coefficient rtol).
@@ -643,5 +644,4 @@ def assert_predictions_close(
         f"design: condition number {cond:.2e}; rows off by more than rtol: "
         f"{int(np.count_nonzero(diff > tol * scale))}/{design.X.shape[0]}",
     ]
-    rerun = msg.rerun_line()
-    raise LinregAssertionError("\n".join([*lines, *([rerun] if rerun else [])]))
+    _fail(lines)

@@ -93,6 +93,23 @@ def test_identifiable_message(sorted_poisson: Dataset) -> None:
         "attainable tolerance: rtol=3.9e-05 in float32 (4·u·componentwise condition, "
         "u = 6.0e-08); other dtypes: float64 7.2e-14"
     )
+    assert lines[4].startswith("advice: compute in float64")
+    assert lines[5] == (
+        "rerun: pytest 'tests/unit/test_assertions_messages.py::test_identifiable_message'"
+    )
+
+
+def test_identifiable_advice_blames_no_model(sorted_poisson: Dataset) -> None:
+    # float64 itself cannot reach 1e-14 here: the advice is about rtol and the design.
+    lines = _lines(assert_identifiable, sorted_poisson.X, rtol=1e-14, y=sorted_poisson.y)
+    assert lines[-2] == (
+        "advice: ask for rtol ≥ 8.2e-14, or change the design so that x1 − 1.00·x2 ≈ 0 no longer "
+        "holds (drop or combine those columns)"
+    )
+    t = np.linspace(0.0, 1.0, 30)
+    lines = _lines(assert_identifiable, np.column_stack([t, np.cos(3 * t)]), rtol=1e-17)
+    assert lines[-2].startswith("advice: ask for rtol ≥ ")
+    assert lines[-2].endswith(": data held in float64 determine no more")
 
 
 def test_wrong_model_message(line: Dataset) -> None:
@@ -121,6 +138,13 @@ def test_long_tables_show_the_worst_five() -> None:
     lines = _lines(assert_coefficients_close, actual, expected)
     assert lines[0].startswith("coefficients differ: 2/14 mismatched")
     assert "    ... 9 more parameters not shown (the worst 5 are)" in lines
+    # The failing rows are among the five shown, even when five parameters that passed
+    # through atol have far larger relative errors (expected 1e-20, got 1e-10).
+    tiny = [0, 4, 5, 6, 7]
+    expected[tiny], actual[tiny] = 1e-20, 1e-10
+    lines = _lines(assert_coefficients_close, actual, expected, atol=1e-9)
+    failing = [line.split()[1] for line in lines if line.startswith("  ✗ ")]
+    assert failing == ["x3", "x10"]
     assert "(pass dataset= or X= to have the design diagnosed)" in lines
 
 
