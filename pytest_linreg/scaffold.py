@@ -102,7 +102,7 @@ env_list = cpu
 deps =
     pytest-linreg
 commands =
-    pytest {{posargs}}
+    pytest {posargs}
 
 [testenv:cpu]
 description = linear-regression tests on the CPU
@@ -110,7 +110,7 @@ description = linear-regression tests on the CPU
 [testenv:gpu]
 description = GPU cases too (--linreg-gpu): fails loudly when no GPU is visible
 commands =
-    pytest --linreg-gpu {{posargs}}
+    pytest --linreg-gpu {posargs}
 # The device selection, TensorFlow's settings and the TF32 switch must reach the tests.
 passenv =
     CUDA_VISIBLE_DEVICES
@@ -125,7 +125,7 @@ _DATASET_NAME = "starter_example"
 STARTER_FILES: tuple[tuple[str, str], ...] = (
     ("test_linreg_starter.py", _TEST_MODULE.replace("{dataset_name}", _DATASET_NAME)),
     ("conftest.py", _CONFTEST.replace("{dataset_name}", _DATASET_NAME)),
-    ("tox.ini", _TOX_INI.replace("{{posargs}}", "{posargs}")),
+    ("tox.ini", _TOX_INI),
 )
 
 
@@ -201,7 +201,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     args = _parser().parse_args(argv)
     try:
         written = write_starter(Path(args.directory), force=args.force)
-    except (FileExistsError, NotADirectoryError) as exc:
+    except OSError as exc:  # existing files, a file in DIR's place, no permission, ...
         print(f"pytest-linreg init: {exc}", file=err)
         return 1
     for path in written:
