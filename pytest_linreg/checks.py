@@ -1,9 +1,8 @@
 """The checks of the suite generator: one small function per property of a linear fit.
 
 Every check has the signature ``check_<property>(fit, dataset, dtype, device, rtol)``: it calls the
-user's ``fit(X, y, *, fit_intercept, dtype, device)`` on (a transformed copy of) ``dataset``
-with the
-data cast to ``dtype``, reads the coefficients with
+user's ``fit(X, y, *, fit_intercept, dtype, device)`` on (a transformed copy of) ``dataset`` with
+the data cast to ``dtype``, reads the coefficients with
 :func:`pytest_linreg.adapters.extract.extract_coefficients`, and raises
 :class:`~pytest_linreg.errors.LinregAssertionError` with an explaining message when the property
 does not hold. :mod:`pytest_linreg.suite` binds the arguments with :func:`functools.partial`.
@@ -513,9 +512,7 @@ def check_collinearity(fit: FitFunction, dataset: Dataset, dtype: str, device: s
         try:
             fitted = _call_fit(fit, X, dataset.y, fit_intercept=dataset.fit_intercept,
                                dtype=dtype, device=device)
-        except LinregAssertionError:
-            raise
-        except _BUG_ERRORS:
+        except (LinregAssertionError, *_BUG_ERRORS):
             raise
         except Exception as exc:
             message = str(exc).strip()
