@@ -14,19 +14,7 @@ from pytest_linreg.assertions import (
     assert_predictions_close,
 )
 from pytest_linreg.datasets import Dataset
-from pytest_linreg.datasets.poisson import make_sorted_poisson
 from pytest_linreg.errors import LinregAssertionError
-
-
-@pytest.fixture(scope="module")
-def sorted_poisson() -> Dataset:
-    return make_sorted_poisson()
-
-
-@pytest.fixture(scope="module")
-def line() -> Dataset:
-    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0], [4.0, 2.0]])
-    return Dataset.from_arrays("line", X, X @ [2.0, -1.0] + 0.5, feature_names=["a", "b"])
 
 
 def _lines(call: object, *args: object, **kwargs: object) -> list[str]:
