@@ -261,3 +261,43 @@ def test_linreg_gpu_without_any_framework_is_a_usage_error_listing_probes(
         "*run without --linreg-gpu to skip the linreg_gpu tests*",
     ])
     assert "Traceback" not in result.stderr.str()
+
+
+# --------------------------------------------------------------------------- installed, unused
+
+
+def test_a_cpu_session_with_reports_never_imports_the_frameworks(
+    pytester: pytest.Pytester,
+) -> None:
+    """Installed but unused: the per-test numerics state, junit and the reports only look.
+
+    Checked when the session ends, after every test's state was recorded and the reports
+    were written (inside a test, the state of that test is not recorded yet).
+    """
+    pytester.makeconftest(
+        """
+        import json, sys
+
+        def pytest_unconfigure(config):
+            heavy = {"tensorflow", "keras", "torch", "jax", "sklearn"}
+            found = sorted(heavy & {name.split(".")[0] for name in sys.modules})
+            with open("imported.json", "w") as fh:
+                json.dump(found, fh)
+        """
+    )
+    pytester.makepyfile(
+        test_fit="""
+        import pytest_linreg as plr
+
+        def test_fit(linreg_dataset, linreg_device, linreg_rtol):
+            d = linreg_dataset
+            plr.assert_coefficients_close(plr.ols(d.X, d.y, fit_intercept=d.fit_intercept), d)
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        *NOPLUGINS, "--linreg-datasets=Longley,Norris", "--linreg-report=out/r.html",
+        "--junitxml=junit.xml",
+    )
+    result.assert_outcomes(passed=2)
+    assert (pytester.path / "out" / "r.html").is_file()
+    assert json.loads((pytester.path / "imported.json").read_text(encoding="utf-8")) == []
