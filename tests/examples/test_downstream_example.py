@@ -29,15 +29,17 @@ def require(module: str) -> None:
         pytest.skip(f"{module} is not installed")
 
 
-def copy_project(pytester: pytest.Pytester) -> None:
+def run_project(pytester: pytest.Pytester, needs: str, test_file: str) -> pytest.RunResult:
+    """Copy the project (skipping unless ``needs`` is installed) and run ``test_file`` in it."""
+    require(needs)
     shutil.copytree(EXAMPLE, pytester.path, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".tox"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".tox",
+                                                  ".ruff_cache"))
+    return pytester.runpytest_subprocess(test_file, "-v")
 
 
 def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None:
-    require("sklearn")
-    copy_project(pytester)
-    result = pytester.runpytest_subprocess("tests/test_sklearn_model.py", "-v")
+    result = run_project(pytester, "sklearn", "tests/test_sklearn_model.py")
     result.stdout.fnmatch_lines([
         "*test_sklearn_suite?Norris-float64-cpu-coefficients? PASSED*",
         "*test_sklearn_suite?Longley-float64-cpu-scaling? XFAIL*",
@@ -53,9 +55,7 @@ def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None
 
 
 def test_keras_model_suite_cpu_and_gpu_skipped(pytester: pytest.Pytester) -> None:
-    require("tensorflow")
-    copy_project(pytester)
-    result = pytester.runpytest_subprocess("tests/test_keras_model.py", "-v")
+    result = run_project(pytester, "tensorflow", "tests/test_keras_model.py")
     result.stdout.fnmatch_lines([
         "*test_keras_suite?Longley-float64-cpu-coefficients? PASSED*",
         "*test_keras_suite?Longley-float64-gpu-coefficients? SKIPPED*",
