@@ -120,14 +120,10 @@ def _install_coefficients_hook(config: pytest.Config) -> None:
 
 
 def _register_reporter(config: pytest.Config) -> None:
-    try:
-        reporting = importlib.import_module("pytest_linreg.reporting")
-    except ModuleNotFoundError as exc:  # a trimmed install; any other import error is a bug
-        if exc.name != "pytest_linreg.reporting":
-            raise
-        return
+    from .reporting import LinregReporter
+
     if not config.pluginmanager.has_plugin("linreg-reporter"):
-        config.pluginmanager.register(reporting.LinregReporter(config), "linreg-reporter")
+        config.pluginmanager.register(LinregReporter(config), "linreg-reporter")
 
 
 def gpu_probe(config: pytest.Config) -> GpuProbe:
