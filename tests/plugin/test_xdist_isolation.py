@@ -68,7 +68,10 @@ ISOLATION_SCRIPT = """
 import sys
 import pytest
 
-code = pytest.main(["-q", "-p", "no:cacheprovider", "--linreg-datasets=Longley,Norris"])
+# With the reports, so that writing them (and each test's numerics state, recorded after the
+# test body) is covered too: all of it may only look at sys.modules.
+code = pytest.main(["-q", "-p", "no:cacheprovider", "--linreg-datasets=Longley,Norris",
+                    "--linreg-report=out/r.html", "--junitxml=out/junit.xml"])
 heavy = ("tensorflow", "keras", "torch", "jax", "sklearn", "statsmodels", "cupy")
 print("IMPORTED", sorted(name for name in heavy if name in sys.modules))
 sys.exit(code)
@@ -93,3 +96,4 @@ def test_cpu_session_imports_no_framework(pytester: pytest.Pytester) -> None:
     result = pytester.run(sys.executable, str(script))
     assert result.ret == 0, result.outlines
     result.stdout.fnmatch_lines(["*3 passed*", "IMPORTED []"])
+    assert (pytester.path / "out" / "r.html").is_file()
