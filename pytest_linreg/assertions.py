@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 import numpy as np
@@ -109,6 +109,11 @@ def _tolerances(
         floor = coefficient_floor(design.X, exp.coef, exp.intercept)
         return rtol_value, rtol_value * floor, f"{origin}; atol = rtol·‖ŷ‖/‖a_i‖"
     return rtol_value, _check_atol(atol, k), origin
+
+
+def _no_intercept_reference(expected: Any, dataset: Any) -> bool:
+    """Whether the reference is a Dataset or OLSResult fitted without an intercept."""
+    return any(getattr(obj, "fit_intercept", None) is False for obj in (expected, dataset))
 
 
 def _is_zero(atol: Any) -> bool:
@@ -312,15 +317,28 @@ def _source_line(act: Coefficients, exp: Coefficients, design: _Design | None) -
 
 
 def _notes(
-    act: Coefficients, exp: Coefficients, table: msg.CoefficientTable, atol: FloatArray
+    act: Coefficients,
+    exp: Coefficients,
+    table: msg.CoefficientTable,
+    atol: FloatArray,
+    forced: bool,
 ) -> list[str]:
+    """Notes on intercepts compared or not; ``forced``: the reference has none, so 0 stood in."""
     notes = []
+    zero_ok = np.zeros(len(table.names), dtype=bool)
+    if forced:
+        notes.append(
+            f"note: the reference has no intercept term; the actual intercept "
+            f"{act.intercept:.6g} was compared with 0 (fit without one)"
+        )
+        zero_ok[0] = True  # that note says it already
     if exp.intercept is not None and act.intercept is None:
         notes.append("note: the actual model has no intercept; it was compared as 0")
     if exp.intercept is None and act.intercept not in (None, 0.0):
         notes.append(f"note: the actual intercept {act.intercept:.6g} was not compared")
     zero = [
-        table.names[i] for i in np.flatnonzero(table.failing & (table.expected == 0) & (atol == 0))
+        table.names[i]
+        for i in np.flatnonzero(table.failing & (table.expected == 0) & (atol == 0) & ~zero_ok)
     ]
     if zero:
         notes.append(
@@ -346,7 +364,9 @@ def assert_coefficients_close(
     actual : model, (coef, intercept) pair or array
         Anything :func:`pytest_linreg.adapters.extract_coefficients` reads: Keras, scikit-learn,
         statsmodels, torch, or a downstream model through the ``pytest_linreg_coefficients``
-        hook. An actual without intercept is compared as intercept 0.
+        hook. An actual without intercept is compared as intercept 0; an actual intercept
+        against a reference fitted without one (a Dataset or OLSResult with
+        ``fit_intercept=False``) is compared with 0. Against a bare array it is not compared.
     expected : Dataset, OLSResult, pair or array
         The reference. Its intercept is compared when it has one.
     rtol : float or "auto"
@@ -399,6 +419,11 @@ def assert_coefficients_close(
             f"but expected has {exp.p} ({exp.source})"
         )
     design = _resolve_design(expected, dataset, X, exp, feature_names)
+    forced = _no_intercept_reference(expected, dataset) and act.intercept not in (None, 0.0)
+    if forced and np.ndim(atol) == 0:
+        # The reference *has* no intercept term (not merely gives none): a model's intercept
+        # is then an error like any other, compared with 0, not silently ignored.
+        exp = replace(exp, intercept=0.0)
     names = _names(exp, expected, design, feature_names)
     rtol, atol_arr, origin = _tolerances(rtol, atol, act, exp, design)
     table = _table(act, exp, names, rtol, atol_arr)
@@ -424,7 +449,7 @@ def assert_coefficients_close(
         f"atol={atol_text} ({origin}; |a − e| ≤ atol + rtol·|e|)",
         _source_line(act, exp, design),
         *msg.coefficient_table(table),
-        *_notes(act, exp, table, atol_arr),
+        *_notes(act, exp, table, atol_arr, forced and exp.intercept is not None),
         *lines,
     ]
     _fail(text)

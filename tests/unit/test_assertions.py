@@ -80,6 +80,28 @@ def test_intercept_compared_only_when_expected_has_one(line: Dataset) -> None:
         assert_coefficients_close([2.0, -1.0], line)
 
 
+def test_intercept_against_a_reference_without_one_is_compared_with_zero() -> None:
+    import pytest_linreg as plr
+
+    ds = plr.load_dataset("NoInt1")
+    with pytest.raises(LinregAssertionError) as info:
+        assert_coefficients_close((ds.coef, 5.0), ds)  # the right slope, a spurious intercept
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("coefficients differ: 1/2 mismatched")
+    assert (
+        "note: the reference has no intercept term; the actual intercept 5 was compared with 0 "
+        "(fit without one)"
+    ) in lines
+    assert not any("expected exactly 0" in line for line in lines)
+    with pytest.raises(LinregAssertionError, match="compared with 0"):
+        assert_coefficients_close((ds.coef, 5.0), ols(ds.X, ds.y, fit_intercept=False))
+    with collecting() as rows:
+        assert_coefficients_close((ds.coef, 0.0), ds)
+        assert_coefficients_close(ds.coef, ds)
+        assert_coefficients_close((ds.coef, 1e-13), ds, rtol="auto")  # inside rtol·‖ŷ‖/√n
+    assert [r.passed for r in rows] == [True, True, True]
+
+
 def test_float32_weights_get_float32_attainable_accuracy(line: Dataset) -> None:
     coef = np.array([2.0, -1.0], dtype=np.float32) * np.float32(1 + 1e-6)
     with pytest.raises(LinregAssertionError) as info:
