@@ -261,4 +261,3 @@ def test_linreg_gpu_without_any_framework_is_a_usage_error_listing_probes(
         "*run without --linreg-gpu to skip the linreg_gpu tests*",
     ])
     assert "Traceback" not in result.stderr.str()
-
