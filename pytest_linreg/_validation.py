@@ -46,6 +46,10 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
         # copy=False: a float64 design of a million rows is not copied on every call.
         out = arr.astype(np.float64, copy=False)
     elif kind == "O":
+        # astype(float64) parses the string "3" and turns None into NaN: refuse both first.
+        for v in arr.flat:
+            if v is None or isinstance(v, (str, bytes)):
+                raise TypeError(f"{what} holds non-numeric objects ({type(v).__name__} {v!r})")
         try:
             out = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:

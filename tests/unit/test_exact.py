@@ -101,6 +101,9 @@ def test_fraction_sqrt_is_correctly_rounded_on_squares() -> None:
 def test_exact_rejects_non_numeric_objects() -> None:
     X = np.array([[Fraction(1)], [Fraction(2)], ["3"]], dtype=object)
     with pytest.raises(TypeError, match=r"cannot use str value .3. in exact arithmetic"):
+        exact_lstsq([X[:, 0]], np.array([1.0, 2.0, 3.0]))
+    # ols validates first, with the message the float path gives too.
+    with pytest.raises(TypeError, match=r"X holds non-numeric objects \(str '3'\)"):
         plr.ols(X, [1.0, 2.0, 3.0], exact=True)
 
 

@@ -276,3 +276,12 @@ def test_exact_fallback_solves_the_callers_data(monkeypatch: pytest.MonkeyPatch)
     res = plr.ols(X, y)
     assert res.method == "exact-fallback"
     np.testing.assert_array_equal(res.params, exact_params(X, y, True))
+
+
+@pytest.mark.parametrize("value", ["3", b"3", None], ids=["str", "bytes", "None"])
+@pytest.mark.parametrize("exact", [False, True], ids=["float", "exact"])
+def test_object_arrays_with_strings_or_none_are_refused(value: object, exact: bool) -> None:
+    # float() would parse "3" and turn None into NaN ("non-finite"); both are not numbers.
+    X = np.array([[1.0], [2.0], [value], [5.0]], dtype=object)
+    with pytest.raises(TypeError, match=rf"X holds non-numeric objects \(\w+ {value!r}\)"):
+        plr.ols(X, [1.0, 2.0, 3.0, 5.0], exact=exact)
