@@ -65,9 +65,6 @@ def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def _naive_rows(solvers: Any, ds: plr.Dataset, ref: plr.OLSResult, epochs: int) -> list[Row]:
-    import keras
-
-    keras.utils.set_random_seed(0)
     start = time.perf_counter()
     model = solvers.fit_naive_keras(ds.X, ds.y, epochs=epochs, seed=0)
     per_epoch = (time.perf_counter() - start) / epochs
@@ -121,7 +118,8 @@ def _closed_form_rows(solvers: Any, ds: plr.Dataset, ref: plr.OLSResult, repeat:
             functools.partial(solvers.solve_mixed_precision, ds.X, ds.y, refinements=steps),
             repeat,
         )
-        label = "float32 QR" + (f" + {steps} float64 refinement(s)" if steps else " alone")
+        label = "float32 QR" + (f" + {steps} float64 refinement{'s' * (steps > 1)}"
+                                if steps else " alone")
         rows.append(Row(label, seconds, _max_rel_error(coef, ref), f"median of {repeat}"))
     return rows
 
