@@ -37,9 +37,11 @@ def _as_real_array(value: Any, what: str) -> npt.NDArray[np.float64]:
     if arr.dtype.kind == "c":
         raise TypeError(f"{what} has complex dtype {arr.dtype}; LRE compares real numbers")
     if arr.dtype.kind not in "biuf":
-        # astype(float) turns None into NaN, which would silently score 0 digits.
-        if arr.dtype.kind == "O" and any(v is None for v in arr.flat):
-            raise TypeError(f"{what} contains None; expected numbers")
+        # astype(float) turns None into NaN, which would silently score 0 digits, and parses
+        # the string "3" as 3.0.
+        for v in arr.flat if arr.dtype.kind == "O" else ():
+            if v is None or isinstance(v, (str, bytes)):
+                raise TypeError(f"{what} contains {v!r} ({type(v).__name__}); expected numbers")
         try:
             return arr.astype(np.float64)
         except (TypeError, ValueError):

@@ -72,6 +72,8 @@ def test_expected_must_be_finite() -> None:
         ("a", 1.0, TypeError),
         (1.0, ["x"], TypeError),
         ([[1.0], [1.0, 2.0]], 1.0, ValueError),
+        (np.array([1.0, "3"], dtype=object), 3.0, TypeError),  # not parsed as 3.0
+        (1.0, np.array([None, 1.0], dtype=object), TypeError),  # not NaN scoring 0 digits
     ],
 )
 def test_bad_input(actual: object, expected: object, error: type[Exception]) -> None:
