@@ -121,7 +121,9 @@ def declare_capabilities(
     >>> fit.linreg_capabilities.dtypes
     ('float64',)
     """
-    caps = FitCapabilities(tuple(dtypes), tuple(devices), no_intercept)
+    # Validated here, not through tuple(): tuple("float64") would be a tuple of letters.
+    caps = FitCapabilities(_choices(dtypes, _DTYPES, "dtypes"),
+                           _choices(devices, _DEVICES, "devices"), no_intercept)
 
     def attach(fit: _F) -> _F:
         setattr(fit, CAPABILITIES_ATTRIBUTE, caps)

@@ -123,6 +123,14 @@ def test_capabilities_attribute_limits_dtypes_and_devices() -> None:
     assert [c.id for c in cases] == ["Norris-float64-cpu-coefficients"]
 
 
+def test_declare_capabilities_refuses_a_bare_string() -> None:
+    with pytest.raises(TypeError, match="dtypes must be a sequence of names, not the string "
+                                        "'float64'"):
+        declare_capabilities(dtypes="float64")
+    with pytest.raises(ValueError, match=r"unsupported devices \['tpu'\]"):
+        declare_capabilities(devices=["tpu"])
+
+
 def test_dtypes_may_be_numpy_types() -> None:
     caps = FitCapabilities(dtypes=(np.float32, np.dtype("float64")))
     assert caps.dtypes == ("float32", "float64")
