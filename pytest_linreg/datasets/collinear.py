@@ -67,7 +67,7 @@ def make_collinear_pair(
     Returns
     -------
     Dataset
-        Generating generating coefficients ``[0.5, 0.5]``, intercept 0.
+        Generating coefficients ``[0.5, 0.5]``, intercept 0.
         ``coef``/``intercept`` are the accurate OLS solution of the stored (rounded) data,
         ``certified=False``.
 
