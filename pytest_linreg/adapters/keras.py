@@ -17,13 +17,23 @@ def _weighted_layers(model: Any) -> list[Any]:
     return [layer for layer in model.layers if layer.get_weights()]
 
 
+def _activation_layers(model: Any) -> list[str]:
+    """Names of activation layers (``Activation``, ``ReLU`` ...): weightless, but nonlinear."""
+    return [
+        type(layer).__name__
+        for layer in model.layers
+        if any(part.startswith("activation") for part in type(layer).__module__.split("."))
+    ]
+
+
 class KerasAdapter:
     """A ``Dense`` layer with kernel shape ``(p, 1)`` (and bias), or a model holding one.
 
     Recognised by module name only (``keras.*``, ``tf_keras.*``, ``tensorflow.*``): checking
     ``isinstance(obj, keras.Model)`` would import TensorFlow. The dtype is the kernel's
     (``float32`` by default in Keras, ``bfloat16`` with ``dtype="bfloat16"``). A layer with a
-    nonlinear activation, a model with several weighted layers, or an unbuilt one is refused.
+    nonlinear activation, a model with several weighted layers or with activation layers, or an
+    unbuilt one is refused.
     """
 
     name = "keras"
@@ -47,6 +57,12 @@ class KerasAdapter:
                     f"has {len(layers)} ({names})"
                 )
             layer = layers[0]
+            nonlinear = _activation_layers(obj)
+            if nonlinear:
+                raise TypeError(
+                    f"keras: {type(obj).__name__} holds activation layers {nonlinear}: not a "
+                    "linear regression"
+                )
         weights = layer.get_weights()
         source = f"keras:{type(layer).__name__}"
         activation = getattr(getattr(layer, "activation", None), "__name__", "linear")

@@ -1,4 +1,4 @@
-"""PyTorch ``nn.Linear(p, 1)``, alone or as the only ``Linear`` inside a module."""
+"""PyTorch ``nn.Linear(p, 1)``, alone or as the only ``Linear`` in a module without activations."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ class TorchLinearAdapter:
                     f"holds {len(linears)}"
                 )
             layer = linears[0]
+            nonlinear = [
+                type(m).__name__
+                for m in obj.modules()
+                if type(m).__module__.startswith("torch.nn.modules.activation")
+            ]
+            if nonlinear:
+                raise TypeError(
+                    f"torch: {type(obj).__name__} holds activations {nonlinear}: not a linear "
+                    "regression"
+                )
         weight, dtype = _to_numpy(layer.weight)
         if weight.ndim != 2 or weight.shape[0] != 1:
             raise ValueError(f"torch:Linear: weight must have shape (1, p); got {weight.shape}")

@@ -136,6 +136,10 @@ def test_torch_linear_by_duck_typing_without_importing_torch() -> None:
     seq.modules = lambda: [seq, layer, layer]
     with pytest.raises(TypeError, match=r"exactly one nn\.Linear; Sequential holds 2"):
         extract_coefficients(seq)
+    relu = _fake_torch_class("ReLU", "torch.nn.modules.activation")()
+    seq.modules = lambda: [seq, layer, relu]
+    with pytest.raises(TypeError, match=r"Sequential holds activations \['ReLU'\]: not a linear"):
+        extract_coefficients(seq)
 
 
 def test_real_torch_linear() -> None:
@@ -166,6 +170,11 @@ def test_keras_dense_model_and_layer(keras: Any) -> None:
     relu = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="relu")])
     with pytest.raises(TypeError, match="keras:Dense: activation 'relu' makes the model nonlinear"):
         extract_coefficients(relu)
+    sigmoid = keras.Sequential(
+        [keras.Input(shape=(2,)), keras.layers.Dense(1), keras.layers.Activation("sigmoid")]
+    )
+    with pytest.raises(TypeError, match=r"holds activation layers \['Activation'\]: not a linear"):
+        extract_coefficients(sigmoid)
     with pytest.raises(TypeError, match="keras: Sequential has no weights yet: build or fit it"):
         extract_coefficients(keras.Sequential([keras.layers.Dense(1)]))
     wide = keras.layers.Dense(2)
