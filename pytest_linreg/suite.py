@@ -25,6 +25,8 @@ from .datasets import Dataset
 from .numerics import tf32_disabled
 
 if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
     from .datasets._registry import DatasetSpec
 
 __all__ = [
@@ -82,7 +84,7 @@ class FitCapabilities:
             raise TypeError(f"no_intercept must be a bool; got {self.no_intercept!r}")
 
 
-def _choices(values: Iterable[str] | str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+def _choices(values: Iterable[object], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
     """Validate a non-empty tuple of names drawn from ``allowed`` (order kept, no repeats)."""
     if isinstance(values, str):
         raise TypeError(f"{what} must be a sequence of names, not the string {values!r}")
@@ -108,7 +110,7 @@ def _canonical(value: object) -> str:
 
 
 def declare_capabilities(
-    *, dtypes: Sequence[str] = _DTYPES, devices: Sequence[str] = _DEVICES,
+    *, dtypes: Sequence[DTypeLike] = _DTYPES, devices: Sequence[str] = _DEVICES,
     no_intercept: bool = True,
 ) -> Callable[[_F], _F]:
     """Decorator that attaches :class:`FitCapabilities` to a fit function.
@@ -271,7 +273,7 @@ def suite_cases(
     fit: FitFunction,
     *,
     datasets: str | Iterable[str | Dataset | DatasetSpec] | None = None,
-    dtypes: Sequence[str] = ("float64", "float32"),
+    dtypes: Sequence[DTypeLike] = ("float64", "float32"),
     devices: Sequence[str] = ("cpu",),
     checks: Iterable[str | Callable[..., None]] | None = None,
     rtol: float | None = None,
@@ -335,7 +337,7 @@ def parametrize_with_linreg_checks(
     fit: FitFunction,
     *,
     datasets: str | Iterable[str | Dataset | DatasetSpec] | None = None,
-    dtypes: Sequence[str] = ("float64", "float32"),
+    dtypes: Sequence[DTypeLike] = ("float64", "float32"),
     devices: Sequence[str] = ("cpu",),
     checks: Iterable[str | Callable[..., None]] | None = None,
     rtol: float | None = None,
@@ -361,7 +363,8 @@ def parametrize_with_linreg_checks(
         A ``--linreg-datasets`` selector (``"nist,tag:generated"``), or a sequence of names,
         tags, ``Dataset`` or ``DatasetSpec`` objects (use objects for datasets of your own).
         Default :data:`DEFAULT_DATASETS`.
-    dtypes : sequence of str, default ("float64", "float32")
+    dtypes : sequence of str or dtype, default ("float64", "float32")
+        ``"float64"``, ``np.float32``, ``np.dtype("float32")`` ... (read as their names).
     devices : sequence of str, default ("cpu",)
         ``"gpu"`` cases carry the ``linreg_gpu`` marker, so they are skipped unless pytest runs
         with ``--linreg-gpu``; ``"cpu"`` cases carry ``linreg_cpu``.
@@ -422,7 +425,7 @@ def run_checks(
     fit: FitFunction,
     *,
     datasets: str | Iterable[str | Dataset | DatasetSpec] | None = None,
-    dtypes: Sequence[str] = ("float64", "float32"),
+    dtypes: Sequence[DTypeLike] = ("float64", "float32"),
     devices: Sequence[str] = ("cpu",),
     checks: Iterable[str | Callable[..., None]] | None = None,
     rtol: float | None = None,
