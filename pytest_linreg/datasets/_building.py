@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._dataset import Dataset
+
+if TYPE_CHECKING:
+    from ..reference import OLSResult
 
 __all__ = [
     "ILL_CONDITIONED",
@@ -142,16 +145,26 @@ def check_name(name: Any, default: str) -> str:
     return name
 
 
-def conditioning_tags(X: npt.NDArray[np.float64], fit_intercept: bool) -> tuple[str, ...]:
-    """``("ill-conditioned",)`` when the equilibrated condition number reaches the threshold.
+def _reference_tags(result: OLSResult) -> tuple[str, ...]:
+    """``ill-conditioned`` and ``rank-deficient``, as the reference solution reports them."""
+    tags: tuple[str, ...] = (
+        ("ill-conditioned",) if result.condition_number >= ILL_CONDITIONED else ()
+    )
+    if result.rank < result.p + int(result.fit_intercept):
+        tags += ("rank-deficient",)
+    return tags
 
-    The number is the one :func:`pytest_linreg.ols` reports, so tags and reference agree.
+
+def conditioning_tags(X: npt.NDArray[np.float64], fit_intercept: bool) -> tuple[str, ...]:
+    """The tags :func:`reference_dataset` adds, for a design whose answer is known otherwise.
+
+    The condition number and rank are the ones :func:`pytest_linreg.ols` reports, so tags and
+    reference agree.
     """
     from ..reference import ols
 
     # Any response will do: the condition number depends on the design only.
-    cond = ols(X, np.zeros(X.shape[0]), fit_intercept=fit_intercept).condition_number
-    return ("ill-conditioned",) if cond >= ILL_CONDITIONED else ()
+    return _reference_tags(ols(X, np.zeros(X.shape[0]), fit_intercept=fit_intercept))
 
 
 def reference_dataset(
@@ -175,11 +188,6 @@ def reference_dataset(
     from ..reference import ols
 
     result = ols(X, y, fit_intercept=fit_intercept)
-    extra: tuple[str, ...] = (
-        ("ill-conditioned",) if result.condition_number >= ILL_CONDITIONED else ()
-    )
-    if result.rank < X.shape[1] + int(fit_intercept):
-        extra += ("rank-deficient",)
     return Dataset(
         name=name,
         X=X,
@@ -189,7 +197,7 @@ def reference_dataset(
         intercept=result.intercept,
         certified=False,
         feature_names=feature_names or tuple(f"x{j + 1}" for j in range(X.shape[1])),
-        tags=(*tags, *extra),
+        tags=(*tags, *_reference_tags(result)),
         description=description,
         seed=seed,
     )
