@@ -183,10 +183,9 @@ def attainable_rtol(
     >>> bool((rt > 1e-7).all() and (rt < 1e-5).all())
     True
     """
-    from .diagnostics import componentwise_condition
+    from .diagnostics import attainable_accuracy
 
-    u = unit_roundoff(dtype)
-    return SAFETY_FACTOR * u * componentwise_condition(X, y, fit_intercept=fit_intercept)
+    return SAFETY_FACTOR * attainable_accuracy(X, y, fit_intercept=fit_intercept, dtype=dtype)
 
 
 def solver_rtol(
