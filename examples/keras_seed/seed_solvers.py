@@ -57,7 +57,7 @@ def floatx(dtype: str) -> Iterator[None]:
 
     Keras trap: ``set_floatx`` only affects layers created *after* the call, and the loss is
     computed in floatx, so a ``Dense(1, dtype="float64")`` trained with the default float32
-    floatx still rounds its loss (and gradient) to float32 and stalls near 3e-7.
+    floatx still rounds its loss (and gradient) to float32 and stalls near 2e-7.
     """
     previous = keras.config.floatx()
     keras.config.set_floatx(dtype)
@@ -279,7 +279,7 @@ def fit_keras_float64(
 
     1. float64 weights *and* loss: the layer is float64 and the model is built and trained
        inside ``floatx(keras_floatx)``. Keep the default ``"float64"``: with ``"float32"`` the
-       loss and its gradient are rounded to float32 and training stalls near 3e-7 (the trap
+       loss and its gradient are rounded to float32 and training stalls near 2e-7 (the trap
        the example's tests demonstrate);
     2. the full batch every step, so the gradient is exact and the loss surface is the
        quadratic whose Hessian we know;
