@@ -119,20 +119,21 @@ def tf32_disabled(*, import_tensorflow: bool = False) -> Iterator[None]:
         yield
 
 
-def _enable_determinism() -> None:
-    """Switch on op determinism in the imported frameworks (process-wide in TensorFlow)."""
+def _enable_determinism() -> bool:
+    """Switch on op determinism in the imported frameworks; False when none is imported."""
     tf = _imported("tensorflow")
     if tf is not None:
-        tf.config.experimental.enable_op_determinism()
+        tf.config.experimental.enable_op_determinism()  # process-wide, for good
     torch = _imported("torch")
     if torch is not None:
         torch.use_deterministic_algorithms(True)
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
+    return tf is not None or torch is not None
 
 
 @contextmanager
-def controlled_numerics(*, deterministic: bool, import_tensorflow: bool = False) -> Iterator[None]:
+def controlled_numerics(*, deterministic: bool, import_tensorflow: bool = False) -> Iterator[bool]:
     """The numerics a linreg test runs under: TF32 off, op determinism if asked.
 
     TF32 is turned off in every imported framework whatever the device: on a CPU it changes
@@ -147,15 +148,22 @@ def controlled_numerics(*, deterministic: bool, import_tensorflow: bool = False)
         Import TensorFlow (if installed) to change its settings even though the test has not
         imported it yet; the plugin passes True for tests on the ``gpu`` device.
 
+    Yields
+    ------
+    bool
+        Whether op determinism is on for the block: asked for, and a framework with the
+        switch was imported when the block began. A framework the block itself imports is
+        switched only by the next ``controlled_numerics``; the plugin records this value.
+
     Examples
     --------
-    >>> with controlled_numerics(deterministic=False):
-    ...     pass
+    >>> with controlled_numerics(deterministic=False) as deterministic:
+    ...     deterministic
+    False
     """
+    # Inside tf32_disabled, which may have imported TensorFlow.
     with tf32_disabled(import_tensorflow=import_tensorflow):
-        if deterministic:  # after tf32_disabled, which may have imported TensorFlow
-            _enable_determinism()
-        yield
+        yield _enable_determinism() if deterministic else False
 
 
 def _versions() -> dict[str, str]:

@@ -46,7 +46,8 @@ __all__ = [
 GPU_PROBE_KEY: pytest.StashKey[GpuProbe] = pytest.StashKey()
 #: The numerics state a test ran under (also written to its ``user_properties``).
 NUMERICS_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
-_NUMERICS_STACK_KEY: pytest.StashKey[ExitStack] = pytest.StashKey()
+# The test's numerics context (closed at teardown) and whether op determinism was on for it.
+_NUMERICS_STACK_KEY: pytest.StashKey[tuple[ExitStack, bool]] = pytest.StashKey()
 _HOOK_TOKEN_KEY: pytest.StashKey[Any] = pytest.StashKey()
 
 MARKERS = (
@@ -404,10 +405,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     stack = ExitStack()
     # TF32 is turned off in every imported framework; TensorFlow is imported only for tests
     # on the gpu device, which are about to use it anyway.
-    stack.enter_context(
+    deterministic = stack.enter_context(
         controlled_numerics(deterministic=settings.deterministic, import_tensorflow=on_gpu)
     )
-    item.stash[_NUMERICS_STACK_KEY] = stack
+    item.stash[_NUMERICS_STACK_KEY] = (stack, deterministic)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -421,11 +422,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             return (yield)
     finally:
         if _NUMERICS_STACK_KEY in item.stash:
-            settings = item.config.stash[SETTINGS_KEY]
+            # Not the session's wish: a framework first imported by this test was not switched.
+            _, deterministic = item.stash[_NUMERICS_STACK_KEY]
             state = numerics_state(
                 device=_param(item, "linreg_device"),
                 dtype=_param(item, "dtype"),
-                deterministic=settings.deterministic,
+                deterministic=deterministic,
             )
             item.stash[NUMERICS_KEY] = state
             item.user_properties.extend(state_to_properties(state))
@@ -436,7 +438,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     finally:
-        stack = item.stash.get(_NUMERICS_STACK_KEY, None)
-        if stack is not None:
+        numerics = item.stash.get(_NUMERICS_STACK_KEY, None)
+        if numerics is not None:
             del item.stash[_NUMERICS_STACK_KEY]
-            stack.close()
+            numerics[0].close()

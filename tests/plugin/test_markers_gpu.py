@@ -188,3 +188,38 @@ def test_deterministic_flag_turns_on_tensorflow_op_determinism(
     result.assert_outcomes(passed=1)
     junit = (pytester.path / "j.xml").read_text()
     assert '<property name="linreg_deterministic" value="on" />' in junit
+
+
+FAKE_TORCH_TESTS = """
+import sys
+from types import SimpleNamespace
+
+def test_first_imports_torch(linreg_rtol):
+    flags = {"deterministic": False}
+    sys.modules["torch"] = SimpleNamespace(
+        __version__="0.0-fake",
+        backends=SimpleNamespace(
+            cuda=SimpleNamespace(matmul=SimpleNamespace(allow_tf32=False)),
+            cudnn=SimpleNamespace(allow_tf32=False, deterministic=False, benchmark=True),
+        ),
+        use_deterministic_algorithms=lambda on: flags.update(deterministic=on),
+        are_deterministic_algorithms_enabled=lambda: flags["deterministic"],
+    )
+
+def test_second(linreg_rtol):
+    assert sys.modules["torch"].are_deterministic_algorithms_enabled()
+"""
+
+
+def test_recorded_determinism_is_off_for_a_test_that_imported_the_framework_itself(
+    pytester: pytest.Pytester,
+) -> None:
+    """The switch is thrown before each test, so it misses a framework the test imports."""
+    pytester.makepyfile(test_a=FAKE_TORCH_TESTS)
+    # A subprocess: the stand-in torch must not reach this process's sys.modules.
+    result = pytester.runpytest_subprocess(*NOPLUGINS, "--linreg-deterministic", "--junitxml=j.xml")
+    result.assert_outcomes(passed=2)
+    junit = (pytester.path / "j.xml").read_text()
+    first, second = junit.split('name="test_second"')
+    assert '<property name="linreg_deterministic" value="off" />' in first
+    assert '<property name="linreg_deterministic" value="on" />' in second

@@ -121,6 +121,20 @@ def test_determinism_in_imported_frameworks_only(
         assert numerics_state(deterministic=True)["deterministic"] is True
 
 
+def test_determinism_is_reported_on_only_where_a_framework_was_switched(
+    monkeypatch: pytest.MonkeyPatch, no_frameworks: None
+) -> None:
+    with controlled_numerics(deterministic=True) as on:
+        assert on is False  # nothing imported: nothing switched
+        tf = fake_tensorflow()  # imported by the test itself: switched only next time
+        monkeypatch.setitem(sys.modules, "tensorflow", tf)
+    assert tf.state["determinism"] is False
+    with controlled_numerics(deterministic=True) as on:
+        assert on is True and tf.state["determinism"] is True
+    with controlled_numerics(deterministic=False) as on:
+        assert on is False
+
+
 def test_nothing_is_imported_without_import_tensorflow(no_frameworks: None) -> None:
     with controlled_numerics(deterministic=True):
         state = numerics_state(deterministic=True)
