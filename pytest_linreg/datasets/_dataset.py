@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import as_design, as_response, check_parameters_fit, column_names
+from .._validation import as_design, as_response
 
 if TYPE_CHECKING:
     from ..reference import OLSResult
@@ -23,6 +23,12 @@ def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return arr
+
+
+def _sorted_tags(tags: Iterable[str], name: str) -> tuple[str, ...]:
+    if isinstance(tags, str):  # sorted(set("nist")) would give ('i', 'n', 's', 't')
+        raise TypeError(f"Dataset {name!r}: tags must be a sequence of str, not the str {tags!r}")
+    return tuple(sorted(set(tags)))
 
 
 def _optional_read_only(
@@ -108,9 +114,7 @@ class Dataset:
         object.__setattr__(self, "coef", _read_only(coef))
         object.__setattr__(self, "intercept", float(self.intercept) if self.fit_intercept else 0.0)
         object.__setattr__(self, "feature_names", tuple(self.feature_names))
-        if isinstance(self.tags, str):  # sorted(set("nist")) would give ('i', 'n', 's', 't')
-            raise TypeError(f"Dataset {self.name!r}: tags must be a sequence of str, not the str")
-        object.__setattr__(self, "tags", tuple(sorted(set(self.tags))))
+        object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "
         for attr, shape, dtype in (
             ("coef_std", coef.shape, np.float64),
@@ -183,21 +187,18 @@ class Dataset:
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        Xa = as_design(X)
-        names = column_names(X, Xa.shape[1], feature_names)
-        ya = as_response(y, Xa.shape[0])
-        check_parameters_fit(Xa.shape[0], Xa.shape[1], fit_intercept)
-        result = ols(Xa, ya, fit_intercept=fit_intercept)
+        # ols validates X, y, fit_intercept and the names; __post_init__ stores read-only copies.
+        result = ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names)
         return cls(
             name=name,
-            X=Xa,
-            y=ya,
-            fit_intercept=fit_intercept,
+            X=X,
+            y=y,
+            fit_intercept=bool(fit_intercept),
             coef=result.coef,
             intercept=result.intercept,
             certified=False,
-            feature_names=names,
-            tags=tuple(tags),
+            feature_names=result.feature_names,
+            tags=_sorted_tags(tags, name),
             description=description,
             seed=seed,
         )

@@ -194,3 +194,8 @@ def test_dataset_copies_its_arrays_read_only_and_checks_their_shapes() -> None:
         Dataset(X=X, y=y, coef_std=[1.0, 2.0], **fields)
     with pytest.raises(TypeError, match="tags must be a sequence of str, not the str"):
         Dataset(X=X, y=y, **{**fields, "tags": "nist"})
+
+
+def test_from_arrays_rejects_a_str_for_tags() -> None:
+    with pytest.raises(TypeError, match="'t': tags must be a sequence of str, not the str 'nist'"):
+        Dataset.from_arrays("t", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0], tags="nist")
