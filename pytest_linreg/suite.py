@@ -26,6 +26,7 @@ from .numerics import tf32_disabled
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
+    from pytest import MarkDecorator
 
     from .datasets._registry import DatasetSpec
 
@@ -344,7 +345,7 @@ def parametrize_with_linreg_checks(
     expected_failures: Mapping[str, str] | None = None,
     strict: bool = True,
     capabilities: FitCapabilities | None = None,
-) -> Any:
+) -> MarkDecorator:
     """Parametrise a test over datasets × dtypes × devices × checks of a fit function.
 
     The decorated test receives one argument, ``check``, a callable that runs one check and
