@@ -72,5 +72,9 @@ def test_tox_ini_has_cpu_and_gpu_envs_passing_gpu_variables() -> None:
     assert ini["tox"]["env_list"].split() == ["cpu"]
     assert "testenv:cpu" in ini
     assert ini["testenv:gpu"]["commands"].split() == ["pytest", "--linreg-gpu", "{posargs}"]
+    # The cpu env's keras extra is tensorflow-cpu on x86_64: the gpu env must not use it.
+    assert ini["testenv"]["extras"].split() == ["keras", "test"]
+    assert ini["testenv:gpu"]["extras"].split() == ["test"]
+    assert ini["testenv:gpu"]["deps"].split() == ["tensorflow[and-cuda]>=2.16"]
     assert ini["testenv:gpu"]["passenv"].split() == [
         "CUDA_VISIBLE_DEVICES", "TF_*", "NVIDIA_TF32_OVERRIDE"]
