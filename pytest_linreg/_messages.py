@@ -28,6 +28,7 @@ __all__ = [
     "is_flat",
     "prediction_line",
     "rerun_line",
+    "undetermined_line",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -249,6 +250,15 @@ def identifiable_header(names: Sequence[str], tol: FloatArray, rtol: float, dtyp
     return (
         f"not identifiable to rtol={rtol:.1e} in {dtype}: {', '.join(names)} "
         f"(data and dtype determine them only to rtol {parts})"
+    )
+
+
+def undetermined_line(dtype: str) -> str:
+    """Why ``rtol="auto"`` failed a check although every coefficient may lie inside it."""
+    return (
+        f"rtol='auto': {dtype} determines no digit of these coefficients on these data, so no "
+        f"tolerance can tell a right fit from a wrong one; compare the predictions "
+        f"(assert_predictions_close) or compute in float64"
     )
 
 

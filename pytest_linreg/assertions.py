@@ -25,6 +25,7 @@ from .diagnostics import condition_number, diagnose
 from .digits import MAX_DIGITS, lre
 from .errors import LinregAssertionError
 from .tolerances import (
+    RTOL_CEILING,
     SAFETY_FACTOR,
     TARGET_RTOL,
     coefficient_floor,
@@ -72,8 +73,11 @@ def _check_atol(atol: Any, k: int) -> FloatArray:
 
 def _tolerances(
     rtol: Any, atol: Any, act: Coefficients, exp: Coefficients, design: _Design | None
-) -> tuple[float, FloatArray, str]:
-    """``(rtol, atol per parameter, where they came from)``; ``"auto"`` resolved on the design.
+) -> tuple[float, FloatArray, str, bool]:
+    """``(rtol, atol per parameter, where they came from, undetermined)``; ``"auto"`` resolved.
+
+    ``undetermined``: ``rtol="auto"`` found no digit determined (attainable rtol above
+    :data:`~pytest_linreg.tolerances.RTOL_CEILING`); the capped rtol would let anything pass.
 
     ``rtol="auto"`` is :func:`pytest_linreg.tolerances.derive_tolerance` for the design in the
     actual's dtype (data and solver bounds), requesting ``TARGET_RTOL`` (1e-7): the request,
@@ -94,7 +98,7 @@ def _tolerances(
             "rtol='auto' and atol='auto' need the design: pass a Dataset as expected, "
             "or dataset= or X="
         )
-    origin = "as passed"
+    origin, undetermined = "as passed", False
     if auto_r:
         assert design is not None
         tol = derive_tolerance(
@@ -102,13 +106,14 @@ def _tolerances(
             fit_intercept=design.fit_intercept,
         )
         rtol_value, origin = tol.rtol, tol.source
+        undetermined = tol.attainable > RTOL_CEILING
     else:
         rtol_value = check_rtol(rtol)
     if auto_a:
         assert design is not None
         floor = coefficient_floor(design.X, exp.coef, exp.intercept)
-        return rtol_value, rtol_value * floor, f"{origin}; atol = rtol·‖ŷ‖/‖a_i‖"
-    return rtol_value, _check_atol(atol, k), origin
+        return rtol_value, rtol_value * floor, f"{origin}; atol = rtol·‖ŷ‖/‖a_i‖", undetermined
+    return rtol_value, _check_atol(atol, k), origin, undetermined
 
 
 def _no_intercept_reference(expected: Any, dataset: Any) -> bool:
@@ -230,8 +235,14 @@ def _explain(
     exp: Coefficients,
     design: _Design | None,
     rtol: float,
+    *,
+    judge_fit: bool = True,
 ) -> tuple[list[str], float | None]:
-    """Lines about the design, attainable accuracy, predictions and advice; and the cond."""
+    """Lines about the design, attainable accuracy, predictions and advice; and the cond.
+
+    ``judge_fit=False`` (nothing mismatched, the check failed as undetermined): the design
+    and attainable-accuracy lines only; there is no disagreement to explain.
+    """
     if design is None:
         return ["(pass dataset= or X= to have the design diagnosed)"], None
     diag = diagnose(
@@ -245,6 +256,8 @@ def _explain(
     lines = msg.design_lines(diag)
     if diag.k == table.actual.shape[0]:
         lines += msg.attainable_lines(diag, tol, _safe_dtype(act.dtype), rtol, SAFETY_FACTOR)
+    if not judge_fit:
+        return lines, diag.condition_number
     if not np.all(np.isfinite(table.actual)):
         lines.append("the actual contains NaN or inf: the fit diverged (lower the learning rate)")
         return lines, diag.condition_number
@@ -372,7 +385,9 @@ def assert_coefficients_close(
     rtol : float or "auto"
         numpy's convention, ``0 ≤ rtol < 1``. ``"auto"``: 1e-7, loosened to what rounding the
         data and a backward-stable solve in the actual's dtype allow
-        (:func:`pytest_linreg.tolerances.derive_tolerance`); needs the design.
+        (:func:`pytest_linreg.tolerances.derive_tolerance`); needs the design. Where that
+        dtype determines no digit (attainable rtol above ``RTOL_CEILING``) the check fails as
+        "not determined" rather than pass at a tolerance that accepts anything.
     atol : float, array of float (intercept first) or "auto"
         ``≥ 0``. ``"auto"`` (implied by ``rtol="auto"``): ``rtol · ‖ŷ‖/‖a_i‖`` per parameter,
         so that ``rtol`` is relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)`` — the scale the derived
@@ -425,28 +440,30 @@ def assert_coefficients_close(
         # is then an error like any other, compared with 0, not silently ignored.
         exp = replace(exp, intercept=0.0)
     names = _names(exp, expected, design, feature_names)
-    rtol, atol_arr, origin = _tolerances(rtol, atol, act, exp, design)
+    rtol, atol_arr, origin, undetermined = _tolerances(rtol, atol, act, exp, design)
     table = _table(act, exp, names, rtol, atol_arr)
-    passed = not bool(table.failing.any())
+    nfail = int(table.failing.sum())
+    passed = nfail == 0 and not undetermined
     cond: float | None = None
     lines: list[str] = []
     if passed:
         if design is not None:
             cond = condition_number(design.X, fit_intercept=design.fit_intercept)
     else:
-        lines, cond = _explain(table, act, exp, design, rtol)
+        lines, cond = _explain(table, act, exp, design, rtol, judge_fit=nfail > 0)
     _record("coefficients", design, cond, act, _recorded_digits(table, exp, design, rtol), rtol,
             passed)
     if passed:
         return
-    nfail = int(table.failing.sum())
     atol_text = (
         f"{atol_arr[0]:.1e}" if np.all(atol_arr == atol_arr[0])
         else "[" + ", ".join(f"{a:.1e}" for a in atol_arr) + "]"
     )
+    verdict = "differ" if nfail else "not determined"
     text = [
-        f"coefficients differ: {nfail}/{len(table.names)} mismatched at rtol={rtol:.1e}, "
+        f"coefficients {verdict}: {nfail}/{len(table.names)} mismatched at rtol={rtol:.1e}, "
         f"atol={atol_text} ({origin}; |a − e| ≤ atol + rtol·|e|)",
+        *([msg.undetermined_line(act.dtype)] if undetermined else []),
         _source_line(act, exp, design),
         *msg.coefficient_table(table),
         *_notes(act, exp, table, atol_arr, forced and exp.intercept is not None),

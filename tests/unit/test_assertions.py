@@ -211,6 +211,24 @@ def test_float32_solve_of_wampler5_passes_the_derived_prediction_rtol() -> None:
         assert_predictions_close((params[1:] * 1.2, params[0]), ds)  # slopes 20 % off
 
 
+def test_auto_tolerance_fails_where_the_dtype_determines_no_digit() -> None:
+    # One column offset by 1e6: float32 keeps no digit of intercept or slope, and the capped
+    # rtol 0.5 with atol = rtol·‖ŷ‖/‖a_i‖ (1e6 for the intercept) would pass anything.
+    rng = np.random.default_rng(0)
+    X = (1e6 + rng.normal(size=40))[:, None]
+    ds = Dataset.from_arrays("off1", X, 3.0 + 2.0 * X[:, 0] + 0.01 * rng.normal(size=40))
+    with collecting() as rows:
+        with pytest.raises(LinregAssertionError) as info:
+            assert_coefficients_close((np.array([2.0], np.float32), np.float32(3.0)), ds,
+                                      rtol="auto")
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("coefficients not determined: 0/2 mismatched at rtol=5.0e-01")
+    assert lines[1].startswith("rtol='auto': float32 determines no digit of these coefficients")
+    assert not any(line.startswith(("predictions:", "advice:")) for line in lines)
+    assert rows[0].passed is False
+    assert_coefficients_close((ds.coef, ds.intercept), ds, rtol="auto")  # float64 can
+
+
 def test_auto_tolerances_need_the_design_and_atol_arrays_are_per_parameter() -> None:
     with pytest.raises(ValueError, match="need the design"):
         assert_coefficients_close(([2.0], 1.0), ([2.0], 1.0), rtol="auto")
