@@ -72,8 +72,8 @@ _PARTICIPATION = 1e-3
 class _Factored:
     """The equilibrated design ``A D⁻¹ = Q R`` and the SVD ``R = U Σ Vᵀ``."""
 
-    A: FloatArray  # (n, k) design, intercept column first when fitted
-    scale: FloatArray  # (k,) column 2-norms (1 for all-zero columns)
+    As: FloatArray  # (n, k) equilibrated design A D⁻¹, intercept column first when fitted
+    scale: FloatArray  # (k,) column 2-norms of A (1 for all-zero columns)
     Q: FloatArray  # (n, k)
     U: FloatArray  # (k, k)
     sv: FloatArray  # (k,) singular values of the equilibrated design, descending
@@ -82,15 +82,15 @@ class _Factored:
 
     @property
     def n(self) -> int:
-        return int(self.A.shape[0])
+        return int(self.As.shape[0])
 
     @property
     def k(self) -> int:
-        return int(self.A.shape[1])
+        return int(self.As.shape[1])
 
     @property
     def rank(self) -> int:
-        return _rank_from_sv(self.sv, self.A.shape)
+        return _rank_from_sv(self.sv, self.As.shape)
 
     @property
     def cond(self) -> float:
@@ -113,9 +113,10 @@ def _factor(X: Any, fit_intercept: bool) -> _Factored:
     scale[scale == 0] = 1.0
     # QR first, then the SVD of the small k×k factor: same singular values as the SVD of the
     # n×k matrix, at O(nk²) cost and without an n×n or second n×k temporary.
-    Q, R = np.linalg.qr(A / scale, mode="reduced")
+    As = A / scale
+    Q, R = np.linalg.qr(As, mode="reduced")
     U, sv, Vt = np.linalg.svd(R)
-    return _Factored(A=A, scale=scale, Q=Q, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
+    return _Factored(As=As, scale=scale, Q=Q, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
 
 
 def _param_names(
@@ -291,11 +292,10 @@ def _solve(fac: _Factored, b: FloatArray) -> FloatArray:
     def apply(rhs: FloatArray) -> FloatArray:
         return np.asarray(fac.Vt.T @ (inv * (fac.U.T @ (fac.Q.T @ rhs))), dtype=np.float64)
 
-    As = fac.A / fac.scale
     z = apply(b)
     # One step of fixed-precision iterative refinement (Higham §20.5): enough for the bound,
     # which needs |x| and |r| to a digit or two, not to working precision.
-    return z + apply(b - As @ z)
+    return z + apply(b - fac.As @ z)
 
 
 def _abs_pinv_times(fac: _Factored, v: FloatArray) -> FloatArray:
@@ -303,7 +303,7 @@ def _abs_pinv_times(fac: _Factored, v: FloatArray) -> FloatArray:
     r = fac.rank
     left = fac.Vt[:r].T @ (fac.U[:, :r] / fac.sv[:r]).T  # (k, k): V Σ⁻¹ Uᵀ, truncated at rank
     out = np.zeros(fac.k)
-    for start in range(0, fac.A.shape[0], _ROW_BLOCK):
+    for start in range(0, fac.n, _ROW_BLOCK):
         stop = start + _ROW_BLOCK
         out += np.abs(left @ fac.Q[start:stop].T) @ v[start:stop]
     return out
@@ -311,11 +311,10 @@ def _abs_pinv_times(fac: _Factored, v: FloatArray) -> FloatArray:
 
 def _normalised_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     """First-order componentwise bound on ``|Δx| / ε`` (original units), Björck 1991."""
-    As = fac.A / fac.scale
-    E = np.abs(As)
+    E = np.abs(fac.As)
     if fac.fit_intercept:
         E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
-    r = b - As @ z
+    r = b - fac.As @ z
     term1 = _abs_pinv_times(fac, np.abs(b) + E @ np.abs(z))
     rk = fac.rank
     gram_inv = (fac.Vt[:rk].T / fac.sv[:rk] ** 2) @ fac.Vt[:rk]  # (AᵀA)⁻¹, equilibrated
@@ -335,7 +334,7 @@ def _solver_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     V = fac.Vt[:rk].T
     pinv_rows = np.linalg.norm(V / fac.sv[:rk], axis=1)
     gram_rows = np.linalg.norm(V / fac.sv[:rk] ** 2, axis=1)
-    r = b - (fac.A / fac.scale) @ z
+    r = b - fac.As @ z
     # Equilibrated columns have unit norm: Σ_j ‖a_j‖|x_j| = Σ|z_j| and ‖A‖_F = √k.
     bound = pinv_rows * (float(np.sum(np.abs(z))) + float(np.linalg.norm(b)))
     bound += gram_rows * np.sqrt(fac.k) * float(np.linalg.norm(r))
@@ -350,8 +349,7 @@ def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
     ``‖e_rᵀA(AᵀA)⁻¹‖₂ ≤ ‖Q_r‖₂/σ_min``: ``γ ‖Q_r‖ (‖b‖ + Σ_j‖a_j‖|x_j| + ‖A‖_F‖r‖/σ_min)``.
     The row norms ``‖Q_r‖`` (square roots of the leverages) keep it independent of ``n``.
     """
-    As = fac.A / fac.scale
-    fitted = As @ z
+    fitted = fac.As @ z
     top = float(np.max(np.abs(fitted)))
     if top == 0.0:
         return 0.0
@@ -360,7 +358,7 @@ def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
     size = float(np.linalg.norm(b)) + float(np.sum(np.abs(z)))
     size += float(np.sqrt(fac.k)) * float(np.linalg.norm(r)) / float(fac.sv[rk - 1])
     leverage = 0.0
-    for start in range(0, fac.A.shape[0], _ROW_BLOCK):
+    for start in range(0, fac.n, _ROW_BLOCK):
         block = fac.Q[start : start + _ROW_BLOCK]
         leverage = max(leverage, float(np.max(np.linalg.norm(block, axis=1))))
     return leverage * size / top
@@ -368,7 +366,7 @@ def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
 
 def _scale_floor(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     """``‖ŷ‖ / ‖a_i‖`` per parameter (``‖b‖`` when the fit is zero)."""
-    fitted = float(np.linalg.norm((fac.A / fac.scale) @ z))
+    fitted = float(np.linalg.norm(fac.As @ z))
     if fitted == 0.0:
         fitted = float(np.linalg.norm(b))
     return np.asarray(fitted / fac.scale, dtype=np.float64)
@@ -412,16 +410,15 @@ def _relative(bound: FloatArray, scale: FloatArray, null: npt.NDArray[np.bool_])
 
 
 def _conditions(fac: _Factored, y: Any) -> _Conditions:
-    n = fac.A.shape[0]
     if y is None:
         # No response given: a zero-residual fit in which every column (the intercept's too)
         # contributes equally: equilibrated coefficients all one. The |A⁺||A||x| term that
         # dominates the bound does not depend on the signs of x, so this stands for any such fit.
         z = np.ones(fac.k)
-        b = np.asarray((fac.A / fac.scale) @ z, dtype=np.float64)
+        b = np.asarray(fac.As @ z, dtype=np.float64)
         z = _solve(fac, b)
     else:
-        b = as_response(y, n)
+        b = as_response(y, fac.n)
         z = _solve(fac, b)
     scale = _coefficient_scale(fac, b, z)
     null = _null_participants(fac)
@@ -467,7 +464,8 @@ def componentwise_condition(X: Any, y: Any = None, *, fit_intercept: bool = True
     -----
     ``A⁺`` and ``(AᵀA)⁻¹`` come from a Householder QR of the equilibrated design followed by
     the SVD of the k×k triangular factor, never from the normal equations; ``|A⁺| v`` is formed
-    in row blocks so the extra memory is O(k · 65 536) beyond ``Q``.
+    in row blocks, so no n×n or k×n matrix is held: the memory is a few n×k arrays (the
+    equilibrated design, ``Q``, ``|A|``) plus O(k · 65 536).
 
     Examples
     --------
@@ -706,7 +704,7 @@ def diagnose(
         attainable[dtype_name(dt)] = acc
     return Diagnosis(
         param_names=names,
-        n=int(fac.A.shape[0]),
+        n=fac.n,
         fit_intercept=fit_intercept,
         condition_number=fac.cond,
         rank=fac.rank,
