@@ -8,7 +8,7 @@ so that nothing fails later inside numpy with a raw traceback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -44,27 +44,38 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
         return arr.astype(np.float64)
     if kind in "iuf":
         # copy=False: a float64 design of a million rows is not copied on every call.
-        out = arr.astype(np.float64, copy=False)
+        with np.errstate(over="ignore"):  # long double beyond float64's range: reported below
+            out = arr.astype(np.float64, copy=False)
     elif kind == "O":
         # astype(float64) parses the string "3" and turns None into NaN: refuse both first.
         for v in arr.flat:
             if v is None or isinstance(v, (str, bytes)):
                 raise TypeError(f"{what} holds non-numeric objects ({type(v).__name__} {v!r})")
         try:
-            out = arr.astype(np.float64)
+            with np.errstate(over="ignore"):  # an overflow to inf is reported below
+                out = arr.astype(np.float64)
+        except OverflowError as exc:  # a Python int or Fraction beyond float64's range
+            raise ValueError(f"{what} holds a number beyond float64's range ({exc})") from None
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{what} holds non-numeric objects ({exc})") from None
     else:
         raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers")
     if out.size and not np.all(np.isfinite(out)):
-        bad = np.argwhere(~np.isfinite(out))[0]
-        where = ", ".join(str(int(i)) for i in bad)
-        value = out[tuple(bad)]
-        total = int(np.count_nonzero(~np.isfinite(out)))
-        raise ValueError(
-            f"{what} contains {total} non-finite value(s) (first: {value} at [{where}])"
-        )
+        _raise_non_finite(arr, out, what)
     return out
+
+
+def _raise_non_finite(arr: npt.NDArray[Any], out: npt.NDArray[np.float64], what: str) -> NoReturn:
+    """Name the first NaN/inf of ``out``, or the value of ``arr`` that overflowed into it."""
+    bad = tuple(np.argwhere(~np.isfinite(out))[0])
+    where = ", ".join(str(int(i)) for i in bad)
+    value = arr[bad]
+    is_finite = getattr(value, "is_finite", None)  # Decimal("1e400") becomes inf
+    if bool(is_finite()) if callable(is_finite) else bool(np.isfinite(value)):
+        # !s: format() of a long double goes through float and would print inf.
+        raise ValueError(f"{what} holds {value!s} at [{where}], beyond float64's range")
+    total = int(np.count_nonzero(~np.isfinite(out)))
+    raise ValueError(f"{what} contains {total} non-finite value(s) (first: {value} at [{where}])")
 
 
 def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:

@@ -36,17 +36,22 @@ def _as_real_array(value: Any, what: str) -> npt.NDArray[np.float64]:
         raise ValueError(f"{what} could not be read as an array of numbers: {exc}") from None
     if arr.dtype.kind == "c":
         raise TypeError(f"{what} has complex dtype {arr.dtype}; LRE compares real numbers")
-    if arr.dtype.kind not in "biuf":
+    kind = arr.dtype.kind
+    if kind == "O":
         # astype(float) turns None into NaN, which would silently score 0 digits, and parses
         # the string "3" as 3.0.
-        for v in arr.flat if arr.dtype.kind == "O" else ():
+        for v in arr.flat:
             if v is None or isinstance(v, (str, bytes)):
                 raise TypeError(f"{what} contains {v!r} ({type(v).__name__}); expected numbers")
-        try:
+    elif kind not in "biuf":  # strings too: astype(float) would parse "3"
+        raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers")
+    try:
+        with np.errstate(over="ignore"):  # a long double beyond float64 is inf: 0 digits
             return arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers") from None
-    return arr.astype(np.float64)
+    except OverflowError as exc:  # a Python int or Fraction beyond float64's range
+        raise ValueError(f"{what} holds a number beyond float64's range ({exc})") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers") from None
 
 
 def lre(actual: Any, expected: Any) -> npt.NDArray[np.float64]:

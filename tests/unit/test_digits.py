@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -73,9 +74,17 @@ def test_expected_must_be_finite() -> None:
         (1.0, ["x"], TypeError),
         ([[1.0], [1.0, 2.0]], 1.0, ValueError),
         (np.array([1.0, "3"], dtype=object), 3.0, TypeError),  # not parsed as 3.0
+        (["3"], 3.0, TypeError),  # a str dtype is not parsed either
+        (np.array([10**400], dtype=object), 1.0, ValueError),  # not a raw OverflowError
         (1.0, np.array([None, 1.0], dtype=object), TypeError),  # not NaN scoring 0 digits
     ],
 )
 def test_bad_input(actual: object, expected: object, error: type[Exception]) -> None:
     with pytest.raises(error, match=r"actual|expected"):
         lre(actual, expected)
+
+
+def test_long_double_beyond_float64_scores_zero_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(lre(np.longdouble("1e4000"), 1.0)) == 0.0

@@ -7,6 +7,8 @@ another floating-point solver.
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -285,3 +287,18 @@ def test_object_arrays_with_strings_or_none_are_refused(value: object, exact: bo
     X = np.array([[1.0], [2.0], [value], [5.0]], dtype=object)
     with pytest.raises(TypeError, match=rf"X holds non-numeric objects \(\w+ {value!r}\)"):
         plr.ols(X, [1.0, 2.0, 3.0, 5.0], exact=exact)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [10**400, Fraction(10**400, 3), Decimal("-1e400"), np.longdouble("1e4000")],
+    ids=["int", "Fraction", "Decimal", "longdouble"],
+)
+@pytest.mark.parametrize("exact", [False, True], ids=["float", "exact"])
+def test_numbers_beyond_float64_are_named(value: object, exact: bool) -> None:
+    # Not a raw OverflowError from numpy, nor "non-finite" for a finite Decimal.
+    X = np.array([[value], [2.0], [5.0]], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"X holds .*beyond float64's range"):
+            plr.ols(X, [1.0, 2.0, 3.0], exact=exact)
