@@ -94,12 +94,10 @@ def _as_fraction(value: Any) -> Fraction:
     if isinstance(value, Rational):
         return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, (Decimal, float, np.floating)):
-        if not isinstance(value, Decimal) and not np.isfinite(value):
+        if not (value.is_finite() if isinstance(value, Decimal) else np.isfinite(value)):
             raise ValueError(f"non-finite value {value!r} in exact data")
-        if isinstance(value, np.floating):
-            # as_integer_ratio keeps every bit; float(value) would round a long double.
-            return Fraction(*(int(v) for v in value.as_integer_ratio()))
-        return Fraction(value)
+        # as_integer_ratio keeps every bit; float(value) would round a long double.
+        return Fraction(*(int(v) for v in value.as_integer_ratio()))
     raise TypeError(f"cannot use {type(value).__name__} value {value!r} in exact arithmetic")
 
 

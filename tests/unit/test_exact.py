@@ -131,3 +131,10 @@ def test_extreme_exponents_subnormals_and_negative_zero_are_exact() -> None:
     assert [Fraction(c) * scale for c in ints] == [Fraction(v) for v in col]
     big = np.array([2**64 - 1, 2**63 + 5, 1], dtype=np.uint64)
     assert integer_column(big)[0] == [2**64 - 1, 2**63 + 5, 1]
+
+
+@pytest.mark.parametrize("value", [Decimal("Infinity"), Decimal("sNaN"), float("nan")])
+def test_integer_column_names_non_finite_values(value: object) -> None:
+    # Fraction(Decimal("Infinity")) would raise a bare OverflowError.
+    with pytest.raises(ValueError, match=r"non-finite value .* in exact data"):
+        integer_column(np.array([Fraction(1), value], dtype=object))
