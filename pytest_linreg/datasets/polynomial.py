@@ -86,8 +86,14 @@ def make_polynomial(
         )
     rng = np.random.default_rng(0 if seed is None else seed)
     x = np.linspace(low, high, n) if seed is None else np.sort(rng.uniform(low, high, n))
-    X = np.column_stack([x**k for k in range(1, degree + 1)])
-    y = X.sum(axis=1) + (1.0 if fit_intercept else 0.0)
+    with np.errstate(over="ignore"):  # checked just below, with the values that overflow
+        X = np.column_stack([x**k for k in range(1, degree + 1)])
+        y = X.sum(axis=1) + (1.0 if fit_intercept else 0.0)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(
+            f"x**{degree} on [{low:g}, {high:g}] (or y, their sum) overflows float64; "
+            "narrow the range or lower the degree"
+        )
     if noise > 0:
         y = y + noise * rng.standard_normal(n)
     placement = "equispaced" if seed is None else f"uniform random (seed {seed})"

@@ -213,6 +213,11 @@ def test_exact_answer_is_exact(fit_intercept: bool, residual: bool) -> None:
         (lambda: make_collinear_pair(50, angle=0.0, seed=0), ValueError, "angle"),
         (lambda: make_collinear_pair(50, angle=2.0, seed=0), ValueError, "radians"),
         (lambda: make_rank_deficient(30, 3, 3, seed=0), ValueError, "rank"),
+        (
+            lambda: make_polynomial(10, 5, low=1e100, high=2e100),
+            ValueError,
+            r"x\*\*5 on \[1e\+100, 2e\+100\] \(or y, their sum\) overflows float64",
+        ),
         (lambda: make_offset(3, 3, seed=0), ValueError, "n must exceed"),
         (lambda: make_polynomial(5, 5), ValueError, "degree-5"),
         (lambda: make_polynomial(10, 2, low=1.0, high=0.0), ValueError, "low < high"),
