@@ -149,14 +149,28 @@ def is_flat(pred_rel: float, coef_rel: float) -> bool:
 
 
 def prediction_line(
-    pred_rel: float, pred_rms: float, coef_rel: float, diag: Diagnosis | None
+    pred_rel: float,
+    pred_rms: float,
+    coef_rel: float,
+    diag: Diagnosis | None,
+    limit: tuple[str, float] | None = None,
 ) -> str:
-    """How closely the predictions agree, and what that says about the failure."""
+    """How closely the predictions agree, and what that says about the failure.
+
+    ``limit``: ``(dtype, attainable rtol)``; coefficient errors within it are the dtype's
+    doing, not evidence of a bad fit.
+    """
     flat = is_flat(pred_rel, coef_rel)
     head = (
         f"predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = {pred_rel:.1e} "
         f"(rms {pred_rms:.1e})"
     )
+    if limit is not None and coef_rel <= limit[1]:
+        return (
+            f"{head}: the coefficients differ by up to {coef_rel:.1e}, within the rtol "
+            f"{limit[1]:.1e} that {limit[0]} resolves on these data: the dtype limits them, "
+            "not the fit"
+        )
     if flat and diag is not None and diag.near_null:
         combo = diag.near_null[0].text
         return (
@@ -216,10 +230,19 @@ _CENTRE = (
 
 
 def _float64_advice(diag: Diagnosis, dtype: str, rtol: float, safety: float) -> str | None:
-    """Compute in float64, when ``dtype`` cannot resolve ``rtol`` on these data but float64 can."""
+    """A wider dtype, when ``dtype`` cannot resolve ``rtol`` on these data but float32/64 can.
+
+    float32 is named for bfloat16/float16 models when it suffices (it is half the memory of
+    float64, and what mixed precision already keeps the weights in).
+    """
     worst = {name: safety * float(np.max(acc)) for name, acc in diag.attainable.items()}
     if dtype == "float64" or worst.get(dtype, 0.0) <= rtol or worst["float64"] > rtol:
         return None
+    if dtype != "float32" and worst["float32"] <= rtol:
+        return (
+            f"advice: compute in float32 or wider (keras dtype='float32', model.float() in "
+            f"torch): {dtype} cannot resolve rtol={rtol:.0e} here, float32 can"
+        )
     return (
         f"advice: compute in float64 (keras.backend.set_floatx('float64'), "
         f"model.double() in torch): {dtype} cannot resolve rtol={rtol:.0e} here"

@@ -245,17 +245,17 @@ def _explain(
     """
     if design is None:
         return ["(pass dataset= or X= to have the design diagnosed)"], None
+    dtype = _safe_dtype(act.dtype)
     diag = diagnose(
-        design.X,
-        design.y,
-        fit_intercept=design.fit_intercept,
-        feature_names=design.names,
-        dtype=_safe_dtype(act.dtype),
+        design.X, design.y, fit_intercept=design.fit_intercept, feature_names=design.names,
+        dtype=dtype,
     )
-    tol = SAFETY_FACTOR * diag.attainable_for(_safe_dtype(act.dtype))
+    tol = SAFETY_FACTOR * diag.attainable_for(dtype)
     lines = msg.design_lines(diag)
+    limit: tuple[str, float] | None = None
     if diag.k == table.actual.shape[0]:
-        lines += msg.attainable_lines(diag, tol, _safe_dtype(act.dtype), rtol, SAFETY_FACTOR)
+        lines += msg.attainable_lines(diag, tol, dtype, rtol, SAFETY_FACTOR)
+        limit = (dtype, float(np.max(tol)))
     if not judge_fit:
         return lines, diag.condition_number
     if not np.all(np.isfinite(table.actual)):
@@ -265,12 +265,12 @@ def _explain(
     # Relative to the coefficient scale max(|e_i|, ‖ŷ‖/‖a_i‖), not |e_i|: an error against an
     # essentially-zero reference (an intercept of 1e-20) says nothing about the fit.
     coef_rel = float(np.max(np.where(table.failing, _scaled_rel(table, exp, design), 0.0)))
-    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag))
+    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag, limit))
     flat = msg.is_flat(pred_rel, coef_rel)
     lines.append(
         msg.advice(
             diag,
-            _safe_dtype(act.dtype),
+            dtype,
             rtol,
             SAFETY_FACTOR,
             flat=flat,

@@ -70,6 +70,22 @@ def test_float32_message_states_the_tolerance_is_out_of_reach(sorted_poisson: Da
     assert any(line.startswith("advice: compute in float64") for line in lines)
 
 
+def test_bfloat16_message_blames_the_dtype_and_advises_float32(line: Dataset) -> None:
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    coef = np.array([2.0, -1.0], ml_dtypes.bfloat16) * np.array(1.01, ml_dtypes.bfloat16)
+    lines = _lines(assert_coefficients_close, (coef, 0.5), line, rtol=1e-4)
+    assert lines[1] == "compared pair [bfloat16] with Dataset:line on dataset line"
+    predictions = next(line for line in lines if line.startswith("predictions:"))
+    assert predictions.endswith(
+        "the coefficients differ by up to 7.8e-03, within the rtol 7.0e-02 that bfloat16 "
+        "resolves on these data: the dtype limits them, not the fit"
+    )
+    assert lines[-2] == (
+        "advice: compute in float32 or wider (keras dtype='float32', model.float() in torch): "
+        "bfloat16 cannot resolve rtol=1e-04 here, float32 can"
+    )
+
+
 def test_identifiable_message(sorted_poisson: Dataset) -> None:
     lines = _lines(assert_identifiable, sorted_poisson.X, dtype=np.float32)
     assert lines[0] == (
