@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ILL_CONDITIONED",
+    "MAX_NOISE",
     "check_count",
     "check_name",
+    "check_noise",
     "check_real",
     "check_seed",
     "conditioning_tags",
@@ -58,6 +60,15 @@ def check_real(value: Any, what: str, *, low: float, high: float = math.inf) -> 
     if not math.isfinite(out) or not low <= out <= high:
         raise ValueError(f"{what} must be a finite number in [{low}, {high}]; got {value!r}")
     return out
+
+
+#: Largest noise standard deviation: a Gaussian draw times it stays far from overflow.
+MAX_NOISE = 1e300
+
+
+def check_noise(noise: Any) -> float:
+    """Return the noise standard deviation as a float in ``[0, MAX_NOISE]`` or raise."""
+    return check_real(noise, "noise", low=0.0, high=MAX_NOISE)
 
 
 def dyadic_exponent(values: npt.NDArray[np.float64]) -> int:

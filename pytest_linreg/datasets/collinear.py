@@ -12,6 +12,7 @@ from .._validation import check_parameters_fit
 from ._building import (
     check_count,
     check_name,
+    check_noise,
     check_real,
     check_seed,
     full_rank_integer_columns,
@@ -85,7 +86,7 @@ def make_collinear_pair(
     if angle == 0.0:
         raise ValueError("angle must be positive: angle=0 makes the two columns identical")
     seed = check_seed(seed)
-    noise = check_real(noise, "noise", low=0.0)
+    noise = check_noise(noise)
     name = check_name(name, "collinear_pair")
     rng = np.random.default_rng(seed)
     uv = _orthonormal_pair(rng, n, bool(fit_intercept)) * math.sqrt(n)

@@ -34,6 +34,7 @@ from .._validation import check_parameters_fit
 from ._building import (
     check_count,
     check_name,
+    check_noise,
     check_real,
     check_seed,
     reference_dataset,
@@ -160,7 +161,7 @@ def make_ill_conditioned(
     p = check_count(p, "p")
     cond = check_real(cond, "cond", low=1.0, high=1e16)
     seed = check_seed(seed)
-    noise = check_real(noise, "noise", low=0.0)
+    noise = check_noise(noise)
     name = check_name(name, f"ill_conditioned_{short_number(cond)}")
     k = p + int(bool(fit_intercept))
     check_parameters_fit(n, p, bool(fit_intercept))

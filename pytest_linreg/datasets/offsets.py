@@ -12,6 +12,7 @@ import numpy as np
 from ._building import (
     check_count,
     check_name,
+    check_noise,
     check_real,
     check_seed,
     conditioning_tags,
@@ -79,7 +80,7 @@ def make_offset(
     p = check_count(p, "p")
     offset = check_real(offset, "offset", low=-1e15, high=1e15)
     seed = check_seed(seed)
-    noise = check_real(noise, "noise", low=0.0)
+    noise = check_noise(noise)
     name = check_name(name, f"offset_{short_number(offset)}")
     if n < p + int(bool(fit_intercept)) + 1:
         raise ValueError(f"n must exceed the {p + int(bool(fit_intercept))} parameters; got n={n}")

@@ -13,6 +13,7 @@ import numpy as np
 from ._building import (
     check_count,
     check_name,
+    check_noise,
     check_real,
     check_seed,
     reference_dataset,
@@ -76,7 +77,7 @@ def make_polynomial(
         raise ValueError(f"need low < high; got low={low}, high={high}")
     if seed is not None:
         seed = check_seed(seed)
-    noise = check_real(noise, "noise", low=0.0)
+    noise = check_noise(noise)
     name = check_name(name, f"polynomial_deg{degree}")
     k = degree + int(bool(fit_intercept))
     if n <= k:

@@ -218,6 +218,11 @@ def test_exact_answer_is_exact(fit_intercept: bool, residual: bool) -> None:
             ValueError,
             r"x\*\*5 on \[1e\+100, 2e\+100\] \(or y, their sum\) overflows float64",
         ),
+        (
+            lambda: make_offset(50, 3, seed=0, noise=1e308),  # noise * N(0, 1) would overflow
+            ValueError,
+            r"noise must be a finite number in \[0.0, 1e\+300\]; got 1e\+308",
+        ),
         (lambda: make_offset(3, 3, seed=0), ValueError, "n must exceed"),
         (lambda: make_polynomial(5, 5), ValueError, "degree-5"),
         (lambda: make_polynomial(10, 2, low=1.0, high=0.0), ValueError, "low < high"),
