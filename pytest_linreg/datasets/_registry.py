@@ -417,8 +417,8 @@ def merge_specs(
     contributed : iterable of (source, items)
         One pair per hook implementation: ``source`` names it (plugin or conftest), ``items``
         are ``Dataset`` or ``DatasetSpec`` objects, or a single one (``None`` contributes
-        nothing). A ``Dataset``
-        is wrapped in a spec that returns it; a spec without a source gets ``source``.
+        nothing). A ``Dataset`` is wrapped in a spec that returns it; a spec without a source
+        gets ``source``.
 
     Returns
     -------
