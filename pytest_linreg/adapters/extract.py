@@ -88,10 +88,7 @@ def make_coefficients(
     Integers widen to float64 and ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still
     names what the model holds, so the attainable accuracy is judged in bfloat16.
     """
-    try:
-        arr = np.asarray(coef)
-    except (TypeError, ValueError) as exc:  # ragged nested sequences
-        raise ValueError(f"{source}: coefficients could not be read as an array: {exc}") from None
+    arr = _as_array(coef, source, "coefficients")
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
     elif arr.dtype.name == "bfloat16":  # ml_dtypes' (Keras, JAX, TF): numpy kind "V"
@@ -113,10 +110,20 @@ def make_coefficients(
     return Coefficients(arr, _scalar(intercept, source), dtype or arr.dtype.name, source)
 
 
+def _as_array(value: Any, source: str, what: str) -> npt.NDArray[Any]:
+    """``np.asarray(value)``, failing with a ValueError that names ``source`` and ``what``."""
+    try:
+        return np.asarray(value)
+    # Ragged nested sequences (ValueError), and tensors numpy cannot read: a torch tensor
+    # that requires grad raises RuntimeError, one on a GPU TypeError.
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"{source}: {what} could not be read as an array: {exc}") from None
+
+
 def _scalar(value: Any, source: str) -> float | None:
     if value is None:
         return None
-    arr = np.asarray(value)
+    arr = _as_array(value, source, "the intercept")
     if arr.size != 1:
         raise ValueError(f"{source}: the intercept must be a single number; got shape {arr.shape}")
     if arr.dtype.kind not in "biuf" and arr.dtype.name != "bfloat16":

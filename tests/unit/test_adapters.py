@@ -241,6 +241,22 @@ def test_bad_hook_results_and_weights() -> None:
         extract_coefficients((np.array(["a"]), 0.0))
 
 
+class _GradTensor:
+    """Like a torch tensor that requires grad: numpy cannot read it."""
+
+    ndim = 1
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad.")
+
+
+def test_unreadable_tensors_name_the_part_not_leak_a_runtime_error() -> None:
+    with pytest.raises(ValueError, match=r"pair: coefficients could not be read .*requires grad"):
+        extract_coefficients((_GradTensor(), 0.0))
+    with pytest.raises(ValueError, match=r"pair: the intercept could not be read .*requires grad"):
+        extract_coefficients(([1.0], _GradTensor()))
+
+
 def test_builtin_adapters_satisfy_the_protocol() -> None:
     assert all(isinstance(a, ModelAdapter) for a in builtin_adapters())
 
