@@ -27,11 +27,13 @@ def _missing(*modules: str) -> list[str]:
 
 
 @pytest.mark.skipif(bool(_missing("tensorflow", "keras")), reason="needs tensorflow and keras")
-def test_keras_seed_example_passes() -> None:
-    """The whole example passes on CPU (about a minute on 2 cores)."""
+def test_keras_seed_example_passes(tmp_path: Path) -> None:
+    """The whole example passes on CPU (about a minute on 2 cores) and writes its report."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+    report = tmp_path / "report.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(EXAMPLE), "-p", "no:cacheprovider", "-q"],
+        [sys.executable, "-m", "pytest", str(EXAMPLE), "-p", "no:cacheprovider", "-q",
+         f"--linreg-report={report}"],
         cwd=EXAMPLE.parents[1],
         env=env,
         capture_output=True,
@@ -47,3 +49,5 @@ def test_keras_seed_example_passes() -> None:
     assert re.fullmatch(rf"=*\s*{EXPECTED_PASSED} passed in [\d.]+s( \(.*\))?\s*=*", last), output[
         -6000:
     ]
+    # The report holds the example's data set (the rows its assertions recorded).
+    assert "sorted_poisson" in report.read_text(encoding="utf-8")
