@@ -291,4 +291,6 @@ def rerun_line() -> str | None:
     if not current:
         return None
     node = current.rsplit(" (", 1)[0]
-    return f"rerun: pytest '{node}'"
+    # Single-quoted for the shell; a quote inside a parametrize id is closed, escaped, reopened.
+    quoted = node.replace("'", "'\\''")
+    return f"rerun: pytest '{quoted}'"

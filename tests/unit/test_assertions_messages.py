@@ -157,6 +157,15 @@ def test_zero_expected_suggests_atol() -> None:
     assert "note: intercept expected exactly 0: no relative tolerance can hold; pass atol" in lines
 
 
+@pytest.mark.parametrize("label", ["it's"])
+def test_rerun_line_quotes_a_quote_in_the_test_id(line: Dataset, label: str) -> None:
+    lines = _lines(assert_predictions_close, ([2.5, -1.0], 0.5), line)
+    assert lines[-1] == (
+        "rerun: pytest 'tests/unit/test_assertions_messages.py::"
+        "test_rerun_line_quotes_a_quote_in_the_test_id[it'\\''s]'"
+    )
+
+
 def test_predictions_message(line: Dataset) -> None:
     lines = _lines(assert_predictions_close, ([2.5, -1.0], 0.5), line)
     assert lines == [
