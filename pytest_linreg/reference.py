@@ -31,6 +31,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -256,7 +257,27 @@ class _Problem:
 
     def unscale(self, x_scaled: FloatArray) -> FloatArray:
         """Parameters of the original problem from those of the equilibrated one (exact)."""
-        return np.ldexp(x_scaled, self.y_exp - self.col_exp)
+        with np.errstate(over="ignore"):  # checked by _representable
+            return _representable(np.ldexp(x_scaled, self.y_exp - self.col_exp), self.labels)
+
+
+def _representable(params: FloatArray, labels: Sequence[str]) -> FloatArray:
+    """``params``, or a ValueError when the solution is beyond float64's range."""
+    bad = np.flatnonzero(~np.isfinite(params))
+    if bad.size:
+        raise ValueError(
+            f"the least-squares solution overflows float64 ({labels[bad[0]]} beyond ±1.8e308); "
+            "rescale X or y"
+        )
+    return params
+
+
+def _to_float(q: Fraction) -> float:
+    """``float(q)``, correctly rounded; ±inf (not OverflowError) beyond float64's range."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
 
 
 def _householder_qr(AT: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -548,7 +569,7 @@ def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[A
 
 
 def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult:
-    params = np.array([float(v) for v in sol.x])
+    params = _representable(np.array([_to_float(v) for v in sol.x]), pb.labels)
     dof = sol.n - sol.rank
     tss = sol.sum_b2 - (sol.sum_b**2 / sol.n if pb.fit_intercept else 0)
     r2 = float(1 - sol.rss / tss) if tss > 0 else math.nan

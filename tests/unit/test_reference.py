@@ -302,3 +302,15 @@ def test_numbers_beyond_float64_are_named(value: object, exact: bool) -> None:
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"X holds .*beyond float64's range"):
             plr.ols(X, [1.0, 2.0, 3.0], exact=exact)
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["float", "exact"])
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["positive", "negative"])
+def test_solution_beyond_float64_is_named(exact: bool, sign: float) -> None:
+    # coef ≈ 1e600: not an inf with numpy's RuntimeWarning, nor float(Fraction)'s OverflowError.
+    X = [[1e-300], [2e-300], [4e-300]]
+    y = [sign * 1e300, sign * 2e300, sign * 3e300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"solution overflows float64 \(x1 beyond"):
+            plr.ols(X, y, fit_intercept=False, exact=exact)
