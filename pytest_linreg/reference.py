@@ -165,7 +165,8 @@ def ols(
     Raises
     ------
     ValueError, TypeError
-        Bad input (NaN/inf, wrong shape, fewer rows than parameters, non-numeric data).
+        Bad input (NaN/inf, wrong shape, fewer rows than parameters, non-numeric data), or
+        a solution beyond float64's range.
     RankDeficientError
         ``exact=True`` and the design is exactly rank deficient; the message names the
         dependent columns.
