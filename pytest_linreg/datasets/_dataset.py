@@ -43,6 +43,26 @@ def _optional_read_only(
     return arr
 
 
+def _reference_params(ds: Dataset, p: int) -> tuple[FloatArray, float]:
+    """``ds.coef`` as a (p,) float64 array and ``ds.intercept`` as a float: finite, or raise."""
+    coef = np.asarray(ds.coef, dtype=np.float64).reshape(-1)
+    if coef.shape[0] != p:
+        raise ValueError(
+            f"Dataset {ds.name!r}: coef has {coef.shape[0]} values but X has {p} columns"
+        )
+    intercept = float(ds.intercept)
+    if not ds.fit_intercept and intercept != 0.0:
+        raise ValueError(
+            f"Dataset {ds.name!r}: intercept is {intercept} but fit_intercept is False"
+        )
+    if not (np.all(np.isfinite(coef)) and np.isfinite(intercept)):
+        raise ValueError(
+            f"Dataset {ds.name!r}: the reference parameters must be finite; got "
+            f"coef={coef.tolist()}, intercept={intercept}"
+        )
+    return coef, intercept if ds.fit_intercept else 0.0
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A regression problem with its reference OLS answer.
@@ -98,12 +118,7 @@ class Dataset:
     def __post_init__(self) -> None:
         X = as_design(self.X, f"Dataset {self.name!r}: X")
         y = as_response(self.y, X.shape[0], f"Dataset {self.name!r}: y")
-        coef = np.asarray(self.coef, dtype=np.float64).reshape(-1)
-        if coef.shape[0] != X.shape[1]:
-            raise ValueError(
-                f"Dataset {self.name!r}: coef has {coef.shape[0]} values "
-                f"but X has {X.shape[1]} columns"
-            )
+        coef, intercept = _reference_params(self, X.shape[1])
         if len(self.feature_names) != X.shape[1]:
             raise ValueError(
                 f"Dataset {self.name!r}: {len(self.feature_names)} feature names "
@@ -112,7 +127,7 @@ class Dataset:
         object.__setattr__(self, "X", _read_only(X))
         object.__setattr__(self, "y", _read_only(y))
         object.__setattr__(self, "coef", _read_only(coef))
-        object.__setattr__(self, "intercept", float(self.intercept) if self.fit_intercept else 0.0)
+        object.__setattr__(self, "intercept", intercept)
         object.__setattr__(self, "feature_names", tuple(self.feature_names))
         object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "

@@ -194,6 +194,10 @@ def test_dataset_copies_its_arrays_read_only_and_checks_their_shapes() -> None:
         Dataset(X=X, y=y, coef_std=[1.0, 2.0], **fields)
     with pytest.raises(TypeError, match="tags must be a sequence of str, not the str"):
         Dataset(X=X, y=y, **{**fields, "tags": "nist"})
+    with pytest.raises(ValueError, match=r"'t': the reference parameters must be finite"):
+        Dataset(X=X, y=y, **{**fields, "coef": [np.nan]})
+    with pytest.raises(ValueError, match=r"'t': intercept is 1.0 but fit_intercept is False"):
+        Dataset(X=X, y=y, **{**fields, "fit_intercept": False})
 
 
 def test_from_arrays_rejects_a_str_for_tags() -> None:
