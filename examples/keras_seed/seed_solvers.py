@@ -384,10 +384,11 @@ def fit_tf_gradient_descent(
     n, p = Xt.shape
     W = tf.Variable(tf.zeros([p, 1]))
     b = tf.Variable(tf.zeros([1]))
-    tf.random.set_seed(seed)
 
-    def one_epoch() -> None:
-        order = tf.random.shuffle(tf.range(n))
+    def one_epoch(epoch: tf.Tensor) -> None:
+        # A stateless shuffle keyed by (seed, epoch): the same order whatever ran before in the
+        # process, and TensorFlow's global seed (which nothing can restore) is left alone.
+        order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=[seed, epoch])
         Xs, ys = tf.gather(Xt, order), tf.gather(yt, order)
         for i in tf.range(n // batch_size):  # whole batches only (n is a multiple here)
             xb = Xs[i * batch_size : (i + 1) * batch_size]
@@ -400,8 +401,8 @@ def fit_tf_gradient_descent(
 
     epoch = tf.function(one_epoch)
     history = []
-    for _ in range(epochs):
-        epoch()
+    for i in range(epochs):
+        epoch(tf.constant(i))
         # Kept in float32, so that pytest-linreg judges them as a float32 model's weights.
         history.append((W.numpy().reshape(-1), b.numpy()[0]))
     return history[-1], history
