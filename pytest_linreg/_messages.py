@@ -18,6 +18,7 @@ from .diagnostics import Diagnosis
 __all__ = [
     "MAX_TABLE_ROWS",
     "CoefficientTable",
+    "FlatSplit",
     "advice",
     "attainable_lines",
     "attainable_summary",
@@ -37,8 +38,31 @@ FloatArray = npt.NDArray[np.float64]
 MAX_TABLE_ROWS = 12
 
 #: Coefficients disagreeing at least this many times more than the predictions point to a flat
-#: (nearly unidentifiable) problem rather than a wrong model.
+#: (nearly unidentifiable) problem rather than a wrong model (used when the design has no
+#: near-null combination to split the error along).
 FLAT_RATIO = 10.0
+
+#: An error whose part off the near-null directions is below this fraction of its part along
+#: them (or within the tolerance) is a move along a flat direction only.
+FLAT_FRACTION = 0.01
+
+
+@dataclass(frozen=True)
+class FlatSplit:
+    """A coefficient error split along and off the design's near-null directions.
+
+    Both norms are relative to the reference solution's norm, measured with every parameter
+    multiplied by its column's 2-norm (the equilibrated metric, in which the near-null
+    combinations are orthonormal right singular vectors).
+    """
+
+    along: float
+    off: float
+    combo: str  # the first near-null combination's text, e.g. "x1 − 1.00·x2 ≈ 0"
+
+    def is_flat(self, tol: float) -> bool:
+        """Whether the error is (almost) all along the flat directions."""
+        return self.off <= max(10.0 * tol, FLAT_FRACTION * self.along)
 
 
 @dataclass(frozen=True)
@@ -143,8 +167,19 @@ def attainable_summary(diag: Diagnosis, dtype: str, worst: float, u: float, safe
     )
 
 
-def is_flat(pred_rel: float, coef_rel: float) -> bool:
-    """Whether the coefficients disagree far more than the predictions (a flat problem)."""
+def is_flat(
+    pred_rel: float, coef_rel: float, split: FlatSplit | None = None, tol: float = 0.0
+) -> bool:
+    """Whether the disagreement is a move along a flat direction rather than a bad fit.
+
+    With a :class:`FlatSplit` the answer comes from the error's direction: off the near-null
+    directions it must be negligible (within 10·``tol``, or 1 % of the part along them), so an
+    unconverged fit whose intercept is still off is not mistaken for a flat near-solution.
+    Without one, from the coefficients disagreeing ``FLAT_RATIO`` times more than the
+    predictions.
+    """
+    if split is not None:
+        return split.is_flat(tol)
     return pred_rel * FLAT_RATIO <= coef_rel
 
 
@@ -154,13 +189,15 @@ def prediction_line(
     coef_rel: float,
     diag: Diagnosis | None,
     limit: tuple[str, float] | None = None,
+    split: FlatSplit | None = None,
+    tol: float = 0.0,
 ) -> str:
     """How closely the predictions agree, and what that says about the failure.
 
     ``limit``: ``(dtype, attainable rtol)``; coefficient errors within it are the dtype's
-    doing, not evidence of a bad fit.
+    doing, not evidence of a bad fit. ``split`` and ``tol``: see :func:`is_flat`.
     """
-    flat = is_flat(pred_rel, coef_rel)
+    flat = is_flat(pred_rel, coef_rel, split, tol)
     head = (
         f"predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = {pred_rel:.1e} "
         f"(rms {pred_rms:.1e})"
@@ -180,9 +217,15 @@ def prediction_line(
         )
     if flat:
         return f"{head}: the predictions agree far better than the coefficients ({coef_rel:.1e})"
+    where = ""
+    if split is not None:
+        where = f"; off the flat direction the coefficients are off by {split.off:.1e}"
+        if split.along > split.off:
+            where += f" (along {split.combo} by {split.along:.1e})"
     return (
-        f"{head}: the predictions differ too, so the fit itself is off: an optimiser that has "
-        "not converged (too few steps, sorted mini-batches, float32 loss) or a wrong model"
+        f"{head}: the predictions differ too, so the fit itself is off{where}: an optimiser "
+        "that has not converged (too few steps, sorted mini-batches, float32 loss) or a wrong "
+        "model"
     )
 
 

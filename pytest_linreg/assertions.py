@@ -21,7 +21,7 @@ from . import _messages as msg
 from ._records import CheckRecord, record_check
 from ._validation import as_design, check_rtol, column_names
 from .adapters.extract import Coefficients, extract_coefficients
-from .diagnostics import condition_number, diagnose
+from .diagnostics import Diagnosis, condition_number, diagnose
 from .digits import MAX_DIGITS, lre
 from .errors import LinregAssertionError
 from .tolerances import (
@@ -265,8 +265,10 @@ def _explain(
     # Relative to the coefficient scale max(|e_i|, ‖ŷ‖/‖a_i‖), not |e_i|: an error against an
     # essentially-zero reference (an intercept of 1e-20) says nothing about the fit.
     coef_rel = float(np.max(np.where(table.failing, _scaled_rel(table, exp, design), 0.0)))
-    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag, limit))
-    flat = msg.is_flat(pred_rel, coef_rel)
+    split = _flat_split(table, design, diag)
+    flat_tol = max(rtol, limit[1] if limit is not None else 0.0)
+    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag, limit, split, flat_tol))
+    flat = msg.is_flat(pred_rel, coef_rel, split, flat_tol)
     lines.append(
         msg.advice(
             diag,
@@ -279,6 +281,36 @@ def _explain(
         )
     )
     return lines, diag.condition_number
+
+
+def _flat_split(
+    table: msg.CoefficientTable, design: _Design, diag: Diagnosis
+) -> msg.FlatSplit | None:
+    """The error split along and off the near-null directions, or None if there are none.
+
+    In the equilibrated metric (parameter times column 2-norm) the near-null combinations are
+    right singular vectors of the equilibrated design, hence orthonormal once normalised, and
+    the projection onto them is a plain sum of dot products.
+    """
+    if not diag.near_null or diag.k != table.actual.shape[0]:
+        return None
+    norms = np.linalg.norm(design.X, axis=0)
+    if design.fit_intercept:
+        norms = np.concatenate([[math.sqrt(design.X.shape[0])], norms])
+    ref = float(np.linalg.norm(norms * table.expected))
+    if ref == 0.0:
+        return None
+    err = norms * (table.actual - table.expected)
+    along = np.zeros_like(err)
+    for combo in diag.near_null:
+        direction = norms * combo.coefficients
+        direction /= np.linalg.norm(direction)
+        along += (err @ direction) * direction
+    return msg.FlatSplit(
+        along=float(np.linalg.norm(along)) / ref,
+        off=float(np.linalg.norm(err - along)) / ref,
+        combo=diag.near_null[0].text,
+    )
 
 
 def _scaled_rel(table: msg.CoefficientTable, exp: Coefficients, design: _Design) -> FloatArray:

@@ -175,3 +175,36 @@ def test_predictions_message(line: Dataset) -> None:
         "design: condition number 4.15e+00; rows off by more than rtol: 4/5",
         *lines[4:],
     ]
+
+
+@pytest.mark.parametrize(
+    ("coef", "intercept"),
+    [
+        pytest.param([0.767097, 0.1885366], 0.1173282, id="naive-keras-3-epochs-py311"),
+        pytest.param([-0.2045549, 1.197492], 0.1004927, id="naive-keras-3-epochs-py312"),
+    ],
+)
+def test_unconverged_fit_is_not_called_a_flat_near_solution(
+    sorted_poisson: Dataset, coef: list[float], intercept: float
+) -> None:
+    """Weights the question's SGD model reached after 3 epochs on two Python versions.
+
+    Both are mostly a move along ``x1 − x2`` but keep an intercept ~0.1 off: the message must
+    say "not converged" for both, whatever the ratio of prediction to coefficient errors.
+    """
+    actual = (np.array(coef, np.float32), np.float32(intercept))
+    with pytest.raises(AssertionError) as info:
+        assert_coefficients_close(actual, sorted_poisson, rtol=1e-7, atol=1e-12)
+    line = next(x for x in str(info.value).splitlines() if x.startswith("predictions:"))
+    assert "the predictions differ too, so the fit itself is off; off the flat direction" in line
+    assert "(along x1 − 1.00·x2 ≈ 0 by " in line
+    assert "an optimiser that has not converged" in line
+    assert "near-solution of a flat problem" not in line
+
+
+def test_a_pure_move_along_the_flat_direction_is_a_near_solution(sorted_poisson: Dataset) -> None:
+    with pytest.raises(AssertionError) as info:
+        assert_coefficients_close(([0.3, 0.7], 0.0), sorted_poisson, rtol=1e-7)
+    text = str(info.value)
+    assert "another near-solution of a flat problem, not a wrong model" in text
+    assert "not converged" not in text
