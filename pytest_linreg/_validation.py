@@ -87,7 +87,9 @@ def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{what} is empty: shape {arr.shape}")
-    return _as_float64(arr, what)
+    # C order whatever the input's layout: BLAS rounds differently for Fortran-ordered data
+    # (DataFrame.to_numpy() is one), and the same numbers must give bit-identical results.
+    return np.ascontiguousarray(_as_float64(arr, what))
 
 
 def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
