@@ -68,8 +68,9 @@ def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]
     if not np.any(nonzero):
         return [0] * values.shape[0], Fraction(1)
     # Drop trailing zero bits common to the column, so integers stay as small as possible.
-    low_bits = np.bitwise_and(ints[nonzero], -ints[nonzero])
-    common_zeros = int(np.log2(low_bits).astype(np.int64).min())
+    low_bits = np.bitwise_and(ints[nonzero], -ints[nonzero])  # lowest set bit, a power of 2
+    # frexp reads the exponent bits; log2 would rely on libm returning exact integers.
+    common_zeros = int(np.frexp(low_bits.astype(np.float64))[1].min()) - 1
     expo = expo.astype(np.int64) - 53 + common_zeros
     ints = ints >> common_zeros  # exact: every nonzero mantissa is divisible by 2**common_zeros
     base = int(expo[nonzero].min())
