@@ -126,17 +126,19 @@ def check_rtol(rtol: Any, what: str = "rtol") -> float:
     return value
 
 
-def column_names(X: Any, p: int, feature_names: Sequence[str] | None) -> tuple[str, ...]:
+def column_names(
+    X: Any, p: int, feature_names: Sequence[str] | None, what: str = "feature_names"
+) -> tuple[str, ...]:
     """Feature names: given ones, else a DataFrame's columns, else ``x1 … xp``."""
     if feature_names is None and hasattr(X, "columns"):
         feature_names = [str(c) for c in X.columns]
     if feature_names is None:
         return tuple(f"x{j + 1}" for j in range(p))
     if isinstance(feature_names, str):  # "ab" would silently name two columns "a" and "b"
-        raise TypeError(f"feature_names must be a sequence of str, not the str {feature_names!r}")
+        raise TypeError(f"{what} must be a sequence of str, not the str {feature_names!r}")
     names = tuple(str(name) for name in feature_names)
     if len(names) != p:
-        raise ValueError(f"feature_names has {len(names)} names but X has {p} columns")
+        raise ValueError(f"{what} has {len(names)} names but X has {p} columns")
     if len(set(names)) != len(names):
-        raise ValueError(f"feature_names must be unique; got {list(names)}")
+        raise ValueError(f"{what} must be unique; got {list(names)}")
     return names

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import as_design, as_response
+from .._validation import as_design, as_response, column_names
 
 if TYPE_CHECKING:
     from ..reference import OLSResult
@@ -119,16 +119,13 @@ class Dataset:
         X = as_design(self.X, f"Dataset {self.name!r}: X")
         y = as_response(self.y, X.shape[0], f"Dataset {self.name!r}: y")
         coef, intercept = _reference_params(self, X.shape[1])
-        if len(self.feature_names) != X.shape[1]:
-            raise ValueError(
-                f"Dataset {self.name!r}: {len(self.feature_names)} feature names "
-                f"for {X.shape[1]} columns"
-            )
+        what = f"Dataset {self.name!r}: feature_names"  # refused: a str, a wrong count, repeats
+        names = column_names(None, X.shape[1], self.feature_names, what)
         object.__setattr__(self, "X", _read_only(X))
         object.__setattr__(self, "y", _read_only(y))
         object.__setattr__(self, "coef", _read_only(coef))
         object.__setattr__(self, "intercept", intercept)
-        object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        object.__setattr__(self, "feature_names", names)
         object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "
         for attr, shape, dtype in (

@@ -194,6 +194,10 @@ def test_dataset_copies_its_arrays_read_only_and_checks_their_shapes() -> None:
         Dataset(X=X, y=y, coef_std=[1.0, 2.0], **fields)
     with pytest.raises(TypeError, match="tags must be a sequence of str, not the str"):
         Dataset(X=X, y=y, **{**fields, "tags": "nist"})
+    with pytest.raises(TypeError, match=r"'t': feature_names must be a sequence of str, not"):
+        Dataset(X=X, y=y, **{**fields, "feature_names": "x"})
+    with pytest.raises(ValueError, match=r"'t': feature_names has 2 names but X has 1 columns"):
+        Dataset(X=X, y=y, **{**fields, "feature_names": ("x", "z")})
     with pytest.raises(ValueError, match=r"'t': the reference parameters must be finite"):
         Dataset(X=X, y=y, **{**fields, "coef": [np.nan]})
     with pytest.raises(ValueError, match=r"'t': intercept is 1.0 but fit_intercept is False"):
