@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._validation import check_parameters_fit
+from ._building import check_count
 from ._dataset import Dataset
 
 __all__ = ["make_shuffled_poisson", "make_sorted_poisson", "make_unsorted_poisson"]
@@ -39,14 +40,13 @@ POISSON_LAM = 1_000_000
 
 
 def _check_n_seed(n: object, seed: object) -> tuple[int, int]:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"n must be an integer; got {n!r} ({type(n).__name__})")
+    n = check_count(n, "n")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer; got {seed!r} ({type(seed).__name__})")
     if not 0 <= int(seed) < 2**32:
         raise ValueError(f"seed must be in [0, 2**32) as for np.random.seed; got {seed}")
-    check_parameters_fit(int(n), 2, True)
-    return int(n), int(seed)
+    check_parameters_fit(n, 2, True)
+    return n, int(seed)
 
 
 def _sklearn_scale(values: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
