@@ -198,17 +198,6 @@ def reference_dataset(
     """
     from ..reference import ols
 
-    result = ols(X, y, fit_intercept=fit_intercept)
-    return Dataset(
-        name=name,
-        X=X,
-        y=y,
-        fit_intercept=fit_intercept,
-        coef=result.coef,
-        intercept=result.intercept,
-        certified=False,
-        feature_names=feature_names or tuple(f"x{j + 1}" for j in range(X.shape[1])),
-        tags=(*tags, *_reference_tags(result)),
-        description=description,
-        seed=seed,
-    )
+    result = ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names)
+    tags = (*tags, *_reference_tags(result))
+    return Dataset._solved(name, X, y, result, tags=tags, description=description, seed=seed)

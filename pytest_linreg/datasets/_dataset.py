@@ -201,11 +201,26 @@ class Dataset:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
         # ols validates X, y, fit_intercept and the names; __post_init__ stores read-only copies.
         result = ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names)
+        return cls._solved(name, X, y, result, tags=tags, description=description, seed=seed)
+
+    @classmethod
+    def _solved(
+        cls,
+        name: str,
+        X: Any,
+        y: Any,
+        result: OLSResult,
+        *,
+        tags: Iterable[str],
+        description: str,
+        seed: int | None,
+    ) -> Dataset:
+        """The dataset of ``X, y`` whose reference is ``result``, :func:`ols` of the same data."""
         return cls(
             name=name,
             X=X,
             y=y,
-            fit_intercept=bool(fit_intercept),
+            fit_intercept=result.fit_intercept,
             coef=result.coef,
             intercept=result.intercept,
             certified=False,
