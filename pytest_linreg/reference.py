@@ -461,11 +461,16 @@ def _solve_float(pb: _Problem) -> OLSResult:
         rel = np.where(ref.x_hi != 0, ref.abs_error / np.abs(ref.x_hi), np.inf)
     if not ref.converged:
         worst = int(np.argmax(rel))
+        label = pb.labels[worst]
+        # The absolute error too: a parameter whose exact value is 0 (y = 2·x1 exactly, with an
+        # intercept) cannot converge relatively, however small its error.
+        abs_err = math.ldexp(float(ref.abs_error[worst]), int(pb.y_exp - pb.col_exp[worst]))
         warnings.warn(
             f"OLS refinement did not converge (condition number {pb.condition_number:.3g}, "
             f"n={pb.n}, {pb.k} parameters, {ref.steps} steps); estimated relative error up to "
-            f"{rel[worst]:.2g} ({pb.labels[worst]}). Too large for the exact fallback "
-            f"(n·k > {EXACT_FALLBACK_LIMIT}); use exact=True to solve it exactly.",
+            f"{rel[worst]:.2g} ({label}), i.e. {label} = {params[worst]:.3g} ± {abs_err:.2g}. "
+            f"Too large for the exact fallback (n·k > {EXACT_FALLBACK_LIMIT}); use exact=True to "
+            "solve it exactly.",
             IllConditionedWarning,
             stacklevel=3,
         )
