@@ -317,3 +317,27 @@ def test_solution_beyond_float64_is_named(exact: bool, sign: float) -> None:
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"solution overflows float64 \(x1 beyond"):
             plr.ols(X, y, fit_intercept=False, exact=exact)
+
+
+def test_exactly_zero_coefficient_converges_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``y = 2·x1`` with an intercept: the intercept and x2 are exactly 0.
+
+    Their corrections shrink by ~κ·u a step but never get within a fraction of their own ulp,
+    so they are certified absolutely (to κ·u²·‖x‖). Small problems are then solved exactly;
+    large ones keep the refined answer, which converges in a few steps with no warning.
+    """
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 2))
+    y = 2.0 * X[:, 0]
+    small = plr.ols(X, y)
+    assert small.method == "exact-fallback"
+    assert list(small.params) == [0.0, 2.0, 0.0]
+    monkeypatch.setattr(reference, "EXACT_FALLBACK_LIMIT", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        large = plr.ols(X, y)
+    assert large.method == "refined-qr" and large.converged and large.iterations <= 4
+    assert large.coef[0] == 2.0
+    assert abs(large.intercept) < 1e-30 and abs(large.coef[1]) < 1e-30
