@@ -212,7 +212,8 @@ def prediction_line(
         combo = diag.near_null[0].text
         return (
             f"{head}: the predictions nearly agree while the coefficients differ by up to "
-            f"{coef_rel:.1e}, because the columns are almost collinear ({combo}). This is "
+            f"{coef_rel:.1e} (relative to max(|β|, ‖ŷ‖/‖column‖)), because the columns are "
+            f"almost collinear ({combo}). This is "
             "another near-solution of a flat problem, not a wrong model"
         )
     if flat:

@@ -49,8 +49,8 @@ def test_coefficients_message_on_the_question(sorted_poisson: Dataset) -> None:
     predictions = next(line for line in lines if line.startswith("predictions:"))
     assert predictions.startswith(
         "predictions: max |Xβ − Xβ_expected| / max |Xβ_expected| = 3.4e-02 (rms 2.9e-03): "
-        "the predictions nearly agree while the coefficients differ by up to 4.0e-01, because "
-        "the columns are almost collinear (x1 − 1.00·x2 ≈ 0)"
+        "the predictions nearly agree while the coefficients differ by up to 4.0e-01 (relative "
+        "to max(|β|, ‖ŷ‖/‖column‖)), because the columns are almost collinear (x1 − 1.00·x2 ≈ 0)"
     )
     assert lines[-2].startswith("advice: shuffle the rows")
     assert lines[-1] == (
