@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ._canonical import first_of_largest, rounded_key
 from .diagnostics import Diagnosis
 
 __all__ = [
@@ -105,7 +106,7 @@ def coefficient_table(table: CoefficientTable) -> list[str]:
         # Failing rows first, then by relative error: a parameter that passed through atol
         # (an expected 1e-20) has a huge relative error but is no offender.
         rel = np.nan_to_num(table.rel_err, nan=np.inf)
-        order = np.lexsort((-rel, ~table.failing))
+        order = np.lexsort((-rounded_key(rel), ~table.failing))
         rows = sorted(int(i) for i in order[:5])
         hidden = len(table.names) - 5
     head = f"    {'parameter':<{width}}  {'actual':>17}  {'expected':>17}  {'abs err':>9}  "
@@ -139,7 +140,7 @@ def attainable_lines(
     diag: Diagnosis, tol: FloatArray, dtype: str, rtol: float, safety: float
 ) -> list[str]:
     """Attainable tolerance in ``dtype`` and, when ``rtol`` is tighter, a plain statement."""
-    worst = int(np.argmax(tol))
+    worst = first_of_largest(tol)
     lines = [
         f"attainable in {dtype}: rtol {tol[worst]:.1e} (hardest parameter "
         f"{diag.param_names[worst]}: {safety:g}·u({dtype})·componentwise condition "

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._canonical import first_of_largest, sign_canonical
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
 __all__ = [
@@ -189,8 +190,9 @@ class NearNullCombination:
         Its singular value relative to the largest one of the equilibrated design
         (``1 / condition_number`` for the smallest).
     coefficients : ndarray (k,)
-        The combination in the original column units, intercept first when fitted,
-        scaled so that the coefficient of largest magnitude is ``+1``.
+        The combination in the original column units, intercept first when fitted, scaled so
+        that the largest coefficient has magnitude 1 (the first in column order among those
+        tied to within 1e-6) and signed so that the first participating coefficient is positive.
     names : tuple of str
         Parameter names in the same order (``"intercept"`` first when fitted).
     participating : tuple of str
@@ -220,9 +222,13 @@ def _combination(
 ) -> NearNullCombination:
     # A D⁻¹ v ≈ 0 means Σ_j (v_j / d_j) a_j ≈ 0: the combination in original units is v / d.
     coef = v / fac.scale
-    coef = coef / coef[np.argmax(np.abs(coef))]
+    # Canonical form, so that the text does not hang on the last bit of the data: the largest
+    # coefficient has magnitude 1 (the first of those tied to rounding), and the first
+    # participating column is positive (a singular vector's sign is arbitrary).
+    coef = coef / abs(coef[first_of_largest(np.abs(coef))])
     visible = np.abs(v) >= _PARTICIPATION * np.max(np.abs(v))
     idx = [j for j in range(len(v)) if visible[j]]
+    coef = sign_canonical(coef, idx)
     terms = [_format_term(float(coef[j]), names[j], i == 0) for i, j in enumerate(idx)]
     coef.setflags(write=False)
     return NearNullCombination(

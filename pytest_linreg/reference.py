@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._canonical import first_of_largest
 from ._exact import ExactSolution, exact_lstsq, fraction_sqrt
 from ._extended import augmented_residuals, dd_add
 from ._validation import as_array, as_design, as_response, check_parameters_fit, column_names
@@ -478,7 +479,7 @@ def _solve_float(pb: _Problem) -> OLSResult:
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(ref.x_hi != 0, ref.abs_error / np.abs(ref.x_hi), np.inf)
     if not ref.converged:
-        worst = int(np.argmax(rel))
+        worst = first_of_largest(rel)
         label = pb.labels[worst]
         # The absolute error too: a parameter whose exact value is 0 (y = 2·x1 exactly, with an
         # intercept) cannot converge relatively, however small its error.
