@@ -73,6 +73,7 @@ def test_gpu_tests_are_skipped_with_a_reason_without_the_flag(pytester: pytest.P
     ])
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_flag_without_a_gpu_stops_the_session_listing_every_probe(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -171,6 +172,7 @@ def test_tf32_is_off(linreg_device):
     assert f'<property name="linreg_tensorflow_version" value="{version}" />' in junit
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_deterministic_flag_turns_on_tensorflow_op_determinism(
     pytester: pytest.Pytester, tensorflow: ModuleType
 ) -> None:
@@ -211,6 +213,7 @@ def test_second(linreg_rtol):
 """
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_recorded_determinism_is_off_for_a_test_that_imported_the_framework_itself(
     pytester: pytest.Pytester,
 ) -> None:

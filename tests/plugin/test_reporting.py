@@ -275,6 +275,7 @@ def test_html_report_without_matplotlib_keeps_the_table(
     assert page.count("<tr class=") == N_ROWS
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_xdist_workers_report_the_same_rows(project: pytest.Pytester) -> None:
     """Rows merged from two workers equal a serial run's, generated datasets included."""
     pytest.importorskip("xdist")
@@ -291,6 +292,7 @@ def test_xdist_workers_report_the_same_rows(project: pytest.Pytester) -> None:
     assert _summary_lines(parallel.outlines) == _summary_lines(serial.outlines)
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_nist_run_across_two_workers_writes_the_plot(pytester: pytest.Pytester) -> None:
     """The issue's end-to-end command on a small project using the real fixture and assertion."""
     pytest.importorskip("xdist")
@@ -311,6 +313,7 @@ def test_nist_run_across_two_workers_writes_the_plot(pytester: pytest.Pytester) 
 @pytest.mark.skipif(
     not (os.environ.get("CHROMIUM") or shutil.which("chromium")), reason="chromium not installed"
 )
+@pytest.mark.slow  # a pytest subprocess
 def test_html_report_renders_in_headless_chromium(project: pytest.Pytester) -> None:
     pytest.importorskip("matplotlib")
     project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.html")

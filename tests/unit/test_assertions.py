@@ -180,6 +180,7 @@ def test_diverged_fit_fails_with_a_reason_not_a_numpy_warning(line: Dataset) -> 
     assert row in text.splitlines()
 
 
+@pytest.mark.slow  # imports TensorFlow (about 10 s)
 def test_keras_float32_dense_on_the_question(sorted_poisson: Dataset) -> None:
     keras = pytest.importorskip("keras")
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])

@@ -164,6 +164,7 @@ def test_a_probe_that_raises_is_reported(
     )
 
 
+@pytest.mark.slow  # imports TensorFlow (about 10 s)
 def test_tensorflow_on_this_machine(no_nvidia_smi: Path) -> None:
     tf = pytest.importorskip("tensorflow")
     entry = by_backend(probe_gpus(frameworks=("tensorflow",)))["tensorflow"]
@@ -201,6 +202,7 @@ def test_devices() -> None:
         device_named("tpu")
 
 
+@pytest.mark.slow  # imports TensorFlow (about 10 s)
 def test_scope_places_tensorflow_ops() -> None:
     tf = pytest.importorskip("tensorflow")
     with CPU.scope():

@@ -514,25 +514,6 @@ def _scaled_fit(factor: float) -> Any:
     return fit
 
 
-def test_run_checks_does_not_import_pytest() -> None:
-    import subprocess
-
-    code = (
-        "import sys\n"
-        "import numpy as np\n"
-        "import pytest_linreg as plr\n"
-        "def fit(X, y, *, fit_intercept, dtype, device):\n"
-        "    A = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X\n"
-        "    p = np.linalg.lstsq(A, y, rcond=None)[0]\n"
-        "    return (p[1:], p[0]) if fit_intercept else p\n"
-        "results = plr.run_checks(fit, datasets='Norris,NoInt1', dtypes=['float64'])\n"
-        "print(len(results), all(r.passed for r in results),\n"
-        "      sorted(m for m in ('pytest', '_pytest') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == f"{2 * len(ALL_CHECKS)} True []"
-
-
 def zero_fit(X: Any, y: Any, *, fit_intercept: bool, dtype: str, device: str) -> Any:
     """Wrong for every dataset: all parameters zero."""
     return np.zeros(X.shape[1]), 0.0
