@@ -99,8 +99,11 @@ _TOX_INI = '''\
 env_list = cpu
 
 [testenv]
+# What pip installs as pytest-linreg: set PYTEST_LINREG_SPEC to a wheel's path, a source
+# checkout's path (absolute paths) or a VCS URL (git+https://...) to use one that is not on
+# your package index; unset, it is the name `pytest-linreg`, installed from the index.
 deps =
-    pytest-linreg
+    {env:PYTEST_LINREG_SPEC:pytest-linreg}
 commands =
     pytest {posargs}
 
