@@ -68,6 +68,8 @@ class Settings:
 
     gpu: bool = False
     rtol: float = DEFAULT_RTOL
+    #: Whether ``--linreg-rtol`` or ``linreg_rtol`` set :attr:`rtol` (else it is the default).
+    rtol_configured: bool = False
     datasets: str = "all"
     report: Path | None = None
     deterministic: bool = False
@@ -208,6 +210,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     return Settings(
         gpu=bool(values.get("gpu", False)),
         rtol=float(cast(float, values.get("rtol", DEFAULT_RTOL))),
+        rtol_configured="rtol" in values,
         datasets=str(values.get("datasets", "all")),
         report=cast(Path, report) if report is not None else None,
         deterministic=bool(values.get("deterministic", False)),

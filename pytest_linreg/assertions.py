@@ -54,76 +54,123 @@ class _Design:
     seed: int | None = None
 
 
-def _check_atol(atol: Any, k: int) -> FloatArray:
-    """A scalar atol broadcast to ``k`` parameters, or a length-``k`` array (intercept first)."""
-    if isinstance(atol, (list, tuple, np.ndarray)):
-        arr = np.asarray(atol)
-        if arr.dtype.kind not in "iuf" or arr.shape != (k,):
+def _atol_values(atol: Any) -> FloatArray | None:
+    """``atol`` as a float array (0-d for a scalar), or ``None`` for ``None``/``"auto"``.
+
+    Scalars, sequences, numpy arrays and pandas Series are accepted; type and range are
+    checked here, the length once the number of parameters is known.
+    """
+    if atol is None or (isinstance(atol, str) and atol == "auto"):
+        return None
+    if isinstance(atol, str):
+        raise TypeError(f"atol must be a real number; got {atol!r} (str), not 'auto'")
+    if isinstance(atol, (list, tuple, np.ndarray)) or hasattr(atol, "to_numpy"):
+        arr = np.asarray(atol.to_numpy() if hasattr(atol, "to_numpy") else atol)
+        if arr.ndim != 1 or arr.dtype.kind not in "iuf":
             raise ValueError(
-                f"an atol array must hold {k} real numbers (intercept first); got {atol!r}"
+                f"an atol array must hold one real number per parameter (intercept first); "
+                f"got {atol!r}"
             )
         values = arr.astype(np.float64)
     elif isinstance(atol, bool) or not isinstance(atol, (int, float, np.integer, np.floating)):
         raise TypeError(f"atol must be a real number; got {atol!r} ({type(atol).__name__})")
     else:
-        values = np.full(k, float(atol))
+        values = np.asarray(float(atol))
     if not np.all(np.isfinite(values)) or np.any(values < 0):
         raise ValueError(f"atol must be a finite number ≥ 0; got {atol!r}")
     return values
 
 
+def _check_atol(values: FloatArray, k: int, atol: Any) -> FloatArray:
+    """A scalar atol broadcast to ``k`` parameters, or a length-``k`` array (intercept first)."""
+    if values.ndim == 0:
+        return np.full(k, float(values))
+    if values.shape != (k,):
+        raise ValueError(
+            f"an atol array must hold {k} real numbers (intercept first); got {atol!r}"
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class _Tolerances:
+    """The per-parameter comparison ``|a_i − e_i| ≤ atol_i + rtol·|e_i|`` and its origin."""
+
+    rtol: float
+    atol: FloatArray
+    origin: str
+    #: ``rtol="auto"`` and some parameter is not determined at all in the actual's dtype.
+    undetermined: bool = False
+    #: Parameters compared absolutely because they are zero at the dtype's resolution.
+    at_resolution: tuple[int, ...] = ()
+    resolution_dtype: str = ""
+
+
+def _attainable(design: _Design, exp: Coefficients, dtype: str) -> Any:
+    """:func:`derive_tolerance` of the design in ``dtype``, for the expected answer's fit."""
+    y = design.y
+    if y is None:  # no response known: the expected answer's own, zero-residual, fit
+        y = _predictions(exp, design.X)
+    return derive_tolerance((design.X, y), dtype, fit_intercept=design.fit_intercept)
+
+
 def _tolerances(
     rtol: Any, atol: Any, act: Coefficients, exp: Coefficients, design: _Design | None
-) -> tuple[float, FloatArray, str, bool]:
-    """``(rtol, atol per parameter, where they came from, undetermined)``; ``"auto"`` resolved.
+) -> _Tolerances:
+    """The comparison to make; ``"auto"`` and the default absolute term resolved.
 
-    ``undetermined``: ``rtol="auto"`` found no digit determined (attainable rtol above
-    :data:`~pytest_linreg.tolerances.RTOL_CEILING`); the capped rtol would let anything pass.
+    One metric, per parameter and in its own units: ``|a_i − e_i| ≤ atol_i + rtol·|e_i|``.
+    ``f_i`` below is the absolute error a correct fit in the actual's dtype may make
+    (:attr:`pytest_linreg.tolerances.Tolerance.absolute`: rounding the data to the dtype plus a
+    backward-stable solve in it, with the safety factor).
 
-    ``rtol="auto"`` is :func:`pytest_linreg.tolerances.derive_tolerance` for the design in the
-    actual's dtype (data and solver bounds), requesting ``TARGET_RTOL`` (1e-7): the request,
-    loosened to what data and dtype allow. ``atol="auto"`` is ``rtol · ‖ŷ‖/‖a_i‖``: the
-    absolute tolerance that makes ``rtol`` relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)``, the scale the
-    derived tolerances are measured on. ``rtol="auto"`` implies ``atol="auto"`` unless an atol
-    is given.
+    * An explicit rtol is used as given, never loosened. The default ``atol=None`` adds
+      ``f_i`` only for parameters that are *zero at the dtype's resolution*, ``|e_i| ≤ f_i``
+      (no relative tolerance can hold for them: the exact OLS intercept of the question's
+      data is 4.65e-20, a correct lstsq gives 3e-17), and only where the data determine the
+      parameter at all (``f_i`` below ``RTOL_CEILING`` times its scale); 0 elsewhere.
+    * ``rtol="auto"``: per parameter ``max(1e-7·|e_i|, f_i)``; "not determined" when some
+      ``f_i`` exceeds ``RTOL_CEILING`` times the parameter's scale.
+    * An explicit atol (scalar or one per parameter, intercept first) is used as given.
     """
     k = exp.p + (exp.intercept is not None)
     auto_r = isinstance(rtol, str)
     if auto_r and rtol != "auto":
         check_rtol(rtol)  # raises TypeError naming the string
-    auto_a = isinstance(atol, str) or (auto_r and _is_zero(atol))
-    if isinstance(atol, str) and atol != "auto":
-        raise TypeError(f"atol must be a real number; got {atol!r} (str), not 'auto'")
-    if (auto_r or auto_a) and design is None:
+    given = _atol_values(atol)
+    if (auto_r or isinstance(atol, str)) and design is None:
         raise ValueError(
             "rtol='auto' and atol='auto' need the design: pass a Dataset as expected, "
             "or dataset= or X="
         )
-    origin, undetermined = "as passed", False
+    user_atol = np.zeros(k) if given is None else _check_atol(given, k, atol)
+    rtol_value = TARGET_RTOL if auto_r else check_rtol(rtol)
+    if design is None or (given is not None and not auto_r):
+        return _Tolerances(rtol_value, user_atol, "as passed")
+    dtype = _safe_dtype(act.dtype)
+    tol = _attainable(design, exp, dtype)
+    f = tol.absolute
+    e = np.abs(exp.params(exp.intercept is not None))
+    determined = tol.per_parameter <= RTOL_CEILING
+    if f.shape != e.shape:  # a reference with an intercept the design was not fitted with
+        return _Tolerances(rtol_value, user_atol, "as passed")
     if auto_r:
-        assert design is not None
-        tol = derive_tolerance(
-            (design.X, design.y), _safe_dtype(act.dtype), requested=TARGET_RTOL,
-            fit_intercept=design.fit_intercept,
-        )
-        rtol_value, origin = tol.rtol, tol.source
-        undetermined = tol.attainable > RTOL_CEILING
-    else:
-        rtol_value = check_rtol(rtol)
-    if auto_a:
-        assert design is not None
-        floor = coefficient_floor(design.X, exp.coef, exp.intercept)
-        return rtol_value, rtol_value * floor, f"{origin}; atol = rtol·‖ŷ‖/‖a_i‖", undetermined
-    return rtol_value, _check_atol(atol, k), origin, undetermined
+        extra = np.where(determined, np.maximum(f - rtol_value * e, 0.0), 0.0)
+        origin = (f"auto: 1e-07, or per parameter the error a backward-stable {dtype} solve "
+                  f"of these data may make ({SAFETY_FACTOR:g}·u·cond)")
+        return _Tolerances(rtol_value, user_atol + extra, origin,
+                           undetermined=not bool(np.all(determined)))
+    zero = determined & (e <= f)
+    origin = "as passed" if not zero.any() else (
+        f"as passed, atol for parameters zero at {dtype} resolution")
+    return _Tolerances(rtol_value, np.where(zero, f, 0.0), origin,
+                       at_resolution=tuple(int(i) for i in np.flatnonzero(zero)),
+                       resolution_dtype=dtype)
 
 
 def _no_intercept_reference(expected: Any, dataset: Any) -> bool:
     """Whether the reference is a Dataset or OLSResult fitted without an intercept."""
     return any(getattr(obj, "fit_intercept", None) is False for obj in (expected, dataset))
-
-
-def _is_zero(atol: Any) -> bool:
-    return not isinstance(atol, (str, bool)) and np.ndim(atol) == 0 and atol == 0
 
 
 def _expected(expected: Any) -> Coefficients:
@@ -404,10 +451,11 @@ def assert_coefficients_close(
     expected: Any,
     *,
     rtol: float | str = 1e-7,
-    atol: Any = 0.0,
+    atol: Any = None,
     dataset: Any = None,
     X: Any = None,
     feature_names: Sequence[str] | None = None,
+    dtype: Any = None,
 ) -> None:
     """Assert ``|a − e| ≤ atol + rtol·|e|`` for every coefficient, intercept included.
 
@@ -420,18 +468,27 @@ def assert_coefficients_close(
         against a reference fitted without one (a Dataset or OLSResult with
         ``fit_intercept=False``) is compared with 0. Against a bare array it is not compared.
     expected : Dataset, OLSResult, pair or array
-        The reference. Its intercept is compared when it has one.
+        The reference. Its intercept is compared when it has one. A certified Dataset (NIST)
+        is judged by the exact OLS solution of the float64 data a fitter is handed
+        (:attr:`pytest_linreg.Dataset.float_reference`), not by the certified values of the
+        decimal data: no solver of the float64 data can be closer than that solution. A
+        failure message says how far apart the two are.
     rtol : float or "auto"
-        numpy's convention, ``0 ≤ rtol < 1``. ``"auto"``: 1e-7, loosened to what rounding the
-        data and a backward-stable solve in the actual's dtype allow
-        (:func:`pytest_linreg.tolerances.derive_tolerance`); needs the design. Where that
-        dtype determines no digit (attainable rtol above ``RTOL_CEILING``) the check fails as
-        "not determined" rather than pass at a tolerance that accepts anything.
-    atol : float, array of float (intercept first) or "auto"
-        ``≥ 0``. ``"auto"`` (implied by ``rtol="auto"``): ``rtol · ‖ŷ‖/‖a_i‖`` per parameter,
-        so that ``rtol`` is relative to ``max(|e_i|, ‖ŷ‖/‖a_i‖)`` — the scale the derived
-        tolerances are measured on, which keeps coefficients near zero (an intercept of
-        centred data) checkable.
+        numpy's convention, ``0 ≤ rtol < 1``, applied per parameter in its own units and never
+        loosened. ``"auto"``: per parameter ``max(1e-7·|e_i|, f_i)``, where ``f_i`` is the
+        absolute error a correct fit in the actual's dtype may make (rounding the data to that
+        dtype plus a backward-stable solve in it,
+        :attr:`pytest_linreg.tolerances.Tolerance.absolute`); needs the design. Where that
+        dtype determines some parameter to no digit at all (``f_i`` above ``RTOL_CEILING``
+        times its scale) the check fails as "not determined" rather than pass at a tolerance
+        that accepts anything.
+    atol : None, float, array of float (intercept first), pandas Series, or "auto"
+        ``≥ 0``. An explicit atol is used as given. The default ``None`` (and ``"auto"``,
+        which insists on a design) is 0, except for parameters that are *zero at the
+        resolution of the actual's dtype*, ``|e_i| ≤ f_i``: those are compared absolutely at
+        ``f_i`` (the exact OLS intercept of the question's data is 4.65e-20, a correct lstsq
+        returns 3e-17; no relative tolerance can hold). Without a design there is no ``f_i``
+        and the default is 0.
     dataset : Dataset, optional
         The data behind the comparison when ``expected`` is not itself a Dataset.
     X : array_like (n, p), optional
@@ -439,6 +496,9 @@ def assert_coefficients_close(
         the condition number, near-null combinations, the accuracy attainable in the actual's
         dtype, how closely the predictions agree, and advice.
     feature_names : sequence of str, optional
+    dtype : dtype-like, optional
+        The dtype the model computed in, when its coefficients do not carry it (a fit that
+        returns Python floats); default: the actual's dtype. It sets the resolution ``f_i``.
 
     Notes
     -----
@@ -461,11 +521,12 @@ def assert_coefficients_close(
     >>> plr.assert_coefficients_close(([2.0], 1.0), ds)
     """
     __tracebackhide__ = True
-    if rtol != "auto":
+    if not (isinstance(rtol, str) and rtol == "auto"):
         check_rtol(rtol)
-    if atol != "auto":
-        _check_atol(atol, np.size(atol))  # type and range first, the length once k is known
+    given = _atol_values(atol)  # type and range first, the length once k is known
     act = extract_coefficients(actual)
+    if dtype is not None:
+        act = replace(act, dtype=dtype_name(dtype))
     exp = _expected(expected)
     if act.p != exp.p:
         raise ValueError(
@@ -473,23 +534,29 @@ def assert_coefficients_close(
             f"but expected has {exp.p} ({exp.source})"
         )
     design = _resolve_design(expected, dataset, X, exp, feature_names)
+    exp, certified_gap = _judged_reference(expected, dataset, exp, design)
     forced = _no_intercept_reference(expected, dataset) and act.intercept not in (None, 0.0)
-    if forced and np.ndim(atol) == 0:
+    if forced:
         # The reference *has* no intercept term (not merely gives none): a model's intercept
-        # is then an error like any other, compared with 0, not silently ignored.
+        # is then an error like any other, compared with 0, not silently ignored. An atol
+        # with one entry per reference parameter gives the intercept none.
         exp = replace(exp, intercept=0.0)
+        if given is not None and given.ndim == 1 and given.shape == (exp.p,):
+            atol = np.concatenate([[0.0], given])
     names = _names(exp, expected, design, feature_names)
-    rtol, atol_arr, origin, undetermined = _tolerances(rtol, atol, act, exp, design)
+    tols = _tolerances(rtol, atol, act, exp, design)
+    rtol, atol_arr = tols.rtol, tols.atol
     table = _table(act, exp, names, rtol, atol_arr)
     nfail = int(table.failing.sum())
-    passed = nfail == 0 and not undetermined
+    passed = nfail == 0 and not tols.undetermined
     cond: float | None = None
     lines: list[str] = []
     if passed:
         if design is not None:
             cond = condition_number(design.X, fit_intercept=design.fit_intercept)
     else:
-        lines, cond = _explain(table, act, exp, design, rtol, judge_fit=nfail > 0)
+        judge = nfail > 0 and not tols.undetermined
+        lines, cond = _explain(table, act, exp, design, rtol, judge_fit=judge)
     _record("coefficients", design, cond, act, _recorded_digits(table, exp, design, rtol), rtol,
             passed)
     if passed:
@@ -498,17 +565,63 @@ def assert_coefficients_close(
         f"{atol_arr[0]:.1e}" if np.all(atol_arr == atol_arr[0])
         else "[" + ", ".join(f"{a:.1e}" for a in atol_arr) + "]"
     )
-    verdict = "differ" if nfail else "not determined"
+    verdict = "not determined" if tols.undetermined else "differ"
     text = [
         f"coefficients {verdict}: {nfail}/{len(table.names)} mismatched at rtol={rtol:.1e}, "
-        f"atol={atol_text} ({origin}; |a − e| ≤ atol + rtol·|e|)",
-        *([msg.undetermined_line(act.dtype)] if undetermined else []),
+        f"atol={atol_text} ({tols.origin}; |a − e| ≤ atol + rtol·|e|)",
+        *([msg.undetermined_line(act.dtype)] if tols.undetermined else []),
         _source_line(act, exp, design),
         *msg.coefficient_table(table),
         *_notes(act, exp, table, atol_arr, forced and exp.intercept is not None),
+        *_resolution_notes(table, tols),
+        *([certified_gap] if certified_gap else []),
         *lines,
     ]
     _fail(text)
+
+
+def _resolution_notes(table: msg.CoefficientTable, tols: _Tolerances) -> list[str]:
+    if not tols.at_resolution:
+        return []
+    named = ", ".join(
+        f"{table.names[i]} (|e| ≤ {tols.atol[i]:.1e})" for i in tols.at_resolution
+    )
+    return [f"note: zero at {tols.resolution_dtype} resolution, compared absolutely: {named}"]
+
+
+def _judged_reference(
+    expected: Any, dataset: Any, exp: Coefficients, design: _Design | None
+) -> tuple[Coefficients, str]:
+    """The answer a fitter of the dataset's float64 data is judged against, and a note.
+
+    A certified dataset (NIST) states the solution of its *decimal* data; a fitter is handed
+    those data rounded to float64, whose exact OLS solution differs (Filip keeps 7.6 of NIST's
+    15 digits). No solver of the float64 data can do better than that solution, so it is the
+    reference — :meth:`pytest_linreg.Dataset.reference`, 0 ulps from the rational answer — and
+    the message says how far the certified values are.
+    """
+    from .datasets import Dataset
+
+    source = dataset if isinstance(dataset, Dataset) else expected
+    if not isinstance(source, Dataset) or not source.certified or design is None:
+        return exp, ""
+    ref = source.float_reference
+    if exp.intercept is not None and not source.fit_intercept:
+        return exp, ""
+    judged = replace(
+        exp, coef=np.asarray(ref.coef, dtype=np.float64),
+        intercept=float(ref.intercept) if exp.intercept is not None else None,
+    )
+    e, c = judged.params(exp.intercept is not None), exp.params(exp.intercept is not None)
+    if np.array_equal(e, c):
+        return exp, ""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = float(np.max(np.where(c != 0, np.abs(e - c) / np.abs(c), np.abs(e - c))))
+    return judged, (
+        f"note: judged against the exact OLS solution of the float64 data the fitter was "
+        f"given; the certified values (of the decimal data) differ from it by up to "
+        f"{gap:.1e} relative"
+    )
 
 
 def _fail(lines: list[str]) -> NoReturn:

@@ -160,43 +160,32 @@ MAX_DERIVED_RTOL = 1.0e-2
 
 def _coefficient_tolerance(
     dataset: Dataset, dtype: str, rtol: float | None
-) -> tuple[float, str | None, str]:
-    """``(rtol, why not identifiable or None, where the rtol came from)`` for data and dtype.
+) -> tuple[float | str, str | None, str]:
+    """``(rtol or "auto", why not identifiable or None, where the rtol came from)``.
 
-    The requested rtol is the user's, else ``TARGET_RTOL``. Under pytest the
-    ``pytest_linreg_tolerance`` hook decides the rtol (the plugin installs it as the
-    :func:`pytest_linreg.tolerances.active_tolerance_policy`); its default, like the path
-    without pytest, is :func:`pytest_linreg.tolerances.derive_tolerance`: the request loosened
-    to what rounding the data and a backward-stable solve in ``dtype`` allow. A user's rtol
-    tighter than that makes the coefficients not identifiable (predictions are checked), as
-    does a derived rtol above ``MAX_DERIVED_RTOL``.
+    Precedence: the decorator's ``rtol`` > ``--linreg-rtol`` > ``linreg_rtol`` > the
+    automatic tolerance. Under pytest the plugin's policy supplies the configured rtol and asks
+    the ``pytest_linreg_tolerance`` hook (:func:`pytest_linreg.tolerances.active_tolerance_policy`);
+    a downstream implementation may choose another. An rtol that someone chose is checked as
+    it is, never loosened and never swapped for a weaker prediction check: tighter than the
+    data and dtype allow, the check fails and says so. With none chosen the check uses
+    ``rtol="auto"`` of :func:`pytest_linreg.assert_coefficients_close` (1e-7, loosened per
+    parameter to what data and dtype allow), and treats the coefficients as not identifiable
+    (predictions are checked) where some parameter is determined to fewer than 2 digits.
     """
     from .tolerances import active_tolerance_policy, derive_tolerance
 
-    requested = TARGET_RTOL if rtol is None else rtol
-    tol = derive_tolerance(dataset, dtype, requested=requested)
-    bound = tol.source.split(" (requested")[0]
     policy = active_tolerance_policy()
-    chosen = tol.rtol if policy is None else policy(dataset, dtype, requested)
-    hooked = policy is not None and chosen != tol.rtol
-    if rtol is not None and tol.limited:
-        why = (f"rtol={rtol:.1e} is tighter than the {tol.attainable:.1e} that data and {dtype} "
-               f"allow ({bound})")
-        return rtol, _identifiability_reason(dataset, dtype, rtol, why), "set by the user"
-    if hooked:
-        origin = "pytest_linreg_tolerance hook"
-    elif rtol is not None:
-        origin = "set by the user"
-    else:
-        origin = f"target {TARGET_RTOL:.0e}" if not tol.limited else bound
-    if not hooked and rtol is None and tol.attainable > MAX_DERIVED_RTOL:
-        why = f"{dtype} determines fewer than 2 digits ({origin})"
-        return chosen, _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
-    if chosen < tol.attainable:
-        why = f"rtol={chosen:.1e} ({origin}) is tighter than the {tol.attainable:.1e} allowed"
-        return chosen, _identifiability_reason(dataset, dtype, chosen, why), origin
-    # An rtol someone chose (user or hook) is theirs to make loose.
-    return chosen, None, origin
+    chosen = policy(dataset, dtype, rtol) if policy is not None else rtol
+    if chosen is not None:
+        origin = "set by the user" if chosen == rtol else "configured rtol or tolerance hook"
+        return chosen, None, origin
+    tol = derive_tolerance(dataset, dtype, requested=TARGET_RTOL)
+    origin = f"auto: {TARGET_RTOL:.0e}, or per parameter what data and {dtype} allow"
+    if tol.attainable > MAX_DERIVED_RTOL:
+        why = f"{dtype} determines fewer than 2 digits (attainable rtol {tol.attainable:.1e})"
+        return "auto", _identifiability_reason(dataset, dtype, MAX_DERIVED_RTOL, why), origin
+    return "auto", None, origin
 
 
 def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback: str) -> str:
@@ -214,13 +203,13 @@ def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback:
     return fallback
 
 
-def _assert_parameters(fitted: _Fitted, dataset: Dataset, tol: float) -> None:
-    """All parameters at ``tol``, relative to ``max(|beta_i|, ‖ŷ‖/‖a_i‖)`` (``atol="auto"``)."""
+def _assert_parameters(fitted: _Fitted, dataset: Dataset, tol: float | str, dtype: str) -> None:
+    """All parameters at ``tol`` (a number, or ``"auto"``), each in its own units."""
     from .assertions import assert_coefficients_close
 
     __tracebackhide__ = True
     assert_coefficients_close(fitted.pair if dataset.fit_intercept else fitted.coef, dataset,
-                              rtol=tol, atol="auto")
+                              rtol=tol, dtype=dtype)
 
 
 def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
@@ -230,7 +219,8 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
 
     tol, reason, origin = _coefficient_tolerance(dataset, dtype, rtol)
     if coefficients and reason is None:
-        compared, note = "coefficients", f"coefficients checked at rtol={tol:.1e} ({origin})"
+        shown = tol if isinstance(tol, str) else f"{tol:.1e}"
+        compared, note = "coefficients", f"coefficients checked at rtol={shown} ({origin})"
     elif coefficients:
         compared = "predictions"
         note = f"coefficients not identifiable: {reason}; predictions checked instead"
@@ -254,7 +244,7 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
     with collecting() as rows:
         try:
             if compared == "coefficients":
-                _assert_parameters(fitted, dataset, tol)
+                _assert_parameters(fitted, dataset, tol, dtype)
             else:
                 assert_predictions_close(fitted.pair, dataset, dtype=dtype)
         except LinregAssertionError as exc:
@@ -262,7 +252,8 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
     if fitted.dtype not in (None, dtype):
         # Keras' trap: layers built before set_floatx("float64") keep float32 weights.
         note += f"; the model holds {fitted.dtype} weights although {dtype} was requested"
-    return _Verdict(compared=compared, note=note, fitter=fitted.source, rtol=tol,
+    return _Verdict(compared=compared, note=note, fitter=fitted.source,
+                    rtol=TARGET_RTOL if isinstance(tol, str) else tol,
                     rows=tuple(rows), failure=failure)
 
 

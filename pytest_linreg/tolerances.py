@@ -316,6 +316,8 @@ class Tolerance:
         The solver bound per parameter (:func:`solver_rtol`).
     floor : ndarray
         ``‖ŷ‖/‖a_i‖`` per parameter (:func:`coefficient_floor`).
+    scale : ndarray
+        ``max(|x_i|, ‖ŷ‖/‖a_i‖)`` per parameter: what :attr:`per_parameter` is relative to.
     """
 
     rtol: float
@@ -328,6 +330,19 @@ class Tolerance:
     data: FloatArray
     solver: FloatArray
     floor: FloatArray
+    scale: FloatArray
+
+    @property
+    def absolute(self) -> FloatArray:
+        """Per parameter, the absolute error a correct fit in :attr:`dtype` may make.
+
+        ``per_parameter · scale``: rounding the data to the dtype plus a backward-stable solve
+        in it, in the parameter's own units (``inf`` in the null space of the design). Where a
+        reference parameter is smaller than this it cannot be told from zero in that dtype.
+        """
+        with np.errstate(invalid="ignore"):
+            out = np.where(np.isinf(self.per_parameter), np.inf, self.per_parameter * self.scale)
+        return np.asarray(out, dtype=np.float64)
 
     @property
     def atol(self) -> FloatArray:
@@ -384,7 +399,7 @@ def derive_tolerance(
     worst = float(np.max(per))
     source = _source(name, worst / (SAFETY_FACTOR * u), gamma, solver_wins=bool(
         np.max(solver) >= np.max(data)))
-    parts = {"data": data, "solver": solver, "floor": floor}
+    parts = {"data": data, "solver": solver, "floor": floor, "scale": cond.scale}
     capped = min(worst, RTOL_CEILING)
     if requested is None:
         limited = worst > RTOL_CEILING
@@ -432,8 +447,9 @@ def derived_rtol(
     ).rtol
 
 
-#: ``policy(dataset, dtype, requested_rtol) -> rtol``: who decides the rtol of a check.
-TolerancePolicy = Callable[[Any, str, "float | None"], float]
+#: ``policy(dataset, dtype, requested_rtol) -> rtol or None``: who decides the rtol of a check
+#: (``None``: the automatic per-parameter tolerance).
+TolerancePolicy = Callable[[Any, str, "float | None"], "float | None"]
 
 _POLICY: ContextVar[TolerancePolicy | None] = ContextVar(
     "pytest_linreg_tolerance_policy", default=None

@@ -156,19 +156,50 @@ def test_tolerance_hook_default_and_override(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_a="""
         from pytest_linreg.plugin import tolerance_for
-        from pytest_linreg.tolerances import derived_rtol
 
         def test_x(linreg_dataset, request, linreg_rtol):
             rtol = tolerance_for(request.config, linreg_dataset, "float32", linreg_rtol)
+            auto = tolerance_for(request.config, linreg_dataset, "float32")
             if linreg_dataset.name == "Norris":
-                assert rtol == 1e-4
-            else:  # the default implementation: tolerances.derived_rtol
-                assert rtol == derived_rtol(linreg_dataset, "float32", requested=linreg_rtol)
-                assert rtol > linreg_rtol  # float32 cannot give 1e-7 on Longley
+                assert rtol == auto == 1e-4
+            else:
+                # The default implementation returns the request as it is: never loosened,
+                # although float32 cannot give 1e-7 on Longley. Nothing requested (and no
+                # --linreg-rtol): None, the automatic per-parameter tolerance.
+                assert rtol == linreg_rtol == 1e-7
+                assert auto is None
         """
     )
     result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris,Longley")
     result.assert_outcomes(passed=2)
+
+
+def test_configured_rtol_reaches_the_tolerance_hook(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        SEEN = []
+
+        def pytest_linreg_tolerance(dataset, dtype, requested_rtol):
+            SEEN.append(requested_rtol)
+        """
+    )
+    pytester.makepyfile(
+        test_a="""
+        from conftest import SEEN
+        from pytest_linreg.plugin import tolerance_for
+
+        def test_x(linreg_dataset, request):
+            assert tolerance_for(request.config, linreg_dataset, "float64") == 3e-6
+            assert tolerance_for(request.config, linreg_dataset, "float64", 1e-9) == 1e-9
+            assert SEEN == [3e-6, 1e-9]
+        """
+    )
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris",
+                                          "--linreg-rtol=3e-6")
+    result.assert_outcomes(passed=1)
+    pytester.makeini("[pytest]\nlinreg_rtol = 3e-6\n")
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris")
+    result.assert_outcomes(passed=1)
 
 
 def test_tolerance_hook_answer_is_validated(pytester: pytest.Pytester) -> None:

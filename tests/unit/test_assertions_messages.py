@@ -28,8 +28,8 @@ def _lines(call: object, *args: object, **kwargs: object) -> list[str]:
 def test_coefficients_message_on_the_question(sorted_poisson: Dataset) -> None:
     lines = _lines(assert_coefficients_close, np.array([0.904, 0.096]), sorted_poisson)
     assert lines[:6] == [
-        "coefficients differ: 2/3 mismatched at rtol=1.0e-07, atol=0.0e+00 "
-        "(as passed; |a − e| ≤ atol + rtol·|e|)",
+        "coefficients differ: 2/3 mismatched at rtol=1.0e-07, atol=[1.5e-14, 0.0e+00, 0.0e+00] "
+        "(as passed, atol for parameters zero at float64 resolution; |a − e| ≤ atol + rtol·|e|)",
         "compared array [float64] with Dataset:sorted_poisson on dataset sorted_poisson, seed 1443",
         "    parameter             actual           expected    abs err    rel err  digits",
         "    intercept                  0                  0   0.00e+00   0.00e+00   15.0",
@@ -37,6 +37,10 @@ def test_coefficients_message_on_the_question(sorted_poisson: Dataset) -> None:
         "  ✗ x2                     0.096                0.5   4.04e-01   8.08e-01    0.1",
     ]
     assert "note: the actual model has no intercept; it was compared as 0" in lines
+    # The reference intercept is exactly 0 (a correct lstsq gives 3e-17): no relative tolerance
+    # can hold, so it is compared absolutely at what float64 resolves.
+    assert "note: zero at float64 resolution, compared absolutely: intercept (|e| ≤ 1.5e-14)" in (
+        lines)
     assert (
         "design: condition number 2.82e+02 (column-equilibrated, with intercept column), "
         "rank 3/3, n=100000"

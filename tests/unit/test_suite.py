@@ -261,16 +261,22 @@ def test_run_checks_turns_tf32_off_during_each_check(monkeypatch: pytest.MonkeyP
     assert state["tf32"] is True  # restored afterwards
 
 
-def test_unidentifiable_coefficients_fall_back_to_predictions_with_the_reason() -> None:
+def test_a_requested_rtol_tighter_than_the_dtype_allows_is_checked_as_asked() -> None:
+    # Never weaker when asked for more: 1e-7 in float32 on Norris is checked on the
+    # coefficients (and fails, saying why), not swapped for a looser prediction check.
     (result,) = plr.run_checks(qr_fit, datasets="Norris", dtypes=["float32"],
                                checks=["coefficients"], rtol=1e-7)
-    assert result.passed, result.message
-    assert result.record is not None
-    assert result.record.extra["compared"] == ["predictions"]
-    assert result.record.note.startswith(
-        "coefficients not identifiable: rtol=1.0e-07 is tighter than the ")
-    assert "that data and float32 allow" in result.record.note
-    assert result.record.note.endswith("predictions checked instead")
+    assert not result.passed
+    assert result.record is not None and result.record.extra["compared"] == ["coefficients"]
+    assert "coefficients checked at rtol=1.0e-07 (set by the user)" in result.message
+    assert ("rtol=1.0e-07 is tighter than data and float32 allow for intercept, x: "
+            "no float32 fit of these data can be relied on to pass") in result.message
+    # Nothing requested: the automatic tolerance, per parameter what float32 allows.
+    (auto,) = plr.run_checks(qr_fit, datasets="Norris", dtypes=["float32"],
+                             checks=["coefficients"])
+    assert auto.passed, auto.message
+    assert auto.record is not None and auto.record.extra["compared"] == ["coefficients"]
+    assert auto.record.note.startswith("coefficients checked at rtol=auto (auto: 1e-07, or per ")
 
 
 def test_fit_that_drops_the_intercept_fails_with_an_explanation() -> None:
@@ -290,7 +296,7 @@ def test_float64_normal_equations_fail_the_offset_check() -> None:
     (result,) = plr.run_checks(normal_equations_fit, datasets="Norris", dtypes=["float64"],
                                checks=["offsets"])
     assert not result.passed
-    assert "- shifted: FAILED — coefficients checked at rtol=1.0e-07 (target 1e-07)" in (
+    assert "- shifted: FAILED — coefficients checked at rtol=auto (auto: 1e-07, or per " in (
         result.message)
 
 
@@ -481,16 +487,52 @@ def test_tolerance_hook_sets_the_rtol_of_generated_checks(pytester: pytest.Pytes
             check()
 
         def test_hook_saw_the_request():
-            assert ("Norris", "float64", 1e-7) in conftest.SEEN
+            # Nothing configured: the hook is asked with None (the automatic tolerance).
+            assert ("Norris", "float64", None) in conftest.SEEN
         """
     )
     result = pytester.runpytest("-v", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines([
         "*test_fit?Norris-float64-cpu-coefficients? PASSED*",
         "*test_fit?Pontius-float64-cpu-coefficients? FAILED*",
-        "*coefficients checked at rtol=1.0e-07 (target 1e-07)*",
+        "*coefficients checked at rtol=auto (auto: 1e-07, or per parameter*",
     ])
     result.assert_outcomes(passed=2, failed=1)
+
+
+def test_the_suite_honours_the_configured_rtol(pytester: pytest.Pytester) -> None:
+    # Precedence: decorator rtol > --linreg-rtol > ini linreg_rtol > automatic. A fit 1e-6
+    # off passes at 1e-5 and fails at 1e-7, whichever way the rtol was set.
+    pytester.makepyfile(
+        """
+        import numpy as np
+        import pytest_linreg as plr
+
+        def off_by_1e_6(X, y, *, fit_intercept, dtype, device):
+            A = np.column_stack([np.ones(len(X)), X])
+            p = np.linalg.lstsq(A, y, rcond=None)[0] * (1 + 1e-6)
+            return p[1:], p[0]
+
+        @plr.parametrize_with_linreg_checks(off_by_1e_6, datasets="Norris",
+                                            dtypes=["float64"], checks=["coefficients"])
+        def test_configured(check):
+            check()
+
+        @plr.parametrize_with_linreg_checks(off_by_1e_6, datasets="Norris", dtypes=["float64"],
+                                            checks=["coefficients"], rtol=1e-7)
+        def test_decorator_wins(check):
+            check()
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-rtol=1e-5")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*coefficients checked at rtol=1.0e-07 (set by the user)*"])
+    pytester.makeini("[pytest]\nlinreg_rtol = 1e-5\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-rtol=1e-7")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*coefficients checked at rtol=1.0e-07 (configured rtol or *"])
 
 
 def test_tolerance_policy_scope_decides_the_check_rtol() -> None:
