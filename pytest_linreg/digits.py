@@ -62,20 +62,21 @@ def lre(actual: Any, expected: Any) -> npt.NDArray[np.float64]:
     actual : array_like
         Estimates (coefficients, standard errors ...). NaN or inf scores 0 digits.
     expected : array_like
-        Reference values (e.g. NIST's certified values), broadcastable against ``actual``;
-        must be finite.
+        Reference values (e.g. NIST's certified values): the shape of ``actual``, a scalar,
+        or the shape of one row of ``actual`` (estimates stacked along the leading axes);
+        must be finite. Length-1 axes are not stretched.
 
     Returns
     -------
     ndarray of float64
         The log relative error ``-log10(|a - e| / |e|)`` (log absolute error where ``e == 0``),
         clipped to ``[0, 15]``: 15 for an exact match, the 15 digits NIST certifies.
-        Shape of ``actual`` and ``expected`` broadcast together (0-d for two scalars).
+        The shape of ``actual`` and ``expected`` (0-d for two scalars).
 
     Raises
     ------
     ValueError
-        If the shapes do not broadcast, or ``expected`` holds NaN or inf.
+        If the shapes differ otherwise, or ``expected`` holds NaN or inf.
     TypeError
         For complex or non-numeric input.
 
@@ -89,12 +90,16 @@ def lre(actual: Any, expected: Any) -> npt.NDArray[np.float64]:
     """
     a = _as_real_array(actual, "actual")
     e = _as_real_array(expected, "expected")
-    try:
-        shape = np.broadcast_shapes(a.shape, e.shape)
-    except ValueError:
+    # Equal shapes, a scalar on one side, or rows of estimates against one reference vector
+    # (expected's shape ending actual's). No stretching of length-1 axes: lre([0.5], [0.5, 0.5])
+    # is a caller's mistake (one estimate against two references), not two matches.
+    stacked = e.ndim <= a.ndim and a.shape[a.ndim - e.ndim:] == e.shape
+    if a.ndim and e.ndim and not stacked:
         raise ValueError(
-            f"actual has shape {a.shape} and expected has shape {e.shape}; they do not broadcast"
-        ) from None
+            f"actual has shape {a.shape} and expected has shape {e.shape}; they must match "
+            "(or expected be a scalar, or one row of actual)"
+        )
+    shape = np.broadcast_shapes(a.shape, e.shape)
     if not np.all(np.isfinite(e)):
         bad = np.argwhere(~np.isfinite(e))
         where = f" at index {tuple(int(i) for i in bad[0])}" if e.ndim else ""

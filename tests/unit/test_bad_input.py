@@ -622,8 +622,14 @@ OTHER_CASES: list[Any] = [
     ),
     pytest.param(
         lambda: plr.lre([1.0, 2.0], [1.0, 2.0, 3.0]),
-        Raises(ValueError, r"shape \(2,\) and expected has shape \(3,\); they do not broadcast"),
+        Raises(ValueError, r"shape \(2,\) and expected has shape \(3,\); they must match"),
         id="lre-length-mismatch",
+    ),
+    pytest.param(
+        # One estimate against two references broadcast and scored 15 digits twice.
+        lambda: plr.lre([0.5], [0.5, 0.5]),
+        Raises(ValueError, r"shape \(1,\) and expected has shape \(2,\); they must match"),
+        id="lre-no-broadcast-of-length-one",
     ),
     pytest.param(
         _returns(lambda: plr.lre(np.ones((2, 2)), np.ones((2, 2))), np.full((2, 2), 15.0)),
