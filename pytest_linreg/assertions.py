@@ -26,6 +26,7 @@ from .diagnostics import Diagnosis, condition_number, diagnose
 from .digits import MAX_DIGITS, lre
 from .errors import LinregAssertionError
 from .tolerances import (
+    PREDICTION_RTOL_CEILING,
     RTOL_CEILING,
     SAFETY_FACTOR,
     TARGET_RTOL,
@@ -745,6 +746,27 @@ def assert_identifiable(
     _fail(lines)
 
 
+def _not_checkable(
+    act: Coefficients, exp: Coefficients, design: _Design, tol: float, source: str
+) -> NoReturn:
+    """Fail a prediction check whose derived tolerance could not fail any model."""
+    __tracebackhide__ = True
+    cond = condition_number(design.X, fit_intercept=design.fit_intercept)
+    record_check(CheckRecord(
+        check="predictions", dataset=design.name, condition_number=cond, dtype=act.dtype,
+        device=None, digits_achieved=None, digits_required=_digits_required(tol), rtol=tol,
+        passed=False, fitter=act.source, note="not checkable",
+    ))
+    _fail([
+        f"predictions not checkable in {act.dtype}: the data and dtype determine them only to "
+        f"rtol {tol:.1e} ({source}), above the ceiling {PREDICTION_RTOL_CEILING:g}: a check "
+        "that wide passes a wrong model as easily as a right one",
+        _source_line(act, exp, design),
+        "advice: " + ("compute in float64, or " if act.dtype != "float64" else "")
+        + "pass an explicit rtol to check at a tolerance you choose",
+    ])
+
+
 #: Prediction checks never ask for more than this (DESIGN.md's default coefficient rtol).
 PREDICTION_RTOL_FLOOR = 1e-7
 
@@ -783,7 +805,10 @@ def assert_predictions_close(
     rtol : float, optional
         Default: the error of the predictions of a backward-stable solve in ``dtype``
         (:func:`pytest_linreg.tolerances.prediction_rtol`, which covers rounding the data to
-        ``dtype`` too), at least 1e-7.
+        ``dtype`` too), at least 1e-7. Where that exceeds
+        :data:`~pytest_linreg.tolerances.PREDICTION_RTOL_CEILING` (1e-2) the predictions are
+        not checkable in ``dtype`` and the assertion fails saying so: a tolerance that wide
+        passes a wrong model as easily as a right one.
     dtype : dtype-like, optional
         Default: the dtype of the actual's weights.
 
@@ -801,9 +826,12 @@ def assert_predictions_close(
     exp = _expected(dataset)
     if act.p != exp.p:
         raise ValueError(f"actual has {act.p} coefficients but dataset {design.name} has {exp.p}")
+    exp, _ = _judged_reference(dataset, None, exp, design)
     name = _safe_dtype(act.dtype) if dtype is None else dtype_name(dtype)
     if rtol is None:
         tol, source = _prediction_rtol(design, name)
+        if tol > PREDICTION_RTOL_CEILING:
+            _not_checkable(act, exp, design, tol, source)
     else:
         tol, source = check_rtol(rtol), "as passed"
     got, want = _predictions(act, design.X), _predictions(exp, design.X)

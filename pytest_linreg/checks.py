@@ -32,7 +32,7 @@ import numpy.typing as npt
 from ._records import CheckRecord, collecting, record_check
 from .datasets import Dataset
 from .errors import LinregAssertionError
-from .tolerances import RTOL_CEILING
+from .tolerances import PREDICTION_RTOL_CEILING
 from .tolerances import TARGET_RTOL as _TARGET_RTOL
 
 __all__ = [
@@ -231,11 +231,11 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
 
         pred_tol = prediction_rtol(dataset.X, dataset.y, fit_intercept=dataset.fit_intercept,
                                    dtype=dtype)
-        if pred_tol > RTOL_CEILING:
-            # An rtol above RTOL_CEILING accepts predictions off by more than half their size:
-            # such a comparison cannot fail, so it is reported as not checkable, not as passed.
+        if pred_tol > PREDICTION_RTOL_CEILING:
+            # Fewer than 2 digits determined: a wrong model passes as easily as a right one,
+            # so the comparison is reported as not checkable, not as passed.
             why = (f"predictions not checkable: the derived prediction rtol {pred_tol:.1e} "
-                   f"in {dtype} exceeds {RTOL_CEILING:g}")
+                   f"in {dtype} exceeds {PREDICTION_RTOL_CEILING:g}")
             note = f"coefficients not identifiable: {reason}; {why}" if coefficients else why
             return _Verdict(compared="nothing", note=f"not checkable: {note}",
                             fitter=fitted.source, rtol=None, rows=(), failure=None,

@@ -199,9 +199,13 @@ def test_datasets_accept_dataset_objects_and_custom_checks() -> None:
 
 def test_correct_fit_passes_every_check() -> None:
     results = plr.run_checks(qr_fit, datasets="Norris,NoInt1,Longley")
-    failed = [(r.id, r.message) for r in results if not r.passed]
+    failed = [(r.id, r.message) for r in results if not r.passed and not r.skipped]
     assert failed == []
     assert len(results) == 3 * 2 * len(ALL_CHECKS)
+    # Shifted by 1e5 standard deviations and held in float32, the predictions are determined
+    # only to 1.7e-1 (Norris) and 2.3e-1 (Longley): not checkable, reported as skipped.
+    assert sorted(r.id for r in results if r.skipped) == [
+        "Longley-float32-cpu-offsets", "Norris-float32-cpu-offsets"]
 
 
 def test_run_checks_returns_frozen_results_with_records() -> None:

@@ -156,13 +156,19 @@ def _pair(ds: Dataset, params: np.ndarray) -> object:
     return (params[1:], params[0]) if ds.fit_intercept else params
 
 
-def _verdict(ds: Dataset, params: np.ndarray, dtype: str) -> bool:
-    """As the suite judges: coefficients at rtol='auto' where identifiable, else predictions."""
+def _verdict(ds: Dataset, params: np.ndarray, dtype: str) -> bool | None:
+    """As the suite judges: coefficients at rtol='auto' where identifiable, else predictions;
+    ``None`` where not even those are checkable (Filip in float32)."""
     import pytest_linreg as plr
     from pytest_linreg._records import collecting
     from pytest_linreg.checks import MAX_DERIVED_RTOL
+    from pytest_linreg.tolerances import PREDICTION_RTOL_CEILING, prediction_rtol
 
     actual = _pair(ds, params.astype(dtype))
+    if derive_tolerance(ds, dtype).attainable > MAX_DERIVED_RTOL and prediction_rtol(
+        ds.X, ds.y, fit_intercept=ds.fit_intercept, dtype=dtype
+    ) > PREDICTION_RTOL_CEILING:
+        return None
     try:
         with collecting():
             if derive_tolerance(ds, dtype).attainable <= MAX_DERIVED_RTOL:
@@ -219,7 +225,7 @@ def test_correct_solvers_pass_and_wrong_answers_fail_on_every_builtin_dataset() 
             # x² ≈ 1e12) it keeps 6.2 digits of the intercept, which the data fix to 5e-15.
             # Asked for 1e-7, that is a real shortfall, not a false red.
             assert not ok
-        elif not ok:
+        elif ok is False:
             correct_failures.append((name, dtype, solver))
         if solver != "qr":
             continue
