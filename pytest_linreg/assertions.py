@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from . import _messages as msg
 from ._canonical import first_of_largest
+from ._norms import column_norms
 from ._records import CheckRecord, record_check
 from ._validation import as_design, check_rtol, column_names
 from .adapters.extract import Coefficients, extract_coefficients
@@ -349,7 +350,7 @@ def _flat_split(
     """
     if not diag.near_null or diag.k != table.actual.shape[0]:
         return None
-    norms = np.linalg.norm(design.X, axis=0)
+    norms = column_norms(design.X)
     if design.fit_intercept:
         norms = np.concatenate([[math.sqrt(design.X.shape[0])], norms])
     ref = float(np.linalg.norm(norms * table.expected))

@@ -30,6 +30,7 @@ evaluated on the equilibrated design, where ``‖a_j‖₂ = 1`` and ``‖A‖_F
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._canonical import first_of_largest, sign_canonical
+from ._norms import column_norms
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
 __all__ = [
@@ -105,12 +107,19 @@ def _rank_from_sv(sv: FloatArray, shape: tuple[int, ...]) -> int:
     return int(np.count_nonzero(sv > sv[0] * max(shape) * np.finfo(np.float64).eps))
 
 
+def _power_of_two_below(value: float) -> float:
+    """``2^e`` with ``value / 2^e`` in ``[0.5, 1)``; 1 for 0 or non-finite values. Exact."""
+    if value == 0 or not math.isfinite(value):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(value)[1])
+
+
 def _factor(X: Any, fit_intercept: bool) -> _Factored:
     Xa = as_design(X)
     n, p = Xa.shape
     check_parameters_fit(n, p, fit_intercept)
     A = np.column_stack([np.ones(n), Xa]) if fit_intercept else Xa
-    scale = np.linalg.norm(A, axis=0)
+    scale = column_norms(A)
     scale[scale == 0] = 1.0
     # QR first, then the SVD of the small k×k factor: same singular values as the SVD of the
     # n×k matrix, at O(nk²) cost and without an n×n or second n×k temporary.
@@ -420,19 +429,22 @@ def _conditions(fac: _Factored, y: Any) -> _Conditions:
         # No response given: a zero-residual fit in which every column (the intercept's too)
         # contributes equally: equilibrated coefficients all one. The |A⁺||A||x| term that
         # dominates the bound does not depend on the signs of x, so this stands for any such fit.
-        z = np.ones(fac.k)
-        b = np.asarray(fac.As @ z, dtype=np.float64)
-        z = _solve(fac, b)
+        b = np.asarray(fac.As @ np.ones(fac.k), dtype=np.float64)
     else:
         b = as_response(y, fac.n)
-        z = _solve(fac, b)
+    # The bounds are linear in y: work with y scaled by a power of two to unit size (exact),
+    # so that |y| of 1e200 or 1e-200 neither overflows the norms nor underflows, and scale the
+    # absolute sizes back at the end. The relative conditions do not depend on it.
+    unit = _power_of_two_below(float(np.max(np.abs(b))))
+    b = b / unit
+    z = _solve(fac, b)
     scale = _coefficient_scale(fac, b, z)
     null = _null_participants(fac)
     out = _Conditions(
         data=_relative(_normalised_bound(fac, b, z), scale, null),
         solver=_relative(_solver_bound(fac, b, z), scale, null),
-        scale=scale,
-        floor=_scale_floor(fac, b, z),
+        scale=np.asarray(scale * unit, dtype=np.float64),
+        floor=np.asarray(_scale_floor(fac, b, z) * unit, dtype=np.float64),
         prediction=_prediction_bound(fac, b, z),
     )
     for arr in (out.data, out.solver, out.scale, out.floor):

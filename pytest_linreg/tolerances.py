@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._norms import column_norms, vector_norm
 from ._validation import as_design, as_response, check_rtol
 
 __all__ = [
@@ -253,8 +254,8 @@ def coefficient_floor(X: Any, coef: Any, intercept: float | None) -> FloatArray:
     beta = np.asarray(coef, dtype=np.float64).reshape(-1)
     if beta.size != Xa.shape[1]:
         raise ValueError(f"coef has {beta.size} values but X has {Xa.shape[1]} columns")
-    fitted = float(np.linalg.norm(Xa @ beta + (0.0 if intercept is None else float(intercept))))
-    norms = np.linalg.norm(Xa, axis=0)
+    fitted = vector_norm(Xa @ beta + (0.0 if intercept is None else float(intercept)))
+    norms = column_norms(Xa)
     if intercept is not None:
         norms = np.concatenate([[np.sqrt(Xa.shape[0])], norms])
     with np.errstate(divide="ignore"):

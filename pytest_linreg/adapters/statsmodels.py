@@ -2,8 +2,9 @@
 
 Convention: statsmodels has no separate intercept; a constant column in ``exog`` (added with
 ``sm.add_constant``) plays that part. When the model reports one (``model.k_constant == 1`` and
-``model.data.const_idx``), its parameter becomes ``intercept`` and is removed from ``coef``;
-otherwise ``intercept`` is ``None`` and every parameter is a coefficient, in ``exog`` order.
+``model.data.const_idx``), its parameter times the column's value (1 for ``add_constant``, 2
+for a column of 2s) becomes ``intercept`` and is removed from ``coef``; otherwise
+``intercept`` is ``None`` and every parameter is a coefficient, in ``exog`` order.
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def _const_index(model: Any) -> int | None:
         return None
     idx = getattr(getattr(model, "data", None), "const_idx", None)
     return None if idx is None else int(idx)
+
+
+def _constant_value(model: Any, idx: int) -> float:
+    """The value of the constant column ``idx`` of ``exog`` (1.0 for ``sm.add_constant``)."""
+    column = np.asarray(model.exog, dtype=np.float64)[:, idx]
+    if column.size == 0 or not np.all(column == column[0]):
+        raise TypeError(
+            f"statsmodels reports exog column {idx} as the constant, but it is not constant"
+        )
+    return float(column[0])
 
 
 def _check_linear(model: Any, source: str) -> None:
@@ -57,4 +68,9 @@ class StatsmodelsAdapter:
         idx = _const_index(obj.model)
         if idx is None:
             return make_coefficients(params, None, source)
-        return make_coefficients(np.delete(params, idx), params[idx], source)
+        value = _constant_value(obj.model, idx)
+        if value != 1.0:
+            # statsmodels reports any constant column as the constant: a column of 2s makes
+            # the model's intercept 2·θ, not θ (read as θ, predictions off by θ passed).
+            source += f" (constant column of {value:g})"
+        return make_coefficients(np.delete(params, idx), params[idx] * value, source)
