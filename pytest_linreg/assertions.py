@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from . import _messages as msg
 from ._canonical import first_of_largest
-from ._norms import column_norms
+from ._norms import column_norms, vector_norm
 from ._records import CheckRecord, record_check
 from ._validation import as_design, check_rtol, column_names
 from .adapters.extract import Coefficients, extract_coefficients
@@ -242,9 +242,10 @@ def _prediction_rel(act: Coefficients, exp: Coefficients, X: FloatArray) -> tupl
     want = _predictions(exp, X)
     diff = _predictions(act, X) - want
     scale = float(np.max(np.abs(want)))
-    rms_scale = float(np.sqrt(np.mean(want**2)))
+    root_n = math.sqrt(want.size)
+    rms_scale = vector_norm(want) / root_n  # scaled: squares of 1e200 overflow
     worst = float(np.max(np.abs(diff)))
-    rms = float(np.sqrt(np.mean(diff**2)))
+    rms = vector_norm(diff) / root_n
     return (worst / scale if scale > 0 else worst), (rms / rms_scale if rms_scale > 0 else rms)
 
 
