@@ -547,6 +547,7 @@ def assert_coefficients_close(
         if given is not None and given.ndim == 1 and given.shape == (exp.p,):
             atol = np.concatenate([[0.0], given])
     names = _names(exp, expected, design, feature_names)
+    act, aligned = _aligned(act, names)
     tols = _tolerances(rtol, atol, act, exp, design)
     rtol, atol_arr = tols.rtol, tols.atol
     table = _table(act, exp, names, rtol, atol_arr)
@@ -576,11 +577,43 @@ def assert_coefficients_close(
         _source_line(act, exp, design),
         *msg.coefficient_table(table),
         *_notes(act, exp, table, atol_arr, forced and exp.intercept is not None),
+        *([aligned] if aligned else []),
         *_resolution_notes(table, tols),
         *([certified_gap] if certified_gap else []),
         *lines,
     ]
     _fail(text)
+
+
+def _aligned(act: Coefficients, names: tuple[str, ...]) -> tuple[Coefficients, str]:
+    """The actual's coefficients in the reference's feature order, and a note if reordered.
+
+    A model fitted on ``df[["x2", "x1"]]`` (scikit-learn's ``feature_names_in_``) or through
+    ``"y ~ x2 + x1"`` (statsmodels' ``params.index``) holds its coefficients in that order;
+    compared by position with a dataset whose columns are ``x1, x2`` a correct model failed.
+    Names that are a permutation of the reference's are aligned; names that overlap the
+    reference's only in part are a mismatch and raise; names unrelated to them (a dataset
+    with the default names ``x1 …``) leave the order as it is.
+    """
+    given = act.names
+    if given is None or given == names:
+        return act, ""
+    if len(set(given)) == len(given) and set(given) == set(names):
+        order = [given.index(n) for n in names]
+        coef = np.array(act.coef[order], copy=True)
+        coef.setflags(write=False)
+        return replace(act, coef=coef, names=names), (
+            f"note: the model's coefficients ({', '.join(given)}) were aligned by name with the "
+            f"reference's ({', '.join(names)})"
+        )
+    if set(given) & set(names):
+        missing = [n for n in names if n not in given]
+        extra = [n for n in given if n not in names]
+        raise ValueError(
+            f"the model's feature names ({', '.join(given)}) do not match the reference's "
+            f"({', '.join(names)}): missing {missing or 'none'}, unexpected {extra or 'none'}"
+        )
+    return act, ""
 
 
 def _resolution_notes(table: msg.CoefficientTable, tols: _Tolerances) -> list[str]:
@@ -829,6 +862,7 @@ def assert_predictions_close(
     if act.p != exp.p:
         raise ValueError(f"actual has {act.p} coefficients but dataset {design.name} has {exp.p}")
     exp, _ = _judged_reference(dataset, None, exp, design)
+    act, _ = _aligned(act, design.names)
     name = _safe_dtype(act.dtype) if dtype is None else dtype_name(dtype)
     if rtol is None:
         tol, source = _prediction_rtol(design, name)

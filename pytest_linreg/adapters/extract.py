@@ -61,12 +61,17 @@ class Coefficients:
         Name of the dtype the model holds its weights in (``"float32"``, ``"bfloat16"`` ...).
     source : str
         Adapter and object type, e.g. ``"sklearn:LinearRegression"``.
+    names : tuple of str or None
+        The feature names the model carries, in ``coef`` order (scikit-learn's
+        ``feature_names_in_``, statsmodels' ``params.index``), ``None`` when it carries none.
+        A comparison aligns them with the dataset's names.
     """
 
     coef: npt.NDArray[np.floating[Any]]
     intercept: float | None
     dtype: str
     source: str
+    names: tuple[str, ...] | None = None
 
     @property
     def p(self) -> int:
@@ -81,12 +86,18 @@ class Coefficients:
 
 
 def make_coefficients(
-    coef: Any, intercept: Any, source: str, *, dtype: str | None = None
+    coef: Any,
+    intercept: Any,
+    source: str,
+    *,
+    dtype: str | None = None,
+    names: Any = None,
 ) -> Coefficients:
     """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept.
 
     Integers widen to float64 and ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still
-    names what the model holds, so the attainable accuracy is judged in bfloat16.
+    names what the model holds, so the attainable accuracy is judged in bfloat16. ``names``:
+    the feature names the model carries, one per coefficient, if any.
     """
     arr = _as_array(coef, source, "coefficients")
     if arr.dtype.kind in "biu":
@@ -107,7 +118,14 @@ def make_coefficients(
         )
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
-    return Coefficients(arr, _scalar(intercept, source), dtype or arr.dtype.name, source)
+    labels = None
+    if names is not None:
+        labels = tuple(str(n) for n in names)
+        if len(labels) != arr.size:
+            raise ValueError(
+                f"{source}: {len(labels)} feature names for {arr.size} coefficients"
+            )
+    return Coefficients(arr, _scalar(intercept, source), dtype or arr.dtype.name, source, labels)
 
 
 def _as_array(value: Any, source: str, what: str) -> npt.NDArray[Any]:

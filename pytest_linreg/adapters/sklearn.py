@@ -42,4 +42,5 @@ class SklearnAdapter:
                 "a time: (model.coef_[j], model.intercept_[j])"
             )
         intercept = None if getattr(obj, "fit_intercept", True) is False else obj.intercept_
-        return make_coefficients(coef, intercept, source)
+        names = getattr(obj, "feature_names_in_", None)  # set when fitted on a DataFrame
+        return make_coefficients(coef, intercept, source, names=names)

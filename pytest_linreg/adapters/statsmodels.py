@@ -35,6 +35,21 @@ def _constant_value(model: Any, idx: int) -> float:
     return float(column[0])
 
 
+def _names(results: Any) -> tuple[str, ...] | None:
+    """The parameter names when the user gave them (a DataFrame or a formula), else None.
+
+    statsmodels names the columns of a bare array ``const, x1, x2 …`` itself; those say nothing
+    about which feature is which, so they are not used for alignment.
+    """
+    index = getattr(getattr(results, "params", None), "index", None)
+    if index is None:
+        return None
+    model = results.model
+    given = getattr(model, "formula", None) is not None or hasattr(
+        getattr(getattr(model, "data", None), "orig_exog", None), "columns")
+    return tuple(str(n) for n in index) if given else None
+
+
 def _check_linear(model: Any, source: str) -> None:
     """Refuse models whose parameters are not those of a linear mean (logit, log link ...)."""
     # Logit, Poisson ... first: they carry a family too, but are no GLM to the user.
@@ -65,12 +80,14 @@ class StatsmodelsAdapter:
         params = np.asarray(obj.params)  # a pandas Series when exog was a DataFrame
         source = f"statsmodels:{type(obj.model).__name__}"
         _check_linear(obj.model, source)
+        labels = _names(obj)
         idx = _const_index(obj.model)
         if idx is None:
-            return make_coefficients(params, None, source)
+            return make_coefficients(params, None, source, names=labels)
         value = _constant_value(obj.model, idx)
         if value != 1.0:
             # statsmodels reports any constant column as the constant: a column of 2s makes
             # the model's intercept 2·θ, not θ (read as θ, predictions off by θ passed).
             source += f" (constant column of {value:g})"
-        return make_coefficients(np.delete(params, idx), params[idx] * value, source)
+        names = None if labels is None else labels[:idx] + labels[idx + 1:]
+        return make_coefficients(np.delete(params, idx), params[idx] * value, source, names=names)

@@ -230,6 +230,30 @@ def test_atol_as_pandas_series() -> None:
                                       atol=pd.Series([1e-9, 1e-9]))
 
 
+def test_models_with_features_in_another_order_are_aligned_by_name() -> None:
+    pd = pytest.importorskip("pandas")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(rng.normal(size=(40, 2)), columns=["x1", "x2"])
+    df["y"] = 1.0 + 2.0 * df.x1 - df.x2 + 0.01 * rng.normal(size=40)
+    ds = Dataset.from_arrays("named", df[["x1", "x2"]], df.y)
+    formula = smf.ols("y ~ x2 + x1", df).fit()
+    sklearn = linear_model.LinearRegression().fit(df[["x2", "x1"]], df.y)
+    with collecting():
+        for model in (formula, sklearn):
+            plr.assert_coefficients_close(model, ds)
+            plr.assert_predictions_close(model, ds)
+    sklearn.intercept_ += 1.0  # now wrong: the failure says the names were aligned
+    with pytest.raises(LinregAssertionError, match=r"\(x2, x1\) were aligned by name"), \
+            collecting():
+        plr.assert_coefficients_close(sklearn, ds)
+    df["x3"] = df.x1
+    other = linear_model.LinearRegression().fit(df[["x3", "x1"]], df.y)
+    with pytest.raises(ValueError, match=r"missing \['x2'\], unexpected \['x3'\]"):
+        plr.assert_coefficients_close(other, ds)
+
+
 @pytest.mark.parametrize("scale", [1e155, 1e-160])
 def test_diagnostics_at_extreme_column_scales(scale: float) -> None:
     rng = np.random.default_rng(2)
