@@ -17,6 +17,22 @@ def _weighted_layers(model: Any) -> list[Any]:
     return [layer for layer in model.layers if layer.get_weights()]
 
 
+#: Weightless layers proven to compute the identity at prediction time on a 2-D input.
+#: Anything else without weights may still change the function (``Rescaling(2.0)``, a
+#: ``Lambda`` that permutes columns, ``Normalization`` with fixed statistics), so it is refused
+#: by name rather than ignored.
+_IDENTITY_LAYERS = frozenset({"InputLayer", "Dropout", "Flatten", "Identity"})
+
+
+def _function_changing_layers(model: Any, weighted: Any) -> list[str]:
+    """Names of the layers besides ``weighted`` not proven to be the identity."""
+    return [
+        f"{type(layer).__name__}({getattr(layer, 'name', '?')})"
+        for layer in model.layers
+        if layer is not weighted and type(layer).__name__ not in _IDENTITY_LAYERS
+    ]
+
+
 def _activation_layers(model: Any) -> list[str]:
     """Names of activation layers (``Activation``, ``ReLU`` ...): weightless, but nonlinear."""
     return [
@@ -32,8 +48,9 @@ class KerasAdapter:
     Recognised by module name only (``keras.*``, ``tf_keras.*``, ``tensorflow.*``): checking
     ``isinstance(obj, keras.Model)`` would import TensorFlow. The dtype is the kernel's
     (``float32`` by default in Keras, ``bfloat16`` with ``dtype="bfloat16"``). A layer with a
-    nonlinear activation, a model with several weighted layers or with activation layers, or an
-    unbuilt one is refused.
+    nonlinear activation, a model with several weighted layers, with activation layers or with
+    weightless layers not proven to be the identity (``Rescaling``, ``Lambda`` ...; allowed:
+    ``InputLayer``, ``Dropout``, ``Flatten``, ``Identity``), or an unbuilt one is refused.
     """
 
     name = "keras"
@@ -62,6 +79,14 @@ class KerasAdapter:
                 raise TypeError(
                     f"keras: {type(obj).__name__} holds activation layers {nonlinear}: not a "
                     "linear regression"
+                )
+            others = _function_changing_layers(obj, layer)
+            if others:
+                raise TypeError(
+                    f"keras: {type(obj).__name__} holds {', '.join(others)} besides its Dense "
+                    "layer: its predictions are not those of the Dense weights alone. Compare "
+                    "the Dense layer (model.layers[i]) on data transformed the same way, or a "
+                    "(coef, intercept) pair"
                 )
         weights = layer.get_weights()
         source = f"keras:{type(layer).__name__}"

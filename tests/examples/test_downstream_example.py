@@ -38,6 +38,9 @@ def run_project(pytester: pytest.Pytester, needs: str, test_file: str) -> pytest
     return pytester.runpytest_subprocess(test_file, "-v")
 
 
+#: Datasets whose float32 offsets check is not checkable (prediction rtol above 1e-2).
+NOT_CHECKABLE = ["Norris", "Longley", "house_prices"]
+
 #: The example's expected failures: canaries of scikit-learn's behaviour, marked non-strict.
 CANARIES = ["Longley-float64-cpu-scaling", "Longley-float32-cpu-scaling",
             "house_prices-float32-cpu-scaling"]
@@ -47,7 +50,7 @@ def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None
     result = run_project(pytester, "sklearn", "tests/test_sklearn_model.py")
     result.stdout.fnmatch_lines([
         "*test_sklearn_suite?Norris-float64-cpu-coefficients? PASSED*",
-        "*test_sklearn_suite?house_prices-float32-cpu-offsets? PASSED*",
+        "*test_sklearn_suite?house_prices-float64-cpu-offsets? PASSED*",
         "*test_sklearn_matches_reference?house_prices? PASSED*",
         "*test_sklearn_matches_reference?Longley? PASSED*",
     ])
@@ -56,12 +59,17 @@ def test_sklearn_model_suite_and_hook_dataset(pytester: pytest.Pytester) -> None
     # The canaries may XFAIL or XPASS with any scikit-learn release; every other case passes.
     for case in CANARIES:
         result.stdout.re_match_lines([rf".*test_sklearn_suite\[{case}\] (XFAIL|XPASS).*"])
+    # Shifted by 1e5 standard deviations and held in float32, the data determine the
+    # predictions to 17-36 % only: those offsets checks are not checkable, a skip with the reason.
+    for name in NOT_CHECKABLE:
+        result.stdout.fnmatch_lines([f"*test_sklearn_suite?{name}-float32-cpu-offsets? SKIPPED*"])
     outcomes = result.parseoutcomes()
     total = len(DATASETS) * 2 * len(CHECKS) + 2
     canaries = outcomes.get("xfailed", 0) + outcomes.get("xpassed", 0)
     assert canaries == len(CANARIES), outcomes
-    assert outcomes.get("passed", 0) == total - len(CANARIES), outcomes
-    assert not {"failed", "errors", "error", "skipped"} & outcomes.keys(), outcomes
+    assert outcomes.get("skipped", 0) == len(NOT_CHECKABLE), outcomes
+    assert outcomes.get("passed", 0) == total - len(CANARIES) - len(NOT_CHECKABLE), outcomes
+    assert not {"failed", "errors", "error"} & outcomes.keys(), outcomes
 
 
 def test_keras_model_suite_cpu_and_gpu_skipped(pytester: pytest.Pytester) -> None:
@@ -73,7 +81,9 @@ def test_keras_model_suite_cpu_and_gpu_skipped(pytester: pytest.Pytester) -> Non
         "*test_keras_on_device?house_prices-cpu? PASSED*",
     ])
     per_device = 3 * 2 * 4  # datasets x dtypes x checks
-    result.assert_outcomes(passed=per_device + 1, skipped=per_device)
+    # The gpu cases skip without --linreg-gpu; three float32 offsets checks are not checkable.
+    result.stdout.fnmatch_lines(["*test_keras_suite?Longley-float32-cpu-offsets? SKIPPED*"])
+    result.assert_outcomes(passed=per_device + 1 - 3, skipped=per_device + 3)
 
 
 def test_tox_ini_has_cpu_and_gpu_envs_passing_gpu_variables() -> None:

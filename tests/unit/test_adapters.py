@@ -181,6 +181,22 @@ def test_keras_dense_model_and_layer(keras: Any) -> None:
         extract_coefficients(wide)
 
 
+def test_keras_weightless_layers_that_change_the_function_are_refused(keras: Any) -> None:
+    # Rescaling(2.0) and a column-swapping Lambda have no weights: they were ignored, and the
+    # Dense weights compared as if they were the model.
+    dense = keras.layers.Dense(1)
+    for extra in (keras.layers.Rescaling(2.0, name="twice"),
+                  keras.layers.Lambda(lambda x: x[:, ::-1], name="swap")):
+        model = keras.Sequential([keras.Input(shape=(2,)), extra, dense])
+        with pytest.raises(TypeError, match=rf"holds {type(extra).__name__}\({extra.name}\) "
+                                            "besides its Dense layer"):
+            extract_coefficients(model)
+    # Layers that are the identity at prediction time are fine.
+    plain = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dropout(0.5),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    assert extract_coefficients(plain).source == "keras:Dense"
+
+
 def test_bfloat16_weights_widen_exactly_and_keep_their_dtype(keras: Any) -> None:
     ml_dtypes = pytest.importorskip("ml_dtypes")
     pair = (np.array([0.5, 0.375], dtype=ml_dtypes.bfloat16), 1.0)
