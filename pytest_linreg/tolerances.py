@@ -13,10 +13,13 @@ Two errors limit what a fit in a dtype with unit roundoff ``u`` can reach:
 
 The tolerance for *checking a fitted model* (:func:`derive_tolerance`, :func:`derived_rtol`)
 must let a correct solver pass, so it uses ``SAFETY_FACTOR · max(u·cond_i, γ·scond_i)``.
-Every relative tolerance here is relative to the coefficient scale
-``max(|x_i|, ‖ŷ‖/‖a_i‖)`` (:func:`pytest_linreg.diagnostics.coefficient_scale`), so a check
-``|a − e| ≤ rtol·|e| + atol_i`` with :attr:`Tolerance.atol` ``= rtol · ‖ŷ‖/‖a_i‖`` speaks the
-same language (it matters for intercepts near zero, e.g. Norris in float32).
+The per-parameter rtols here are relative to the coefficient scale ``max(|x_i|, ‖ŷ‖/‖a_i‖)``
+(:func:`pytest_linreg.diagnostics.coefficient_scale`); :attr:`Tolerance.absolute` turns them
+into each parameter's own units, ``f_i``. Checks compare in those units,
+``|a_i − e_i| ≤ atol_i + rtol·|e_i|``, with ``f_i`` as the absolute term only where ``e_i`` is
+zero at the dtype's resolution or ``rtol="auto"`` asks for it
+(:func:`pytest_linreg.assert_coefficients_close`). No tolerance is ``rtol · ‖ŷ‖/‖a_i‖``: on the
+scale of the predictions, it passed Wampler1's intercept off by 0.1.
 
 Under pytest the ``pytest_linreg_tolerance`` hook may override the rtol: the plugin installs a
 policy for the duration of each test with :func:`tolerance_policy`, and the suite's checks ask
@@ -351,10 +354,6 @@ class Tolerance:
             out = np.where(np.isinf(self.per_parameter), np.inf, self.per_parameter * self.scale)
         return np.asarray(out, dtype=np.float64)
 
-    @property
-    def atol(self) -> FloatArray:
-        """``rtol · ‖ŷ‖/‖a_i‖`` per parameter: the absolute tolerance matching :attr:`rtol`."""
-        return np.asarray(self.rtol * self.floor, dtype=np.float64)
 
 
 def _arrays(data: Any, fit_intercept: bool) -> tuple[Any, Any, bool]:
