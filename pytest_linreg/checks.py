@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._records import CheckRecord, collecting, record_check
+from ._records import CheckRecord, record_check
 from .datasets import Dataset
 from .errors import LinregAssertionError
 from .tolerances import PREDICTION_RTOL_CEILING
@@ -190,32 +190,20 @@ def _coefficient_tolerance(
 
 def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback: str) -> str:
     """``fallback`` plus the first line of :func:`assert_identifiable`'s explanation."""
-    from .assertions import assert_identifiable
+    from .assertions import explain_identifiability
 
-    try:
-        with collecting():  # a means, not a result: keep its row out of the report
-            assert_identifiable(
-                dataset.X, rtol=rtol, dtype=np.dtype(dtype), fit_intercept=dataset.fit_intercept,
-                y=dataset.y, feature_names=dataset.feature_names,
-            )
-    except LinregAssertionError as exc:
-        return f"{fallback}; {str(exc).strip().splitlines()[0]}"
-    return fallback
-
-
-def _assert_parameters(fitted: _Fitted, dataset: Dataset, tol: float | str, dtype: str) -> None:
-    """All parameters at ``tol`` (a number, or ``"auto"``), each in its own units."""
-    from .assertions import assert_coefficients_close
-
-    __tracebackhide__ = True
-    assert_coefficients_close(fitted.pair if dataset.fit_intercept else fitted.coef, dataset,
-                              rtol=tol, dtype=dtype)
+    _, lines = explain_identifiability(
+        dataset.X, rtol=rtol, dtype=np.dtype(dtype), fit_intercept=dataset.fit_intercept,
+        y=dataset.y, feature_names=dataset.feature_names,
+    )
+    return f"{fallback}; {lines[0]}" if lines else fallback
 
 
 def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
              *, coefficients: bool) -> _Verdict:
     """Compare coefficients where identifiable (and wanted), else the predictions."""
-    from .assertions import assert_predictions_close
+    from .assertions import explain_coefficients, explain_predictions
+    from .verdicts import compare_coefficients, compare_predictions
 
     tol, reason, origin = _coefficient_tolerance(dataset, dtype, rtol)
     if coefficients and reason is None:
@@ -240,15 +228,16 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
             return _Verdict(compared="nothing", note=f"not checkable: {note}",
                             fitter=fitted.source, rtol=None, rows=(), failure=None,
                             skipped=why)
-    failure = None
-    with collecting() as rows:
-        try:
-            if compared == "coefficients":
-                _assert_parameters(fitted, dataset, tol, dtype)
-            else:
-                assert_predictions_close(fitted.pair, dataset, dtype=dtype)
-        except LinregAssertionError as exc:
-            failure = str(exc)
+    # Decide with the comparison itself: its row and, when it failed, its explanation.
+    if compared == "coefficients":
+        record, lines = explain_coefficients(compare_coefficients(
+            fitted.pair if dataset.fit_intercept else fitted.coef, dataset, rtol=tol,
+            dtype=dtype))
+    else:
+        record, lines = explain_predictions(compare_predictions(fitted.pair, dataset,
+                                                                dtype=dtype))
+    failure = None if lines is None else "\n".join(lines)
+    rows = [record]
     if fitted.dtype not in (None, dtype):
         # Keras' trap: layers built before set_floatx("float64") keep float32 weights.
         note += f"; the model holds {fitted.dtype} weights although {dtype} was requested"
