@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .extract import Coefficients, make_coefficients
+from ._coefficients import Coefficients, make_coefficients
 
 __all__ = [
     "ArrayAdapter",

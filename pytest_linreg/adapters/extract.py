@@ -20,11 +20,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+from ._coefficients import Coefficients, make_coefficients
+from .arrays import (
+    ArrayAdapter,
+    CoefficientsAdapter,
+    DatasetAdapter,
+    OLSResultAdapter,
+    PairAdapter,
+)
+from .keras import KerasAdapter
+from .sklearn import SklearnAdapter
+from .statsmodels import StatsmodelsAdapter
+from .torch import TorchLinearAdapter
 
 if TYPE_CHECKING:
     from .protocol import ModelAdapter
@@ -36,6 +45,7 @@ __all__ = [
     "extract_coefficients",
     "install_hook",
     "installed_hook",
+    "make_coefficients",
     "uninstall_hook",
 ]
 
@@ -47,122 +57,8 @@ _HOOK: ContextVar[CoefficientHook | None] = ContextVar(
 )
 
 
-@dataclass(frozen=True)
-class Coefficients:
-    """Coefficients read from a model, in the model's own dtype.
-
-    Attributes
-    ----------
-    coef : ndarray, shape (p,)
-        Read-only; float32 stays float32.
-    intercept : float or None
-        ``None`` when the model has no intercept term.
-    dtype : str
-        Name of the dtype the model holds its weights in (``"float32"``, ``"bfloat16"`` ...).
-    source : str
-        Adapter and object type, e.g. ``"sklearn:LinearRegression"``.
-    names : tuple of str or None
-        The feature names the model carries, in ``coef`` order (scikit-learn's
-        ``feature_names_in_``, statsmodels' ``params.index``), ``None`` when it carries none.
-        A comparison aligns them with the dataset's names.
-    """
-
-    coef: npt.NDArray[np.floating[Any]]
-    intercept: float | None
-    dtype: str
-    source: str
-    names: tuple[str, ...] | None = None
-
-    @property
-    def p(self) -> int:
-        return int(self.coef.shape[0])
-
-    def params(self, fit_intercept: bool) -> npt.NDArray[np.float64]:
-        """Float64 parameter vector ``[intercept, *coef]`` (intercept 0 if absent) or ``coef``."""
-        coef = np.asarray(self.coef, dtype=np.float64)
-        if not fit_intercept:
-            return coef
-        return np.concatenate([[0.0 if self.intercept is None else self.intercept], coef])
-
-
-def make_coefficients(
-    coef: Any,
-    intercept: Any,
-    source: str,
-    *,
-    dtype: str | None = None,
-    names: Any = None,
-) -> Coefficients:
-    """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept.
-
-    Integers widen to float64 and ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still
-    names what the model holds, so the attainable accuracy is judged in bfloat16. ``names``:
-    the feature names the model carries, one per coefficient, if any.
-    """
-    arr = _as_array(coef, source, "coefficients")
-    if arr.dtype.kind in "biu":
-        arr = arr.astype(np.float64)
-    elif arr.dtype.name == "bfloat16":  # ml_dtypes' (Keras, JAX, TF): numpy kind "V"
-        dtype = dtype or "bfloat16"
-        arr = arr.astype(np.float32)  # exact: every bfloat16 is a float32
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{source}: coefficients must be real numbers; got dtype {arr.dtype}")
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.reshape(-1)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(
-            f"{source}: expected one coefficient per feature (a single output); got shape "
-            f"{np.shape(coef)}"
-        )
-    arr = np.array(arr, copy=True)
-    arr.setflags(write=False)
-    labels = None
-    if names is not None:
-        labels = tuple(str(n) for n in names)
-        if len(labels) != arr.size:
-            raise ValueError(
-                f"{source}: {len(labels)} feature names for {arr.size} coefficients"
-            )
-    return Coefficients(arr, _scalar(intercept, source), dtype or arr.dtype.name, source, labels)
-
-
-def _as_array(value: Any, source: str, what: str) -> npt.NDArray[Any]:
-    """``np.asarray(value)``, failing with a ValueError that names ``source`` and ``what``."""
-    try:
-        return np.asarray(value)
-    # Ragged nested sequences (ValueError), and tensors numpy cannot read: a torch tensor
-    # that requires grad raises RuntimeError, one on a GPU TypeError.
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise ValueError(f"{source}: {what} could not be read as an array: {exc}") from None
-
-
-def _scalar(value: Any, source: str) -> float | None:
-    if value is None:
-        return None
-    arr = _as_array(value, source, "the intercept")
-    if arr.size != 1:
-        raise ValueError(f"{source}: the intercept must be a single number; got shape {arr.shape}")
-    if arr.dtype.kind not in "biuf" and arr.dtype.name != "bfloat16":
-        raise TypeError(f"{source}: the intercept must be a real number; got {value!r}")
-    return float(arr.reshape(()))
-
-
 def builtin_adapters() -> tuple[ModelAdapter, ...]:
     """The built-in adapters in resolution order (new instances; no import of any framework)."""
-    from .arrays import (
-        ArrayAdapter,
-        CoefficientsAdapter,
-        DatasetAdapter,
-        OLSResultAdapter,
-        PairAdapter,
-    )
-    from .keras import KerasAdapter
-    from .sklearn import SklearnAdapter
-    from .statsmodels import StatsmodelsAdapter
-    from .torch import TorchLinearAdapter
-
     return (
         CoefficientsAdapter(),
         DatasetAdapter(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .extract import Coefficients
+    from ._coefficients import Coefficients
 
 __all__ = ["ModelAdapter"]
 
