@@ -30,6 +30,7 @@ evaluated on the equilibrated design, where ``‖a_j‖₂ = 1`` and ``‖A‖_F
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._canonical import first_of_largest, sign_canonical
+from ._canonical import first_of_largest, rounded_key, sign_canonical
 from ._norms import column_norms
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
@@ -626,9 +627,61 @@ def attainable_accuracy(
     return componentwise_condition(X, y, fit_intercept=fit_intercept) * u
 
 
-@dataclass(frozen=True)
+#: At most this many near-null combinations and parameter rows are printed by ``str()`` and
+#: ``_repr_html_`` of a :class:`Diagnosis`; the rest are counted.
+_SHOWN_NEAR_NULL = 10
+_SHOWN_PARAMS = 50
+
+
+def _fixed(value: float, spec: str) -> str:
+    """``value`` formatted with ``spec``, independent of its last bits and never ``-0``.
+
+    The value is first rounded to six significant digits (:func:`rounded_key`), so that a
+    quantity that sits on a printing boundary in exact arithmetic (``0.125`` with ``.2f``)
+    prints the same whichever side of it rounding noise puts the computed float.
+    """
+    v = float(rounded_key(float(value))) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = format(v, spec)
+    if text.startswith("-") and float(text) == 0.0:  # a tiny negative printed as "-0.0…"
+        text = text[1:]
+    return text
+
+
+def _table_lines(header: list[list[str]], rows: list[list[str]], spans: int) -> list[str]:
+    """Rows of cells as aligned text: column 0 left-aligned, the others right-aligned.
+
+    The last header row names every column. In the header rows above it, the first ``spans``
+    cells sit over their own columns; the cells after them are group labels over the remaining
+    columns, written from where those columns start without widening them.
+    """
+    columns = header[-1]
+    cells = [row[:spans] for row in header[:-1]] + [columns, *rows]
+    widths = [max(len(row[j]) for row in cells if j < len(row)) for j in range(len(columns))]
+
+    def line(row: list[str]) -> str:
+        first = row[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=False)]  # row may be short
+        return "  ".join([first, *rest]).rstrip()
+
+    lead = sum(widths[:spans]) + 2 * (spans - 1)  # where the grouped columns start, less 2
+    out = [
+        "  ".join([line(group[:spans]).ljust(lead), *group[spans:]]).rstrip()
+        for group in header[:-1]
+    ]
+    out.append(line(columns))
+    out.extend(line(row) for row in rows)
+    return out
+
+
+@dataclass(frozen=True, repr=False)
 class Diagnosis:
     """Everything the messages say about a design, computed once.
+
+    ``str()`` gives a short table (condition number, rank, near-null combinations, and per
+    parameter the componentwise condition and the attainable relative accuracy per dtype),
+    ``repr()`` one line without arrays, and ``_repr_html_`` the table for notebooks. The text
+    holds only fixed-format numbers of two or three significant digits, so it is the same on
+    every machine and for data one ulp apart.
 
     Attributes
     ----------
@@ -646,6 +699,24 @@ class Diagnosis:
         requested dtype.
     response_known : bool
         Whether ``y`` was given (otherwise a zero-residual fit was assumed).
+
+    Examples
+    --------
+    >>> from pytest_linreg.datasets import Dataset
+    >>> ds = Dataset.from_arrays(
+    ...     "dose", [[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 5.0], [4.0, 2.0]],
+    ...     [0.0, 2.5, 3.5, 1.5, 6.5], feature_names=["dose", "age"])
+    >>> d = diagnose(ds)
+    >>> print(repr(d))
+    Diagnosis(n=5, k=3, condition_number=4.15e+00, rank=3, near_null=0)
+    >>> print(d)
+    Diagnosis: n=5, k=3, condition number 4.15e+00, rank 3/3, intercept fitted
+    near-null combinations: none
+               componentwise  attainable relative accuracy
+    parameter      condition  float32  float64
+    intercept       2.33e+00  1.4e-07  2.6e-16
+    dose            3.45e+00  2.1e-07  3.8e-16
+    age             4.45e+00  2.7e-07  4.9e-16
     """
 
     param_names: tuple[str, ...]
@@ -676,12 +747,142 @@ class Diagnosis:
             return self.attainable[name]
         return self.componentwise_condition * _roundoff(dtype)
 
+    # -- display ------------------------------------------------------------------------------
+
+    def _dtypes(self) -> list[str]:
+        """Dtypes diagnosed, in a fixed order: float32, float64, then the others by name."""
+        first = [name for name in ("float32", "float64") if name in self.attainable]
+        return first + sorted(name for name in self.attainable if name not in first)
+
+    def _rank_cutoff(self) -> float:
+        """``σ/σmax`` at or below which a singular value is rounding noise (the rank's cut-off)."""
+        return max(self.n, self.k) * float(np.finfo(np.float64).eps)
+
+    def _condition_text(self) -> tuple[str, str]:
+        """``("=", condition number)``, or ``(">", bound)`` for a rank-deficient design.
+
+        The smallest singular value of a rank-deficient design is rounding noise, and so is
+        the quotient: two machines would print two different numbers. What the rank says is
+        that the condition number exceeds ``1 / cut-off``.
+        """
+        if self.rank_deficient:
+            return ">", _fixed(1.0 / self._rank_cutoff(), ".2e")
+        return "=", _fixed(self.condition_number, ".2e")
+
+    def _summary(self) -> str:
+        scope = "intercept fitted" if self.fit_intercept else "no intercept"
+        relation, cond = self._condition_text()
+        cond = cond if relation == "=" else f"{relation} {cond}"
+        text = (
+            f"n={self.n}, k={self.k}, condition number {cond}, rank {self.rank}/{self.k}, {scope}"
+        )
+        if not self.response_known:
+            text += " (y not given: a zero-residual fit assumed)"
+        return text
+
+    def _near_null_rows(self) -> tuple[list[list[str]], int]:
+        shown = self.near_null[:_SHOWN_NEAR_NULL]
+        cutoff = self._rank_cutoff()
+        noise = f"<{_fixed(cutoff, '.2e')}"  # below the rank's cut-off: rounding noise
+        rows = [
+            [noise if c.singular_value <= cutoff else _fixed(c.singular_value, ".2e"), c.text]
+            for c in shown
+        ]
+        width = max((len(row[0]) for row in rows), default=0)
+        return [[sv.rjust(width), text] for sv, text in rows], len(self.near_null) - len(shown)
+
+    def _param_table(self) -> tuple[list[list[str]], list[list[str]], int]:
+        dtypes = self._dtypes()
+        group = ["attainable relative accuracy"] if dtypes else []
+        header = [["", "componentwise", *group], ["parameter", "condition", *dtypes]]
+        shown = min(self.k, _SHOWN_PARAMS)
+        rows = [
+            [
+                self.param_names[i],
+                _fixed(self.componentwise_condition[i], ".2e"),
+                *(_fixed(self.attainable[name][i], ".1e") for name in dtypes),
+            ]
+            for i in range(shown)
+        ]
+        return header, rows, self.k - shown
+
+    def __str__(self) -> str:
+        lines = [f"Diagnosis: {self._summary()}"]
+        near, more_near = self._near_null_rows()
+        if near:
+            lines.append("near-null combinations (σ/σmax):")
+            lines.extend(f"  {sv}  {text}" for sv, text in near)
+            if more_near:
+                lines.append(f"  … and {more_near} more")
+        else:
+            lines.append("near-null combinations: none")
+        header, rows, more_params = self._param_table()
+        lines.extend(_table_lines(header, rows, spans=2))
+        if more_params:
+            lines.append(f"… and {more_params} more parameters")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        relation, cond = self._condition_text()
+        return (
+            f"Diagnosis(n={self.n}, k={self.k}, condition_number{relation}{cond}, "
+            f"rank={self.rank}, near_null={len(self.near_null)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The ``str()`` table as HTML, for Jupyter; every name is escaped."""
+        esc = html.escape
+        out = [
+            '<div class="pytest-linreg-diagnosis">',
+            f"<p><strong>Diagnosis</strong>: {esc(self._summary())}</p>",
+        ]
+        near, more_near = self._near_null_rows()
+        if near:
+            out.append("<table>")
+            out.append("<caption>near-null combinations</caption>")
+            out.append("<thead><tr><th>σ/σmax</th><th>combination</th></tr></thead>")
+            out.append("<tbody>")
+            out.extend(
+                f"<tr><td>{esc(sv.strip())}</td><td>{esc(text)}</td></tr>" for sv, text in near
+            )
+            if more_near:
+                out.append(f'<tr><td colspan="2">… and {more_near} more</td></tr>')
+            out.append("</tbody>")
+            out.append("</table>")
+        else:
+            out.append("<p>near-null combinations: none</p>")
+        header, rows, more_params = self._param_table()
+        dtypes = header[-1][2:]
+        out.append("<table>")
+        out.append("<thead>")
+        if dtypes:
+            out.append(
+                '<tr><th rowspan="2">parameter</th><th rowspan="2">componentwise condition</th>'
+                f'<th colspan="{len(dtypes)}">attainable relative accuracy</th></tr>'
+            )
+            out.append("<tr>" + "".join(f"<th>{esc(d)}</th>" for d in dtypes) + "</tr>")
+        else:
+            out.append("<tr><th>parameter</th><th>componentwise condition</th></tr>")
+        out.append("</thead>")
+        out.append("<tbody>")
+        for row in rows:
+            cells = "".join(f"<td>{esc(cell)}</td>" for cell in row[1:])
+            out.append(f"<tr><th>{esc(row[0])}</th>{cells}</tr>")
+        if more_params:
+            out.append(
+                f'<tr><td colspan="{len(header[-1])}">… and {more_params} more parameters</td></tr>'
+            )
+        out.append("</tbody>")
+        out.append("</table>")
+        out.append("</div>")
+        return "\n".join(out)
+
 
 def diagnose(
     X: Any,
     y: Any = None,
     *,
-    fit_intercept: bool = True,
+    fit_intercept: bool | None = None,
     feature_names: Sequence[str] | None = None,
     dtype: Any = np.float64,
 ) -> Diagnosis:
@@ -689,16 +890,27 @@ def diagnose(
 
     Parameters
     ----------
-    X : array_like, shape (n, p)
+    X : array_like, shape (n, p), or Dataset
+        The design without the intercept column, or a :class:`~pytest_linreg.Dataset`, whose
+        ``X``, ``y``, ``fit_intercept`` and ``feature_names`` are then used (``fit_intercept``
+        and ``feature_names`` given here take precedence; ``y`` must not be given).
     y : array_like, shape (n,), optional
-    fit_intercept : bool, default True
+    fit_intercept : bool, optional
+        Default: the dataset's when ``X`` is a Dataset, else True.
     feature_names : sequence of str, optional
+        Default: the dataset's names, a DataFrame's columns, else ``x1 … xp``.
     dtype : dtype-like, default float64
         Attainable accuracy is computed for float32, float64 and this dtype.
 
     Returns
     -------
     Diagnosis
+        ``print()`` it for a table with the feature names.
+
+    Raises
+    ------
+    TypeError
+        When ``X`` is a Dataset and ``y`` is given too.
 
     Examples
     --------
@@ -707,9 +919,31 @@ def diagnose(
     >>> d = diagnose(np.column_stack([t, t + 1e-6 * np.sin(40 * t)]), fit_intercept=False)
     >>> d.rank, d.near_null[0].text, bool(d.condition_number > 1e5)
     (2, 'x1 − 1.00·x2 ≈ 0', True)
+
+    A dataset brings its response, intercept and feature names:
+
+    >>> from pytest_linreg.datasets import load_dataset
+    >>> d = diagnose(load_dataset("Filip"))
+    >>> d.param_names[:3], d.rank, f"{d.condition_number:.1e}", len(d.near_null)
+    (('intercept', 'x', 'x^2'), 11, '5.2e+09', 7)
+    >>> print(str(d).splitlines()[0])
+    Diagnosis: n=82, k=11, condition number 5.21e+09, rank 11/11, intercept fitted
     """
+    from .datasets import Dataset
     from .tolerances import dtype_name
 
+    if isinstance(X, Dataset):
+        if y is not None:
+            raise TypeError(
+                f"diagnose() got a Dataset ({X.name!r}) and y: the dataset carries its own y; "
+                "pass either a Dataset or X and y, not both"
+            )
+        y = X.y
+        fit_intercept = X.fit_intercept if fit_intercept is None else fit_intercept
+        feature_names = X.feature_names if feature_names is None else feature_names
+        X = X.X
+    elif fit_intercept is None:
+        fit_intercept = True
     names = _param_names(X, fit_intercept, feature_names)
     fac = _factor(X, fit_intercept)
     cond = _componentwise(fac, y)
