@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._canonical import first_of_largest, rounded_key, sign_canonical
+from ._dtypes import dtype_name, unit_roundoff
 from ._norms import column_norms
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
@@ -589,12 +590,6 @@ def prediction_condition(X: Any, y: Any, *, fit_intercept: bool = True) -> float
     return _conditions(fac, as_response(y, fac.n)).prediction
 
 
-def _roundoff(dtype: Any) -> float:
-    from .tolerances import unit_roundoff
-
-    return unit_roundoff(dtype)
-
-
 def attainable_accuracy(
     X: Any, y: Any = None, *, fit_intercept: bool = True, dtype: Any = np.float64
 ) -> FloatArray:
@@ -623,7 +618,7 @@ def attainable_accuracy(
     >>> bool((acc > 5e-8).all() and (acc < 1e-6).all())
     True
     """
-    u = _roundoff(dtype)
+    u = unit_roundoff(dtype)
     return componentwise_condition(X, y, fit_intercept=fit_intercept) * u
 
 
@@ -740,12 +735,11 @@ class Diagnosis:
 
     def attainable_for(self, dtype: Any) -> FloatArray:
         """Per-parameter attainable relative accuracy in ``dtype``."""
-        from .tolerances import dtype_name
 
         name = dtype_name(dtype)
         if name in self.attainable:
             return self.attainable[name]
-        return self.componentwise_condition * _roundoff(dtype)
+        return self.componentwise_condition * unit_roundoff(dtype)
 
     # -- display ------------------------------------------------------------------------------
 
@@ -930,7 +924,6 @@ def diagnose(
     Diagnosis: n=82, k=11, condition number 5.21e+09, rank 11/11, intercept fitted
     """
     from .datasets import Dataset
-    from .tolerances import dtype_name
 
     if isinstance(X, Dataset):
         if y is not None:
@@ -951,7 +944,7 @@ def diagnose(
     near = _near_null(fac, names, NEAR_NULL_THRESHOLD)
     attainable: dict[str, FloatArray] = {}
     for dt in (np.float32, np.float64, dtype):
-        acc = cond * _roundoff(dt)
+        acc = cond * unit_roundoff(dt)
         acc.setflags(write=False)
         attainable[dtype_name(dt)] = acc
     return Diagnosis(

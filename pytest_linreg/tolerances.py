@@ -39,8 +39,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._dtypes import dtype_name, unit_roundoff
 from ._norms import column_norms, vector_norm
 from ._validation import as_design, as_response, check_rtol
+from .diagnostics import _conditions, _factor, attainable_accuracy
 
 __all__ = [
     "PREDICTION_RTOL_CEILING",
@@ -102,70 +104,6 @@ SAFETY_FACTOR = 4.0
 #: model passes as easily as a right one, so the predictions are "not checkable" instead.
 PREDICTION_RTOL_CEILING = 1.0e-2
 
-# Types numpy has no dtype for, with their unit roundoff 2^-t (t = significand bits incl. hidden).
-_EXTRA_ROUNDOFF = {"bfloat16": 2.0**-8, "tfloat32": 2.0**-11}
-
-
-def dtype_name(dtype: Any) -> str:
-    """Canonical name of a dtype given as numpy, torch (``torch.float32``) or TensorFlow dtype.
-
-    Arrays and tensors are accepted too (their ``.dtype`` is used).
-    """
-    if isinstance(dtype, (np.dtype, type)):
-        raw = _numpy_name(dtype)
-    elif isinstance(dtype, str):
-        raw = dtype
-    elif hasattr(dtype, "dtype"):
-        return dtype_name(dtype.dtype)  # an array or tensor
-    elif isinstance(getattr(dtype, "name", None), str):
-        raw = str(dtype.name)  # tf.DType
-    else:
-        raw = str(dtype)  # torch.dtype prints as "torch.float32"
-    raw = raw.removeprefix("torch.")
-    return raw if raw in _EXTRA_ROUNDOFF else _numpy_name(raw)
-
-
-def _numpy_name(dtype: Any) -> str:
-    try:
-        return str(np.dtype(dtype).name)
-    except TypeError:
-        raise TypeError(f"not a dtype numpy, torch or TensorFlow knows: {dtype!r}") from None
-
-
-def unit_roundoff(dtype: Any) -> float:
-    """Unit roundoff ``u = eps / 2`` of a real floating dtype.
-
-    Parameters
-    ----------
-    dtype : dtype-like
-        numpy dtype or name, a torch/TensorFlow dtype, ``"bfloat16"`` or ``"tfloat32"``
-        (the TF32 matmul format, 10 fraction bits).
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    TypeError
-        For integer, boolean, complex or non-numeric dtypes.
-
-    Examples
-    --------
-    >>> unit_roundoff("float64") == 2.0**-53, unit_roundoff("float32") == 2.0**-24
-    (True, True)
-    """
-    name = dtype_name(dtype)
-    if name in _EXTRA_ROUNDOFF:
-        return _EXTRA_ROUNDOFF[name]
-    dt = np.dtype(name)
-    if dt.kind != "f":
-        raise TypeError(
-            f"tolerances need a real floating dtype (float16/32/64, bfloat16); got {dt.name}"
-        )
-    return float(np.finfo(dt).eps) / 2.0
-
-
 def attainable_rtol(
     X: Any, y: Any = None, *, fit_intercept: bool = True, dtype: Any = np.float64
 ) -> FloatArray:
@@ -193,8 +131,6 @@ def attainable_rtol(
     >>> bool((rt > 1e-7).all() and (rt < 1e-5).all())
     True
     """
-    from .diagnostics import attainable_accuracy
-
     return SAFETY_FACTOR * attainable_accuracy(X, y, fit_intercept=fit_intercept, dtype=dtype)
 
 
@@ -223,8 +159,6 @@ def solver_rtol(
     >>> bool((solver_rtol(X, y) >= attainable_rtol(X, y)).all())
     True
     """
-    from .diagnostics import _conditions, _factor
-
     u = unit_roundoff(dtype)
     fac = _factor(X, fit_intercept)  # validates X before its row count is used
     return SAFETY_FACTOR * solver_gamma(fac.n) * u * _conditions(fac, y).solver
@@ -290,8 +224,6 @@ def prediction_rtol(
     >>> prediction_rtol([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0], dtype="float32") < 1e-5
     True
     """
-    from .diagnostics import _conditions, _factor
-
     u = unit_roundoff(dtype)
     fac = _factor(X, fit_intercept)  # validates X before its row count is used
     cond = _conditions(fac, as_response(y, fac.n)).prediction
@@ -388,8 +320,6 @@ def derive_tolerance(
     -------
     Tolerance
     """
-    from .diagnostics import _conditions, _factor
-
     X, y, fit = _arrays(dataset_or_arrays, fit_intercept)
     name = dtype_name(dtype)
     u = unit_roundoff(name)
