@@ -192,11 +192,14 @@ def prediction_line(
     limit: tuple[str, float] | None = None,
     split: FlatSplit | None = None,
     tol: float = 0.0,
+    kind: str = "unknown",
 ) -> str:
     """How closely the predictions agree, and what that says about the failure.
 
     ``limit``: ``(dtype, attainable rtol)``; coefficient errors within it are the dtype's
-    doing, not evidence of a bad fit. ``split`` and ``tol``: see :func:`is_flat`.
+    doing, not evidence of a bad fit. ``split`` and ``tol``: see :func:`is_flat`. ``kind``:
+    how the model was fitted (:attr:`pytest_linreg.adapters.Coefficients.kind`); a direct
+    solver is never said to be unconverged.
     """
     flat = is_flat(pred_rel, coef_rel, split, tol)
     head = (
@@ -224,11 +227,21 @@ def prediction_line(
         where = f"; off the flat direction the coefficients are off by {split.off:.1e}"
         if split.along > split.off:
             where += f" (along {split.combo} by {split.along:.1e})"
-    return (
-        f"{head}: the predictions differ too, so the fit itself is off{where}: an optimiser "
-        "that has not converged (too few steps, sorted mini-batches, float32 loss) or a wrong "
-        "model"
-    )
+    return f"{head}: the predictions differ too, so the fit itself is off{where}: {_CAUSES[kind]}"
+
+
+#: What a fit whose predictions are off too may have done, by how it was fitted.
+_CAUSES = {
+    "iterative": "an optimiser that has not converged (too few steps, sorted mini-batches, "
+                 "float32 loss) or a different model (regularisation, fit_intercept)",
+    "direct": "a direct solve that lost accuracy (normal equations, unscaled columns, a "
+              "cut-off that dropped a singular value) or a different model (regularisation, "
+              "fit_intercept, sample weights)",
+    "unknown": "if it was trained iteratively, it has not converged; if solved directly, the "
+               "solve lost accuracy; or it is a different model (regularisation, fit_intercept)",
+}
+
+_QR = "tf.linalg.lstsq(A, b, fast=False), numpy.linalg.lstsq or scipy.linalg.lstsq"
 
 
 def advice(
@@ -240,31 +253,58 @@ def advice(
     flat: bool,
     sorted_rows: bool,
     large_offsets: bool,
+    kind: str = "unknown",
 ) -> str:
-    """One line of advice on a failed coefficient check, chosen from the diagnosis."""
+    """One line of advice on a failed coefficient check, from the diagnosis and the fitter.
+
+    Each line states the fact it rests on. Gradient-descent advice (shuffle, epochs, learning
+    rate) goes only to a model known to be fitted iteratively (``kind="iterative"``); an
+    unknown fitter gets it as a condition, a direct solver never.
+    """
     wider = _float64_advice(diag, dtype, rtol, safety)
     if wider:
         return wider
-    if flat and sorted_rows:
+    if flat and sorted_rows and kind == "iterative":
         return (
-            "advice: shuffle the rows before mini-batch training: sorted rows make each batch "
-            "see one end of the data, and SGD drifts along the flat direction"
+            "advice: the rows are sorted and this model was trained by an optimiser: shuffle "
+            "the rows before mini-batch training (each batch sees one end of the data, and SGD "
+            "drifts along the flat direction)"
+        )
+    if flat and sorted_rows and kind == "unknown":
+        return (
+            "advice: the rows are sorted: if this model was trained by mini-batch gradient "
+            "descent, shuffle them (each batch sees one end of the data); a direct solve "
+            f"({_QR}) does not drift along the flat direction"
         )
     if large_offsets:
         return _CENTRE
-    if flat:
+    if flat and kind == "direct":
         return (
-            "advice: use a direct solve (tf.linalg.lstsq(A, b, fast=False) or a QR) or a "
-            "second-order optimiser (L-BFGS, Newton): gradient descent crawls along flat directions"
+            "advice: a direct solve that drifts along a flat direction is not backward stable "
+            f"here: solve with QR or SVD on equilibrated columns ({_QR}), not the normal "
+            "equations"
+        )
+    if flat:
+        prefix = "" if kind == "iterative" else "if this model was trained iteratively, "
+        return (
+            f"advice: {prefix}use a direct solve ({_QR}) or a second-order optimiser (L-BFGS, "
+            "Newton): gradient descent crawls along flat directions"
         )
     if diag.condition_number > 1e6:
+        return f"advice: solve with QR or SVD, not the normal equations: {_QR}"
+    if kind == "direct":
         return (
-            "advice: solve with QR, not the normal equations: tf.linalg.lstsq(A, b, fast=False), "
-            "numpy.linalg.lstsq or scipy.linalg.lstsq"
+            "advice: the solver disagrees with OLS of the same data: check regularisation "
+            "(alpha), fit_intercept, sample weights and any rcond cut-off"
+        )
+    if kind == "iterative":
+        return (
+            "advice: the model disagrees with OLS itself: check convergence (epochs, learning "
+            "rate), regularisation and fit_intercept"
         )
     return (
-        "advice: the model disagrees with OLS itself: check convergence (epochs, learning rate), "
-        "regularisation and fit_intercept"
+        "advice: the model disagrees with OLS itself: check fit_intercept and regularisation, "
+        "and, if it was trained iteratively, convergence (epochs, learning rate)"
     )
 
 

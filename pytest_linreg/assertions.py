@@ -122,7 +122,8 @@ def _explain(
     coef_rel = float(np.max(np.where(table.failing, _scaled_rel(table, exp, design), 0.0)))
     split = _flat_split(table, design, diag)
     flat_tol = max(rtol, limit[1] if limit is not None else 0.0)
-    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag, limit, split, flat_tol))
+    lines.append(msg.prediction_line(pred_rel, pred_rms, coef_rel, diag, limit, split, flat_tol,
+                                     kind=act.kind))
     flat = msg.is_flat(pred_rel, coef_rel, split, flat_tol)
     lines.append(
         msg.advice(
@@ -133,6 +134,7 @@ def _explain(
             flat=flat,
             sorted_rows=_sorted_rows(design.X),
             large_offsets=_large_offsets(design.X, design.fit_intercept),
+            kind=act.kind,
         )
     )
     return lines, diag.condition_number

@@ -5,6 +5,7 @@ See :mod:`pytest_linreg.adapters.extract` for the resolution order and the hook 
 
 from __future__ import annotations
 
+from ._coefficients import FIT_KINDS, make_coefficients
 from .extract import (
     Coefficients,
     builtin_adapters,
@@ -16,11 +17,13 @@ from .extract import (
 from .protocol import ModelAdapter
 
 __all__ = [
+    "FIT_KINDS",
     "Coefficients",
     "ModelAdapter",
     "builtin_adapters",
     "extract_coefficients",
     "install_hook",
     "installed_hook",
+    "make_coefficients",
     "uninstall_hook",
 ]

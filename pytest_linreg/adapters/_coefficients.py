@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Coefficients", "make_coefficients"]
+__all__ = ["FIT_KINDS", "Coefficients", "make_coefficients"]
+
+#: How a model may have been fitted (:attr:`Coefficients.kind`).
+FIT_KINDS = ("direct", "iterative", "unknown")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ class Coefficients:
         The feature names the model carries, in ``coef`` order (scikit-learn's
         ``feature_names_in_``, statsmodels' ``params.index``), ``None`` when it carries none.
         A comparison aligns them with the dataset's names.
+    kind : {"direct", "iterative", "unknown"}
+        How the model was fitted, as far as the object tells: ``"direct"`` for a closed-form
+        or factorisation solve (scikit-learn ``LinearRegression``, statsmodels ``OLS``, a
+        reference), ``"iterative"`` for an optimiser (a compiled Keras model that has taken
+        steps, ``SGDRegressor``, coordinate descent), ``"unknown"`` for arrays, pairs and
+        layers. Failure advice rests on it: only an iterative fit is told about epochs or
+        shuffling.
     """
 
     coef: npt.NDArray[np.floating[Any]]
@@ -40,6 +50,7 @@ class Coefficients:
     dtype: str
     source: str
     names: tuple[str, ...] | None = None
+    kind: str = "unknown"
 
     @property
     def p(self) -> int:
@@ -60,6 +71,7 @@ def make_coefficients(
     *,
     dtype: str | None = None,
     names: Any = None,
+    kind: str = "unknown",
 ) -> Coefficients:
     """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept.
 
@@ -93,7 +105,11 @@ def make_coefficients(
             raise ValueError(
                 f"{source}: {len(labels)} feature names for {arr.size} coefficients"
             )
-    return Coefficients(arr, _scalar(intercept, source), dtype or arr.dtype.name, source, labels)
+    if kind not in FIT_KINDS:
+        raise ValueError(f"{source}: kind must be one of {FIT_KINDS}; got {kind!r}")
+    return Coefficients(
+        arr, _scalar(intercept, source), dtype or arr.dtype.name, source, labels, kind
+    )
 
 
 def _as_array(value: Any, source: str, what: str) -> npt.NDArray[Any]:

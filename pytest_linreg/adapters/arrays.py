@@ -28,7 +28,8 @@ def _is_sequence_of_numbers(obj: Any) -> bool:
 
 def _reference(obj: Any, source: str) -> Coefficients:
     """A reference answer (``Dataset``, ``OLSResult``): intercept ``None`` when not fitted."""
-    return make_coefficients(obj.coef, obj.intercept if obj.fit_intercept else None, source)
+    return make_coefficients(obj.coef, obj.intercept if obj.fit_intercept else None, source,
+                             kind="direct")
 
 
 class CoefficientsAdapter:

@@ -42,6 +42,22 @@ def _activation_layers(model: Any) -> list[str]:
     ]
 
 
+def _fit_kind(obj: Any) -> str:
+    """``"iterative"`` for a model whose optimizer has taken steps (``model.fit``), else unknown.
+
+    Read through attributes only (no TensorFlow import): weights set by ``set_weights`` after a
+    direct solve leave the optimizer's step count at 0.
+    """
+    optimizer = getattr(obj, "optimizer", None)
+    steps = getattr(optimizer, "iterations", None)
+    if steps is None:
+        return "unknown"
+    try:
+        return "iterative" if int(np.asarray(steps)) > 0 else "unknown"
+    except (TypeError, ValueError):
+        return "unknown"
+
+
 class KerasAdapter:
     """A ``Dense`` layer with kernel shape ``(p, 1)`` (and bias), or a model holding one.
 
@@ -104,4 +120,4 @@ class KerasAdapter:
         if kernel.ndim != 2 or kernel.shape[1] != 1:
             raise ValueError(f"{source}: kernel must have shape (p, 1); got {kernel.shape}")
         bias = np.asarray(weights[1]) if len(weights) == 2 else None
-        return make_coefficients(kernel[:, 0], bias, source)
+        return make_coefficients(kernel[:, 0], bias, source, kind=_fit_kind(obj))

@@ -11,6 +11,23 @@ from ._coefficients import Coefficients, make_coefficients
 __all__ = ["SklearnAdapter"]
 
 
+#: Estimators that solve least squares by a factorisation (LAPACK lstsq, Cholesky, SVD).
+_DIRECT = frozenset({"LinearRegression"})
+_DIRECT_RIDGE_SOLVERS = frozenset({"auto", "svd", "cholesky"})
+
+
+def _fit_kind(estimator: Any) -> str:
+    """``"direct"``, ``"iterative"`` (fitted by iterations: ``n_iter_`` is set) or unknown."""
+    name = type(estimator).__name__
+    if name in _DIRECT:
+        return "direct"
+    if name == "Ridge" and getattr(estimator, "solver", None) in _DIRECT_RIDGE_SOLVERS:
+        return "direct"
+    if getattr(estimator, "n_iter_", None) is not None:
+        return "iterative"
+    return "unknown"
+
+
 class SklearnAdapter:
     """``LinearRegression``, ``Ridge``, ``SGDRegressor`` ... (duck typed on ``coef_``).
 
@@ -43,4 +60,4 @@ class SklearnAdapter:
             )
         intercept = None if getattr(obj, "fit_intercept", True) is False else obj.intercept_
         names = getattr(obj, "feature_names_in_", None)  # set when fitted on a DataFrame
-        return make_coefficients(coef, intercept, source, names=names)
+        return make_coefficients(coef, intercept, source, names=names, kind=_fit_kind(obj))

@@ -50,6 +50,11 @@ def _names(results: Any) -> tuple[str, ...] | None:
     return tuple(str(n) for n in index) if given else None
 
 
+def _fit_kind(results: Any) -> str:
+    """OLS/WLS/GLS solve by pinv or QR: direct; a GLM is fitted by IRLS: iterative."""
+    return "iterative" if type(results.model).__name__ == "GLM" else "direct"
+
+
 def _check_linear(model: Any, source: str) -> None:
     """Refuse models whose parameters are not those of a linear mean (logit, log link ...)."""
     # Logit, Poisson ... first: they carry a family too, but are no GLM to the user.
@@ -83,11 +88,12 @@ class StatsmodelsAdapter:
         labels = _names(obj)
         idx = _const_index(obj.model)
         if idx is None:
-            return make_coefficients(params, None, source, names=labels)
+            return make_coefficients(params, None, source, names=labels, kind=_fit_kind(obj))
         value = _constant_value(obj.model, idx)
         if value != 1.0:
             # statsmodels reports any constant column as the constant: a column of 2s makes
             # the model's intercept 2·θ, not θ (read as θ, predictions off by θ passed).
             source += f" (constant column of {value:g})"
         names = None if labels is None else labels[:idx] + labels[idx + 1:]
-        return make_coefficients(np.delete(params, idx), params[idx] * value, source, names=names)
+        return make_coefficients(np.delete(params, idx), params[idx] * value, source,
+                                 names=names, kind=_fit_kind(obj))

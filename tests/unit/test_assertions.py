@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pytest_linreg._records import collecting
+from pytest_linreg.adapters import Coefficients, make_coefficients
 from pytest_linreg.assertions import (
     assert_coefficients_close,
     assert_identifiable,
@@ -57,7 +58,7 @@ def test_keras_weights_on_sorted_poisson_fail_with_flat_problem_explanation(
 
 def test_wrong_model_is_told_apart_from_flat_problem(sorted_poisson: Dataset) -> None:
     with pytest.raises(LinregAssertionError) as info:
-        assert_coefficients_close(([0.7, 0.7], 0.0), sorted_poisson)
+        assert_coefficients_close(_trained(([0.7, 0.7], 0.0)), sorted_poisson)
     text = str(info.value)
     assert "the predictions differ too, so the fit itself is off" in text
     assert "an optimiser that has not converged" in text
@@ -301,6 +302,11 @@ def test_recorded_digits_ignore_a_tiny_parameter_that_passed_through_atol(
     assert rows[1].digits_achieved == pytest.approx(9.0, abs=0.01)
 
 
+def _trained(pair: tuple[object, object], kind: str = "iterative") -> Coefficients:
+    """A pair as an adapter would read it from a model fitted ``kind``-ly (no framework)."""
+    return make_coefficients(pair[0], pair[1], f"{kind}-model", kind=kind)
+
+
 def _advice(actual: object, expected: object, X: np.ndarray) -> str:
     with pytest.raises(LinregAssertionError) as info:
         assert_coefficients_close(actual, expected, X=X)
@@ -315,7 +321,11 @@ def test_advice_is_chosen_from_dtype_and_the_row_order_of_the_given_design(
     flat32 = (np.array([0.904, 0.096], dtype=np.float32), np.float32(0.0))
     # float32 cannot resolve 1e-7 here but float64 can: float64, whatever the row order.
     assert "compute in float64" in _advice(flat32, exp, sorted_poisson.X)
-    # float64 flat fit on sorted rows: shuffle; on the same rows shuffled: no shuffle advice.
-    assert "shuffle the rows" in _advice(flat64, exp, sorted_poisson.X)
+    # A float64 flat fit of an optimiser on sorted rows: shuffle; on the rows shuffled: not.
+    assert "shuffle the rows" in _advice(_trained(flat64), exp, sorted_poisson.X)
     shuffled = sorted_poisson.X[np.random.default_rng(0).permutation(sorted_poisson.n)]
-    assert "shuffle" not in _advice(flat64, exp, shuffled)
+    assert "shuffle" not in _advice(_trained(flat64), exp, shuffled)
+    # A direct solver is never told to shuffle; an unknown fitter only on a condition.
+    assert "shuffle" not in _advice(_trained(flat64, "direct"), exp, sorted_poisson.X)
+    assert "if this model was trained by mini-batch gradient descent, shuffle" in _advice(
+        flat64, exp, sorted_poisson.X)

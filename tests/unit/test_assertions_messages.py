@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pytest_linreg.adapters import make_coefficients
 from pytest_linreg.assertions import (
     assert_coefficients_close,
     assert_identifiable,
@@ -56,7 +57,9 @@ def test_coefficients_message_on_the_question(sorted_poisson: Dataset) -> None:
         "the predictions nearly agree while the coefficients differ by up to 4.0e-01 (relative "
         "to max(|β|, ‖ŷ‖/‖column‖)), because the columns are almost collinear (x1 − 1.00·x2 ≈ 0)"
     )
-    assert lines[-2].startswith("advice: shuffle the rows")
+    # An array says nothing of how it was fitted: the shuffle advice is a condition.
+    assert lines[-2].startswith("advice: the rows are sorted: if this model was trained by "
+                                "mini-batch gradient descent, shuffle them")
     assert lines[-1] == (
         "rerun: pytest "
         "'tests/unit/test_assertions_messages.py::test_coefficients_message_on_the_question'"
@@ -121,12 +124,14 @@ def test_identifiable_advice_blames_no_model(sorted_poisson: Dataset) -> None:
 
 
 def test_wrong_model_message(line: Dataset) -> None:
-    lines = _lines(assert_coefficients_close, ([2.5, -1.0], 0.5), line)
+    trained = make_coefficients([2.5, -1.0], 0.5, "sgd-model", kind="iterative")
+    lines = _lines(assert_coefficients_close, trained, line)
     assert lines[0].startswith("coefficients differ: 1/3 mismatched at rtol=1.0e-07")
     assert lines[4] == (
         "  ✗ a                        2.5                  2   5.00e-01   2.50e-01    0.6"
     )
-    assert lines[-3].endswith("(too few steps, sorted mini-batches, float32 loss) or a wrong model")
+    assert lines[-3].endswith("(too few steps, sorted mini-batches, float32 loss) or a different "
+                              "model (regularisation, fit_intercept)")
     assert "the predictions differ too, so the fit itself is off" in lines[-3]
     assert lines[-2].startswith("advice: the model disagrees with OLS itself")
 
@@ -196,7 +201,8 @@ def test_unconverged_fit_is_not_called_a_flat_near_solution(
     Both are mostly a move along ``x1 − x2`` but keep an intercept ~0.1 off: the message must
     say "not converged" for both, whatever the ratio of prediction to coefficient errors.
     """
-    actual = (np.array(coef, np.float32), np.float32(intercept))
+    actual = make_coefficients(np.array(coef, np.float32), np.float32(intercept), "keras-sgd",
+                               kind="iterative")
     with pytest.raises(AssertionError) as info:
         assert_coefficients_close(actual, sorted_poisson, rtol=1e-7, atol=1e-12)
     line = next(x for x in str(info.value).splitlines() if x.startswith("predictions:"))
