@@ -245,7 +245,7 @@ def assert_coefficients_close(
     expected: Any,
     *,
     rtol: float | str = 1e-7,
-    atol: Any = None,
+    atol: Any = 0.0,
     dataset: Any = None,
     X: Any = None,
     feature_names: Sequence[str] | None = None,
@@ -276,13 +276,12 @@ def assert_coefficients_close(
         dtype determines some parameter to no digit at all (``f_i`` above ``RTOL_CEILING``
         times its scale) the check fails as "not determined" rather than pass at a tolerance
         that accepts anything.
-    atol : None, float, array of float (intercept first), pandas Series, or "auto"
-        ``≥ 0``. An explicit atol is used as given. The default ``None`` (and ``"auto"``,
-        which insists on a design) is 0, except for parameters that are *zero at the
-        resolution of the actual's dtype*, ``|e_i| ≤ f_i``: those are compared absolutely at
-        ``f_i`` (the exact OLS intercept of the question's data is 4.65e-20, a correct lstsq
-        returns 3e-17; no relative tolerance can hold). Without a design there is no ``f_i``
-        and the default is 0.
+    atol : float, array of float (intercept first), pandas Series, or "auto"
+        ``≥ 0``, default 0, added as given. The one default absolute term: parameters that are
+        *zero at the resolution of the actual's dtype*, ``|e_i| ≤ f_i``, are compared
+        absolutely at ``max(atol_i, f_i)`` (the exact OLS intercept of the question's data is
+        4.65e-20, a correct lstsq returns 3e-17; no relative tolerance can hold). That needs
+        the design; without one there is no ``f_i``. ``"auto"`` is 0 but insists on a design.
     dataset : Dataset, optional
         The data behind the comparison when ``expected`` is not itself a Dataset.
     X : array_like (n, p), optional

@@ -131,14 +131,14 @@ def _tolerances(
     (:attr:`pytest_linreg.tolerances.Tolerance.absolute`: rounding the data to the dtype plus a
     backward-stable solve in it, with the safety factor).
 
-    * An explicit rtol is used as given, never loosened. The default ``atol=None`` adds
-      ``f_i`` only for parameters that are *zero at the dtype's resolution*, ``|e_i| ≤ f_i``
-      (no relative tolerance can hold for them: the exact OLS intercept of the question's
-      data is 4.65e-20, a correct lstsq gives 3e-17), and only where the data determine the
-      parameter at all (``f_i`` below ``RTOL_CEILING`` times its scale); 0 elsewhere.
-    * ``rtol="auto"``: per parameter ``max(1e-7·|e_i|, f_i)``; "not determined" when some
-      ``f_i`` exceeds ``RTOL_CEILING`` times the parameter's scale.
-    * An explicit atol (scalar or one per parameter, intercept first) is used as given.
+    * An explicit rtol is used as given, never loosened. The only default absolute term is
+      for parameters that are *zero at the dtype's resolution*, ``|e_i| ≤ f_i`` (no relative
+      tolerance can hold for them: the exact OLS intercept of the question's data is
+      4.65e-20, a correct lstsq gives 3e-17), and only where the data determine the parameter
+      at all (``f_i`` below ``RTOL_CEILING`` times its scale): their ``atol_i`` is at least
+      ``f_i``. Every other parameter gets the atol given (default 0), as given.
+    * ``rtol="auto"``: per parameter ``max(1e-7·|e_i|, f_i)`` plus the atol given;
+      "not determined" when some ``f_i`` exceeds ``RTOL_CEILING`` times the parameter's scale.
     """
     k = exp.p + (exp.intercept is not None)
     auto_r = isinstance(rtol, str)
@@ -152,7 +152,7 @@ def _tolerances(
         )
     user_atol = np.zeros(k) if given is None else _check_atol(given, k, atol)
     rtol_value = TARGET_RTOL if auto_r else check_rtol(rtol)
-    if design is None or (given is not None and not auto_r):
+    if design is None:
         return _Tolerances(rtol_value, user_atol, "as passed")
     dtype = judged_dtype(act.dtype)
     tol = _attainable(design, exp, dtype)
@@ -170,7 +170,7 @@ def _tolerances(
     zero = determined & (e <= f)
     origin = "as passed" if not zero.any() else (
         f"as passed, atol for parameters zero at {dtype} resolution")
-    return _Tolerances(rtol_value, np.where(zero, f, 0.0), origin,
+    return _Tolerances(rtol_value, np.where(zero, np.maximum(user_atol, f), user_atol), origin,
                        at_resolution=tuple(int(i) for i in np.flatnonzero(zero)),
                        resolution_dtype=dtype)
 
@@ -400,7 +400,7 @@ def compare_coefficients(
     expected: Any,
     *,
     rtol: float | str = 1e-7,
-    atol: Any = None,
+    atol: Any = 0.0,
     dataset: Any = None,
     X: Any = None,
     feature_names: Sequence[str] | None = None,

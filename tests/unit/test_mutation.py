@@ -35,6 +35,7 @@ import scipy.linalg
 import pytest_linreg as plr
 from pytest_linreg.checks import MAX_DERIVED_RTOL
 from pytest_linreg.errors import LinregAssertionError
+from pytest_linreg.tolerances import RTOL_CEILING, derive_tolerance
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -132,8 +133,21 @@ def _mutation_verdicts(ds: plr.Dataset) -> list[Verdict]:
         ok = _passes(lambda: plr.assert_coefficients_close(actual, ds, rtol=rtol, atol=atol))
         out.append(Verdict(ds.name, case, should_pass, ok))
 
+    # Parameters zero at float64's resolution (collinear_pair's intercept, -5.6e-18 against a
+    # resolution of 8.9e-15) are compared absolutely at that resolution f_i whatever the atol:
+    # move them in units of f_i.
+    tol64 = derive_tolerance(ds, "float64")
+    floor = tol64.absolute
+    at_resolution = (np.abs(e) <= floor) & (tol64.per_parameter <= RTOL_CEILING) & (e != 0)
     for rtol in RTOLS:
         for i, name in enumerate(names):
+            if at_resolution[i]:
+                moved = {f: e.copy() for f in (2.0, 0.4)}
+                for f, m in moved.items():
+                    m[i] += (1.0 if i % 2 == 0 else -1.0) * f * float(floor[i])
+                judge(f"{name} +2f @{rtol:g}", moved[2.0], False, rtol, 0.0)
+                judge(f"{name} +0.4f @{rtol:g}", moved[0.4], True, rtol, 0.0)
+                continue
             # Exactly-zero references get an absolute tolerance; everything else atol=0.
             atol = rtol * float(scales[i]) if e[i] == 0 else 0.0
             kind = "atol" if e[i] == 0 else "rtol"
