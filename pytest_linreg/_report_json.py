@@ -18,7 +18,7 @@ One JSON object (UTF-8, strict JSON: no ``NaN``/``Infinity``)::
       },
       "settings": {                        # the plugin's resolved settings (CLI > ini > default)
         "gpu": false, "rtol": 1e-07, "datasets": "nist", "report": "r.json",
-        "deterministic": false, "seed": 0
+        "summary": "failed", "deterministic": false, "seed": 0, ...
       },
       "summary": {"checks": 14, "passed": 11, "failed": 2, "xfail": 1, "skip": 0, "tests": 5},
       "rows": [ROW, ...]                   # sorted by (test, index)
@@ -58,10 +58,13 @@ do not know: version 1 may gain keys, never lose or change them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import platform
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
@@ -77,6 +80,7 @@ __all__ = [
     "json_safe",
     "load_report",
     "report_to_json",
+    "write_text_atomic",
 ]
 
 SCHEMA = "pytest-linreg-report"
@@ -222,6 +226,41 @@ def build_report(
 def report_to_json(report: Mapping[str, Any]) -> str:
     """Serialise a report object as strict, indented JSON."""
     return json.dumps(report, indent=2, allow_nan=False, sort_keys=False) + "\n"
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions ``path`` keeps (when it exists) or a new file gets under the umask."""
+    with contextlib.suppress(OSError):
+        return os.stat(path).st_mode & 0o7777
+    umask = os.umask(0o022)  # read the umask: it can only be read by setting it
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` all at once: a reader never sees a part of it.
+
+    The text goes to a temporary file in the same directory, which then replaces ``path``
+    (``os.replace``, atomic on POSIX and Windows). Two runs writing the same path leave one
+    complete file, the last one's. A symbolic link at ``path`` is followed: its target is
+    replaced. The temporary file is removed if anything fails; the error propagates.
+    """
+    target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()
+    mode = _new_file_mode(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, mode)  # mkstemp makes it private (0600)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def load_report(path: str | Path) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,8 @@ __all__ = [
     "parse_report",
     "parse_rtol",
     "parse_seed",
+    "parse_summary",
+    "report_path_problem",
     "resolve_settings",
 ]
 
@@ -40,6 +44,9 @@ DEFAULT_RTOL = 1e-7
 #: Default session seed: fixed, so that two runs (and xdist workers) generate the same data.
 DEFAULT_SEED = 0
 REPORT_SUFFIXES = (".json", ".html")
+#: What the terminal summary lists: ``failed`` (failing and not-checkable checks) or ``all``.
+SUMMARY_CHOICES = ("failed", "all")
+DEFAULT_SUMMARY = "failed"
 _RTOL_ACCEPTED = "expected a finite number in [0, 1), e.g. 1e-7"
 _SEED_ACCEPTED = "expected a non-negative integer, e.g. 1443"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -60,6 +67,9 @@ class Settings:
         The dataset selector (``"all"``, or names and tags separated by commas).
     report : Path or None
         Where to write the report (``.json`` or ``.html``), if anywhere.
+    summary : str
+        What the terminal summary lists: ``"failed"`` (failing and not-checkable checks and the
+        total) or ``"all"`` (every check).
     deterministic : bool
         Turn on framework op determinism for the session.
     seed : int
@@ -72,6 +82,10 @@ class Settings:
     rtol_configured: bool = False
     datasets: str = "all"
     report: Path | None = None
+    summary: str = DEFAULT_SUMMARY
+    #: Whether ``--linreg-summary`` or ``linreg_summary`` set :attr:`summary` (else ``-v`` and
+    #: ``-q`` choose: ``-v`` lists every check, ``-q`` only the total).
+    summary_configured: bool = False
     deterministic: bool = False
     seed: int = DEFAULT_SEED
 
@@ -113,6 +127,46 @@ def parse_report(text: str) -> Path:
             f"report path {text!r} has suffix {path.suffix or '(none)'!r}; expected {accepted}"
         )
     return path
+
+
+def report_path_problem(path: Path) -> str | None:
+    """Why no report can be written to ``path``, or ``None`` when it can.
+
+    Checked when the session starts, so that a bad path fails before any test runs. ``path``
+    must not be a directory, and its parent must be an existing directory in which a file can
+    be created: that is tried (a temporary file, removed at once), which also catches
+    read-only mounts and virtual file systems such as ``/proc``.
+
+    >>> report_path_problem(Path(tempfile.gettempdir()))
+    'it is a directory; expected a file name ending in .json or .html'
+    >>> report_path_problem(Path(tempfile.gettempdir()) / "r.json") is None
+    True
+    """
+    try:
+        if path.is_dir():
+            return "it is a directory; expected a file name ending in .json or .html"
+        ancestor = path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            return f"{ancestor} is a file, not a directory"
+        if ancestor != path.parent:
+            return f"the directory {path.parent} does not exist (create it first)"
+        fd, probe = tempfile.mkstemp(prefix=".linreg-report-", suffix=".probe", dir=path.parent)
+    except OSError as exc:
+        return f"no file can be created in {path.parent} ({exc.strerror or exc})"
+    os.close(fd)
+    os.unlink(probe)
+    return None
+
+
+def parse_summary(text: str) -> str:
+    """Parse what the terminal summary lists: ``failed`` or ``all`` (any case)."""
+    value = text.strip().lower()
+    if value not in SUMMARY_CHOICES:
+        accepted = " or ".join(repr(c) for c in SUMMARY_CHOICES)
+        raise ValueError(f"summary {text!r} is unknown; expected {accepted}")
+    return value
 
 
 def parse_seed(text: str) -> int:
@@ -175,6 +229,9 @@ OPTIONS: tuple[Option, ...] = (
            " 'Longley,tag:nist' (default: all built-in and contributed datasets)", parse_datasets),
     Option("report", "--linreg-report", "linreg_report",
            "write a report of digits achieved to PATH (.json or .html)", parse_report, "PATH"),
+    Option("summary", "--linreg-summary", "linreg_summary",
+           "checks the terminal summary lists: 'failed' (failing and not-checkable ones and the"
+           " total; the default) or 'all' (every check; also -v)", parse_summary, "WHICH"),
     Option("deterministic", "--linreg-deterministic", "linreg_deterministic",
            "turn on TensorFlow/torch op determinism for the session (TensorFlow then needs"
            " seeded random ops: keras.utils.set_random_seed)", None),
@@ -213,6 +270,8 @@ def resolve_settings(config: pytest.Config) -> Settings:
         rtol_configured="rtol" in values,
         datasets=str(values.get("datasets", "all")),
         report=cast(Path, report) if report is not None else None,
+        summary=str(values.get("summary", DEFAULT_SUMMARY)),
+        summary_configured="summary" in values,
         deterministic=bool(values.get("deterministic", False)),
         seed=int(cast(int, values.get("seed", DEFAULT_SEED))),
     )

@@ -7,7 +7,8 @@ lives in ``config.stash`` only.
 Fixtures: ``linreg_dataset``, ``linreg_make_dataset``, ``linreg_rtol``, ``linreg_device``.
 Markers: ``linreg_gpu``, ``linreg_cpu``, ``linreg_datasets(*names_or_tags)``.
 Options (each with an ini twin without the dashes): ``--linreg-gpu``, ``--linreg-rtol``,
-``--linreg-datasets``, ``--linreg-report``, ``--linreg-deterministic``, ``--linreg-seed``.
+``--linreg-datasets``, ``--linreg-report``, ``--linreg-summary``, ``--linreg-deterministic``,
+``--linreg-seed``.
 """
 
 from __future__ import annotations

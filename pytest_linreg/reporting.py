@@ -18,9 +18,19 @@ How rows travel
    pytest-xdist carries them from every worker to the controller; the rows hold only JSON
    values for that reason.
 3. ``pytest_runtest_logreport`` gathers the rows on the controller (``-n 2`` and ``-n 0`` give
-   the same rows), ``pytest_terminal_summary`` prints them, and ``pytest_sessionfinish`` writes
-   ``--linreg-report PATH`` (``.json``: schema in :mod:`pytest_linreg._report_json`; ``.html``:
-   :mod:`pytest_linreg._report_html`). Workers write nothing.
+   the same rows), ``pytest_sessionfinish`` writes ``--linreg-report PATH`` (``.json``: schema
+   in :mod:`pytest_linreg._report_json`; ``.html``: :mod:`pytest_linreg._report_html`) and
+   ``pytest_terminal_summary`` prints them. Workers write nothing.
+
+The report path is checked when the reporter is made, before any test runs: a directory, a
+missing or non-directory parent, or a directory where no file can be created is a
+``pytest.UsageError``. The file is written to a temporary file beside it and moved into place
+(``os.replace``), so a reader or a concurrent run never sees half a report; a failure to write
+it at the end is one line in the terminal summary, not a traceback.
+
+Terminal summary (``--linreg-summary`` / ``linreg_summary``): ``failed`` (the default) lists the
+failing and not-checkable checks and a one-line total; ``all`` (also ``-v``) lists every check;
+``-q`` prints only the total unless ``--linreg-summary`` is given.
 """
 
 from __future__ import annotations
@@ -34,26 +44,38 @@ from typing import Any
 import pytest
 
 from ._records import CheckRecord, collecting
-from ._report_html import render_html
-from ._report_json import build_report, environment_info, json_safe, report_to_json
-from ._settings import SETTINGS_KEY
+from ._report_html import format_number, render_html
+from ._report_json import (
+    build_report,
+    environment_info,
+    json_safe,
+    report_to_json,
+    write_text_atomic,
+)
+from ._settings import SETTINGS_KEY, report_path_problem
 
 __all__ = [
     "USER_PROPERTY",
     "LinregReporter",
-    "format_digest",
     "format_table",
     "rows_from_records",
+    "shorten_test_id",
     "summary_line",
+    "summary_lines",
 ]
 
 #: Name of the user property that carries a test's rows on its call-phase report.
 USER_PROPERTY = "linreg_checks"
 
 _ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
-# Without -v, a longer run shows its failing rows and a digest per dataset and dtype.
-_MAX_TERMINAL_ROWS = 50
 _MIN_TEST_WIDTH = 40
+# What the terminal lists without -v (and with --linreg-summary=failed): rows needing a look.
+_LISTED_BY_DEFAULT = ("fail", "skip")
+_SEP_ALL = "linreg: digits achieved per check"
+_SEP_FAILED = "linreg: failed and not-checkable checks (-v lists all)"
+_SEP_NONE_FAILED = "linreg: no check failed (-v lists all)"
+_FOOTNOTE = ("digits = correct significant digits, min over coefficients (LRE); "
+             "req = -log10(rtol)")
 
 
 def rows_from_records(nodeid: str, records: Iterable[CheckRecord]) -> list[dict[str, Any]]:
@@ -86,28 +108,43 @@ def _row_verdict(row: Mapping[str, Any]) -> str:
 
 
 def _fmt(value: Any, spec: str) -> str:
+    """A number for the table: ``-`` when unknown, ``exact`` for inf, never ``-0.0``."""
     if value is None or isinstance(value, bool):
         return "-"
     if isinstance(value, float) and math.isinf(value):
         return "exact" if value > 0 else "-inf"
-    return format(value, spec)
+    return format_number(value, spec)
 
 
-def _without_dirs(nodeid: str) -> str:
-    """``tests/unit/test_x.py::test_f[a]`` -> ``test_x.py::test_f[a]`` (the table is narrow)."""
-    path, sep, rest = nodeid.partition("::")
-    return path.rpartition("/")[2] + sep + rest
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _clip(text: str, width: int) -> str:
-    """Fit ``text`` into ``width`` by cutting after the test name's ``[``, keeping the tail.
+def shorten_test_id(nodeid: str, width: int) -> str:
+    """``nodeid`` in at most ``width`` characters, shortened from the left only.
 
-    The tail holds the last parameters, which tell the rows of one test apart.
+    Whole leading parts (directories, the file, classes) are replaced by ``…``; the test name
+    and its parametrisation, which tell the rows apart, are never cut, even when they alone
+    are wider than ``width`` (the line then wraps).
+
+    >>> shorten_test_id("tests/test_fit.py::test_fit[Longley-float64-cpu-coefficients]", 48)
+    '…test_fit[Longley-float64-cpu-coefficients]'
+    >>> shorten_test_id("tests/test_fit.py::test_fit[Longley]", 40)
+    'tests/test_fit.py::test_fit[Longley]'
     """
-    if len(text) <= width:
-        return text
-    head = text[: min(text.find("[") + 1 or width // 2, width // 2)]
-    return head + "..." + text[len(text) - (width - len(head) - 3):]
+    if len(nodeid) <= width:
+        return nodeid
+    bracket = nodeid.find("[")
+    head = nodeid if bracket < 0 else nodeid[:bracket]
+    # Cut points: after each "/" and "::" before the parametrisation, leftmost first.
+    cuts = sorted({i + 1 for i, c in enumerate(head) if c == "/"}
+                  | {i + 2 for i in range(len(head) - 1) if head.startswith("::", i)})
+    if not cuts:
+        return nodeid
+    for cut in cuts:
+        if 1 + len(nodeid) - cut <= width:
+            return "…" + nodeid[cut:]
+    return "…" + nodeid[cuts[-1]:]
 
 
 def _aligned(heads: Sequence[str], cells: list[list[str]], right: set[int],
@@ -127,11 +164,15 @@ def _widths(heads: Sequence[str], cells: list[list[str]]) -> list[int]:
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[str]:
-    """Format rows as an aligned text table, the test column shortened to fit ``width``."""
+    """Format rows as an aligned text table, test ids shortened from the left to fit ``width``.
+
+    A narrow terminal keeps at least 40 characters of each id (and always the test name with
+    its parameters): the line wraps rather than the id turning into nothing.
+    """
     heads = ("test", "check", "dataset", "cond", "dtype", "device", "digits", "req", "verdict")
     cells = [
         [
-            _without_dirs(str(r["test"])),
+            str(r["test"]),
             str(r.get("check") or "-"),
             str(r.get("dataset") or "-"),
             _fmt(r.get("condition_number"), ".1e"),
@@ -145,36 +186,11 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
     ]
     widths = _widths(heads, cells)
     other = sum(widths[1:]) + 2 * (len(heads) - 1)
-    # A narrow terminal wraps long lines rather than shortening every test id to nothing.
-    widths[0] = min(widths[0], max(width - other, _MIN_TEST_WIDTH))
+    budget = max(width - other, _MIN_TEST_WIDTH)
     for c in cells:
-        c[0] = _clip(c[0], widths[0])
+        c[0] = shorten_test_id(c[0], budget)
+    widths[0] = max([len(heads[0]), *(len(c[0]) for c in cells)])
     return _aligned(heads, cells, {3, 6, 7}, widths)
-
-
-def format_digest(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """One line per (dataset, dtype, device): checks, conditioning, fewest digits, verdicts.
-
-    Used instead of the full table for long runs, so that the terminal stays readable.
-    """
-    groups: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for r in rows:
-        key = (str(r.get("dataset") or "-"), str(r.get("dtype") or "-"),
-               str(r.get("device") or "-"))
-        groups.setdefault(key, []).append(r)
-    heads = ("dataset", "dtype", "device", "checks", "cond", "min digits", "pass", "fail",
-             "xfail", "skip")
-    cells = []
-    for key, members in sorted(groups.items()):
-        conds = [r["condition_number"] for r in members
-                 if isinstance(r.get("condition_number"), float)]
-        digits = [r["digits_achieved"] for r in members
-                  if isinstance(r.get("digits_achieved"), float)]
-        verdicts = [_row_verdict(r) for r in members]
-        cells.append([*key, str(len(members)), _fmt(max(conds) if conds else None, ".1e"),
-                      _fmt(min(digits) if digits else None, ".1f"),
-                      *(str(verdicts.count(v)) for v in ("pass", "fail", "xfail", "skip"))])
-    return _aligned(heads, cells, set(range(3, 10)), _widths(heads, cells))
 
 
 def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -182,7 +198,8 @@ def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
     verdicts = [_row_verdict(r) for r in rows]
     passed, failed, xfail, skipped = (verdicts.count(v) for v in ("pass", "fail", "xfail", "skip"))
     tests = len({r["test"] for r in rows})
-    text = f"linreg: {len(rows)} checks in {tests} tests, {passed} passed, {failed} failed"
+    text = (f"linreg: {_plural(len(rows), 'check')} in {_plural(tests, 'test')}, "
+            f"{passed} passed, {failed} failed")
     if xfail:
         text += f", {xfail} xfail"
     if skipped:
@@ -194,6 +211,20 @@ def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
         text += (f"; fewest digits {_fmt(worst['digits_achieved'], '.1f')}"
                  f"{f' ({where})' if where else ''} in {worst['test']}")
     return text
+
+
+def summary_lines(rows: Sequence[Mapping[str, Any]], mode: str, width: int = 120) -> list[str]:
+    """The terminal summary below its separator line, without the separator.
+
+    ``mode``: ``"all"`` lists every row; ``"failed"`` the failing and not-checkable rows only;
+    ``"total"`` (``-q``) only the one-line total. The total line comes last but for the
+    footnote that explains the columns, which follows any table.
+    """
+    listed = list(rows) if mode == "all" else [
+        r for r in rows if _row_verdict(r) in _LISTED_BY_DEFAULT]
+    if mode == "total" or not listed:
+        return [summary_line(rows)]
+    return [*format_table(listed, width=width), summary_line(rows), _FOOTNOTE]
 
 
 class LinregReporter:
@@ -212,6 +243,17 @@ class LinregReporter:
         self.rows: dict[tuple[str, int], dict[str, Any]] = {}
         self.report_path = _report_path(config)
         self.written: Path | None = None
+        #: One line saying why the report could not be written, shown in the terminal summary.
+        self.write_error: str | None = None
+        if self.report_path is not None and not _is_worker(config) and not _help(config):
+            # Before any test runs: a path that cannot be written is a usage error now, not a
+            # traceback after the whole run.
+            problem = report_path_problem(self.report_path)
+            if problem is not None:
+                given = config.stash[SETTINGS_KEY].report
+                raise pytest.UsageError(
+                    f"--linreg-report / linreg_report = '{given}': cannot write the report to "
+                    f"{self.report_path}: {problem}")
 
     # -- on every process (workers included): collect the rows of each test call ------------
 
@@ -267,45 +309,56 @@ class LinregReporter:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.report_path is None or _is_worker(self.config):
             return
-        report = build_report(
-            self.sorted_rows(),
-            settings=_settings(self.config),
-            environment=environment_info(xdist_workers=_xdist_workers(self.config)),
-        )
-        self.report_path.parent.mkdir(parents=True, exist_ok=True)
-        if self.report_path.suffix.lower() == ".json":
-            text = report_to_json(report)
+        path = self.report_path
+        try:
+            report = build_report(
+                self.sorted_rows(),
+                settings=_settings(self.config),
+                environment=environment_info(xdist_workers=_xdist_workers(self.config)),
+            )
+            text = report_to_json(report) if path.suffix.lower() == ".json" else render_html(report)
+            write_text_atomic(path, text)
+        except OSError as exc:
+            self.write_error = f"linreg report NOT written to {path}: {exc.strerror or exc}"
+        except Exception as exc:  # a broken report must not bury the results of the run
+            self.write_error = (f"linreg report NOT written to {path}: "
+                                f"{type(exc).__name__}: {exc}".splitlines()[0])
         else:
-            text = render_html(report)
-        self.report_path.write_text(text, encoding="utf-8")
-        self.written = self.report_path
+            self.written = path
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if _is_worker(self.config):
+            return
         rows = self.sorted_rows()
-        if _is_worker(self.config) or not rows:
-            return
-        verbose = int(self.config.getoption("verbose", 0) or 0)
-        if verbose < 0:
-            terminalreporter.write_line(summary_line(rows))
-            return
-        terminalreporter.write_sep("=", "linreg: digits achieved per check")
-        width = self.config.get_terminal_writer().fullwidth
-        if verbose > 0 or len(rows) <= _MAX_TERMINAL_ROWS:
-            lines = format_table(rows, width=width)
-        else:
-            # A long run: the failures one by one, everything else per dataset and dtype.
-            failed = [r for r in rows if r.get("verdict") == "fail"]
-            lines = [*(format_table(failed, width=width) if failed else []),
-                     f"{len(rows)} checks by dataset and dtype (-v lists each check):",
-                     *format_digest(rows)]
-        for text in lines:
-            terminalreporter.write_line(text)
-        terminalreporter.write_line(summary_line(rows))
-        terminalreporter.write_line(
-            "digits = correct significant digits, min over coefficients (LRE); "
-            "req = -log10(rtol)")
-        if self.written is not None:
+        mode = _summary_mode(self.config)
+        if rows:
+            if mode != "total":
+                listed = mode == "all" or any(
+                    _row_verdict(r) in _LISTED_BY_DEFAULT for r in rows)
+                title = _SEP_ALL if mode == "all" else (_SEP_FAILED if listed else
+                                                        _SEP_NONE_FAILED)
+                terminalreporter.write_sep("=", title)
+            width = self.config.get_terminal_writer().fullwidth
+            for text in summary_lines(rows, mode, width=width):
+                terminalreporter.write_line(text)
+        if self.write_error is not None:
+            terminalreporter.write_line(self.write_error, red=True, bold=True)
+        elif self.written is not None and mode != "total":
             terminalreporter.write_line(f"linreg report written to {self.written}")
+
+
+def _summary_mode(config: pytest.Config) -> str:
+    """``all``, ``failed`` or ``total``: --linreg-summary when given, else from -v / -q."""
+    settings = config.stash[SETTINGS_KEY]
+    if settings.summary_configured:
+        return settings.summary
+    verbose = int(config.getoption("verbose", 0) or 0)
+    return "all" if verbose > 0 else "total" if verbose < 0 else "failed"
+
+
+def _help(config: pytest.Config) -> bool:
+    return bool(config.getoption("help", default=False) or
+                config.getoption("version", default=False))
 
 
 def _outcome(report: pytest.TestReport) -> str:

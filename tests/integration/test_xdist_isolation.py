@@ -65,9 +65,11 @@ def test_same_ids_outcomes_and_data_with_two_workers(pytester: pytest.Pytester) 
 
 
 ISOLATION_SCRIPT = """
+import os
 import sys
 import pytest
 
+os.makedirs("out", exist_ok=True)  # --linreg-report needs its directory to exist
 # With the reports, so that writing them (and each test's numerics state, recorded after the
 # test body) is covered too: all of it may only look at sys.modules.
 code = pytest.main(["-q", "-p", "no:cacheprovider", "--linreg-datasets=Longley,Norris",

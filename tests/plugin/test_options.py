@@ -40,6 +40,7 @@ def test_defaults(pytester: pytest.Pytester) -> None:
 
 
 def test_every_option_on_the_command_line(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("out")  # the report's directory must exist when the session starts
     line = settings_line(
         pytester, "--linreg-rtol=1e-5", "--linreg-datasets=Longley, tag:no-intercept",
         "--linreg-report=out/r.json", "--linreg-deterministic", "--linreg-seed=1443",

@@ -83,12 +83,13 @@ def _literal(pattern: str) -> str:
 def _summary_lines(lines: list[str]) -> list[str]:
     """The reporter's lines (the session header also starts with ``linreg:``)."""
     return [line for line in lines if (line.startswith("linreg: ") and " checks in " in line)
-            or "digits achieved per check" in line]
+            or (" linreg: " in line and line.startswith("="))]
 
 
 def _table_rows(lines: list[str]) -> list[str]:
     """The rows of the terminal table (not -v's progress lines, which end in [ nn%])."""
-    return [line for line in lines if line.startswith("test_") and line.endswith(("PASS", "FAIL"))]
+    return [line for line in lines
+            if line.startswith("test_") and line.endswith(("PASS", "FAIL", "XFAIL", "SKIP"))]
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -96,22 +97,80 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def test_terminal_table_has_one_sorted_row_per_check(project: pytest.Pytester) -> None:
+ALL_ROWS = [
+    "test*check*dataset*cond*dtype*device*digits*req*verdict",
+    "test_checks.py::test_fit[Filip32]*coefficients*Filip32*1.8e+15*float32*cpu*0.0*7.0*FAIL",
+    "test_checks.py::test_fit[Filip64]*Filip64*1.8e+15*float64*7.9*7.0*PASS",
+    "test_checks.py::test_fit[Longley]*Longley*2.3e+07*float64*12.3*PASS",
+    "test_checks.py::test_fit[Norris]*Norris*4.4e+00*float32*6.6*FAIL",
+    "test_checks.py::test_fit[Pontius]*Pontius*3.9e+12*float64*11.2*PASS",
+    "test_checks.py::test_two_checks*Longley*PASS",
+    "test_checks.py::test_two_checks*Norris*FAIL",
+    "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
+    " in test_checks.py::test_fit[Filip32]",
+]
+
+
+def test_by_default_the_terminal_lists_the_failing_checks_and_the_total(
+    project: pytest.Pytester,
+) -> None:
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4, failed=3)
     result.stdout.fnmatch_lines([_literal(line) for line in [
-        "*= linreg: digits achieved per check =*",
+        "*= linreg: failed and not-checkable checks (-v lists all) =*",
         "test*check*dataset*cond*dtype*device*digits*req*verdict",
         "test_checks.py::test_fit[Filip32]*coefficients*Filip32*1.8e+15*float32*cpu*0.0*7.0*FAIL",
-        "test_checks.py::test_fit[Filip64]*Filip64*1.8e+15*float64*7.9*7.0*PASS",
-        "test_checks.py::test_fit[Longley]*Longley*2.3e+07*float64*12.3*PASS",
         "test_checks.py::test_fit[Norris]*Norris*4.4e+00*float32*6.6*FAIL",
-        "test_checks.py::test_fit[Pontius]*Pontius*3.9e+12*float64*11.2*PASS",
-        "test_checks.py::test_two_checks*Longley*PASS",
         "test_checks.py::test_two_checks*Norris*FAIL",
         "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
         " in test_checks.py::test_fit[Filip32]",
+        "digits = correct significant digits*",
     ]], consecutive=True)
+    assert len(_table_rows(result.outlines)) == 3
+
+
+@pytest.mark.parametrize(
+    "args", [("-v",), ("--linreg-summary=all",), ("-o", "linreg_summary=all")],
+    ids=["verbose", "option", "ini"],
+)
+def test_verbose_or_summary_all_lists_every_check_sorted(
+    project: pytest.Pytester, args: tuple[str, ...]
+) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=4, failed=3)
+    result.stdout.fnmatch_lines([_literal(line) for line in
+                                 ["*= linreg: digits achieved per check =*", *ALL_ROWS]],
+                                consecutive=True)
+
+
+def test_summary_failed_wins_over_verbose(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", "-v", "--linreg-summary=FAILED")
+    assert len(_table_rows(result.outlines)) == 3
+
+
+def test_a_run_without_failures_prints_the_total_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS_MODULE.replace("False", "True"))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines([
+        "*= linreg: no check failed (-v lists all) =*",
+        "linreg: 7 checks in 6 tests, 7 passed, 0 failed; fewest digits 0.0 (Filip32, float32)*",
+    ], consecutive=True)
+    assert _table_rows(result.outlines) == []
+    assert "digits = correct significant digits" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--linreg-summary=some",), "*argument --linreg-summary*'some'*expected 'failed' or 'all'*"),
+    (("-o", "linreg_summary=every"),
+     "ERROR: invalid ini value linreg_summary = 'every': *expected 'failed' or 'all'*"),
+], ids=["option", "ini"])
+def test_bad_summary_values_are_usage_errors(
+    project: pytest.Pytester, args: tuple[str, ...], message: str
+) -> None:
+    result = project.runpytest("-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
 
 
 def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
@@ -122,7 +181,7 @@ def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
     ]
 
 
-def test_long_runs_list_failures_and_a_digest_unless_verbose(pytester: pytest.Pytester) -> None:
+def test_long_runs_list_the_failures_unless_verbose(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_many=CHECKS_MODULE + """
 @pytest.mark.parametrize("copy", range(11))
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -133,19 +192,33 @@ def test_fit_again(name, copy):
     result.assert_outcomes(passed=36, failed=24)
     table = _table_rows(result.outlines)
     assert len(table) == 24 and all(line.endswith("FAIL") for line in table)
-    result.stdout.fnmatch_lines([
-        "60 checks by dataset and dtype (-v lists each check):",
-        "dataset  dtype    device  checks     cond  min digits  pass  fail  xfail  skip",
-        "Filip32  float32  cpu         12  1.8e+15         0.0     0    12      0     0",
-        "Filip64  float64  cpu         12  1.8e+15         7.9    12     0      0     0",
-        "Longley  float64  cpu         12  2.3e+07        12.3    12     0      0     0",
-        "Norris   float32  cpu         12  4.4e+00         6.6     0    12      0     0",
-        "Pontius  float64  cpu         12  3.9e+12        11.2    12     0      0     0",
-        "linreg: 60 checks in 60 tests, 36 passed, 24 failed;*",
-    ], consecutive=True)
+    result.stdout.fnmatch_lines(["linreg: 60 checks in 60 tests, 36 passed, 24 failed;*"])
     verbose = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit", "-v")
     assert len(_table_rows(verbose.outlines)) == 60
-    assert "checks by dataset and dtype" not in verbose.stdout.str()
+
+
+def test_not_checkable_rows_are_listed_with_the_failures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_skip="""
+from pytest_linreg._records import CheckRecord, record_check
+
+def _check(name, passed, skipped=False):
+    record_check(CheckRecord(
+        check="predictions", dataset=name, condition_number=5.2e9, dtype="float32",
+        device="cpu", digits_achieved=None if skipped else 9.0, digits_required=7.0, rtol=1e-7,
+        passed=passed, note="not checkable" if skipped else "", extra={"skipped": skipped}))
+
+def test_impossible():
+    _check("Filip", False, skipped=True)
+
+def test_fine():
+    _check("Longley", True)
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert [line.split()[0] for line in _table_rows(result.outlines)] == [
+        "test_skip.py::test_impossible"]
+    result.stdout.fnmatch_lines(["linreg: 2 checks in 2 tests, 1 passed, 0 failed,"
+                                 " 1 not checkable; *"])
 
 
 def test_nothing_is_printed_when_no_check_ran(pytester: pytest.Pytester) -> None:
@@ -166,7 +239,8 @@ def test_catches_the_failure():
     with pytest.raises(AssertionError, match="Filip32"):
         _record("Filip32")
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=out.json")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=out.json",
+                                "--linreg-summary=all")
     result.assert_outcomes(passed=5, failed=3, xfailed=1)
     rows = {r["test"].split("::")[1]: r for r in _rows(pytester.path / "out.json")
             if r["dataset"] == "Filip32"}
@@ -183,6 +257,7 @@ def test_catches_the_failure():
 
 
 def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
+    project.mkdir("sub")
     result = project.runpytest("-p", "no:cacheprovider", "--linreg-report=sub/r.json")
     result.stdout.fnmatch_lines(["linreg report written to *r.json"])
     report = load_report(project.path / "sub" / "r.json")
@@ -248,6 +323,86 @@ def test_report_path_must_be_json_or_html(project: pytest.Pytester) -> None:
     assert result.ret != 0
     assert ".json" in result.stderr.str() and ".html" in result.stderr.str()
     assert "r.txt" in result.stderr.str()
+
+
+PRINTS_WHEN_RUN = "def test_x():\n    print('THE TEST RAN')\n"
+
+
+@pytest.mark.parametrize(("given", "problem"), [
+    pytest.param("adir.json", "it is a directory; *", id="directory"),
+    pytest.param("missing/r.json", "the directory */missing does not exist*", id="no-parent"),
+    pytest.param("missing/deeper/r.html", "the directory */missing/deeper does not exist*",
+                 id="no-grandparent"),
+    pytest.param("afile/r.json", "*/afile is a file, not a directory", id="parent-is-a-file"),
+    pytest.param("/proc/linreg-report.json", "no file can be created in /proc (*)",
+                 id="unwritable", marks=pytest.mark.skipif(
+                     not Path("/proc/self").is_dir(), reason="needs Linux's /proc")),
+])
+def test_report_paths_that_cannot_be_written_stop_the_run_before_any_test(
+    pytester: pytest.Pytester, given: str, problem: str
+) -> None:
+    pytester.mkdir("adir.json")
+    (pytester.path / "afile").write_text("not a directory\n", encoding="utf-8")
+    pytester.makepyfile(test_x=PRINTS_WHEN_RUN)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-s", f"--linreg-report={given}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        f"ERROR: --linreg-report / linreg_report = '{given}': cannot write the report to"
+        f" *{Path(given).name}: {problem}"
+    ])
+    assert "THE TEST RAN" not in result.stdout.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_the_ini_report_path_is_checked_too(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nlinreg_report = nowhere/r.html\n")
+    pytester.makepyfile(test_x=PRINTS_WHEN_RUN)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-s")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --linreg-report / linreg_report = 'nowhere/r.html':"
+                                 " *the directory */nowhere does not exist*"])
+    assert "THE TEST RAN" not in result.stdout.str()
+
+
+def test_help_does_not_check_the_report_path(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--linreg-report=missing/r.json", "--help")
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_report_that_cannot_be_written_at_the_end_is_one_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.mkdir("out")
+    pytester.makepyfile(test_checks=CHECKS_MODULE + """
+def test_zz_removes_the_report_directory():
+    import shutil
+    shutil.rmtree("out")
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-report=out/r.json")
+    result.assert_outcomes(passed=5, failed=3)
+    result.stdout.fnmatch_lines(["linreg report NOT written to */out/r.json: *"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+    assert "linreg report written" not in output
+    # Also with -q, whose summary is otherwise the one total line.
+    pytester.mkdir("out")
+    quiet = pytester.runpytest("-p", "no:cacheprovider", "-q", "--linreg-report=out/r.json")
+    quiet.stdout.fnmatch_lines(["linreg report NOT written to */out/r.json: *"])
+
+
+def test_the_report_replaces_the_old_one_and_leaves_no_temporary_file(
+    project: pytest.Pytester,
+) -> None:
+    out = project.mkdir("out")
+    project.runpytest("-p", "no:cacheprovider", "--linreg-report=out/r.json")
+    # Not left private (0600) by the temporary file it was written through.
+    (out / "plain").write_text("", encoding="utf-8")
+    assert (out / "r.json").stat().st_mode == (out / "plain").stat().st_mode
+    (out / "plain").unlink()
+    (out / "r.json").write_text("{not json", encoding="utf-8")
+    project.runpytest("-p", "no:cacheprovider", "--linreg-report=out/r.json")
+    assert load_report(out / "r.json")["summary"]["checks"] == N_ROWS
+    assert [p.name for p in out.iterdir()] == ["r.json"]
 
 
 def test_html_report_embeds_the_plot(project: pytest.Pytester) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -84,3 +85,190 @@ def test_plot_draws_the_three_most_common_required_levels_a_digit_apart() -> Non
 
     rows = [{"digits_required": d} for d in (7.0, 7.0, 7.0, 6.6, 6.6, 3.1, 3.1, 5.4, 0.4, None)]
     assert _required_levels(rows) == [3.1, 5.4, 7.0]
+
+
+# ---- the bound curves (issue 11, item 1) -----------------------------------------------------
+
+
+def _crossing(kappa: Any, digits: Any) -> float:
+    """The condition number at which a curve first reaches 0 digits (log-linear interpolation)."""
+    import numpy as np
+
+    log_k, d = np.log10(np.asarray(kappa, float)), np.asarray(digits, float)
+    i = int(np.argmax(d <= 0.0))
+    assert i > 0 and d[i] <= 0.0 < d[i - 1], (kappa, digits)
+    t = d[i - 1] / (d[i - 1] - d[i])
+    return float(10.0 ** (log_k[i - 1] + t * (log_k[i] - log_k[i - 1])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_each_bound_curve_reaches_zero_digits_at_one_over_u(dtype: str) -> None:
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from pytest_linreg._report_html import plot_figure
+    from pytest_linreg.tolerances import unit_roundoff
+
+    rows = _report(_record("float64", 9.0, True), _record("float32", 2.0, False, kappa=3e19))
+    fig = plot_figure(rows["rows"])
+    ax = fig.axes[0]
+    (curve,) = [line for line in ax.get_lines()
+                if line.get_label().startswith(f"{dtype} attainable")]
+    kappa, digits = (np.asarray(v, float) for v in curve.get_data())
+    u = unit_roundoff(dtype)
+    assert _crossing(kappa, digits) * u == pytest.approx(1.0, rel=0.03)
+    # -log10(u·κ) before the crossing, 0 after it, over the whole (logarithmic) axis.
+    assert ax.get_xscale() == "log"
+    lo, hi = ax.get_xlim()
+    assert kappa.min() <= lo * 1.001 and kappa.max() >= hi * 0.999 and hi > 3e19
+    for k in (10.0, 1e5, 0.3 / u, 3.0 / u, 1e18):
+        expected = max(0.0, -np.log10(u * k))
+        shown = np.interp(np.log10(k), np.log10(kappa), digits)
+        assert shown == pytest.approx(expected, abs=1e-6)
+
+
+def test_limit_curves_cross_zero_at_one_over_u_for_any_axis_range() -> None:
+    from pytest_linreg._report_html import limit_curves
+
+    for lo, hi in ((1.0, 1e17), (0.5, 1e30), (1e3, 1e20)):
+        curves = limit_curves(lo, hi)
+        assert _crossing(*curves["float32"]) == pytest.approx(2.0**24, rel=0.03)
+        assert _crossing(*curves["float64"]) == pytest.approx(2.0**53, rel=0.03)
+        assert all(k[0] == lo and k[-1] == hi and min(d) == 0.0 for k, d in curves.values())
+
+
+# ---- labels go to matplotlib as text, never mathtext (issue 11, item 2) ----------------------
+
+
+@pytest.mark.parametrize("fitter", ["sklearn:$x$", "hook:My$x^$Fit", r"hook:a$\foo$b"])
+def test_dollar_signs_in_fitter_names_are_drawn_literally(fitter: str) -> None:
+    pytest.importorskip("matplotlib")
+    report = _report(_record("float64", 9.0, True, fitter=fitter),
+                     _record("float32", 2.0, False, fitter="pair"))
+    page = render_html(report)  # raised ValueError from mathtext for the last two names
+    assert "2 of 2 checks plotted" in page
+
+    from matplotlib.cbook import is_math_text
+
+    from pytest_linreg._report_html import plot_figure
+
+    fig = plot_figure(report["rows"])
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    name = fitter.partition(":")[2]
+    shown = [t for t in texts if t.replace(r"\$", "$") == name]
+    assert len(shown) == 1 and not is_math_text(shown[0])
+
+
+def test_a_users_usetex_setting_does_not_reach_the_report() -> None:
+    mpl = pytest.importorskip("matplotlib")
+    report = _report(_record("float64", 9.0, True, fitter="hook:100%_$x$ & #1"))
+    with mpl.rc_context({"text.usetex": True}):
+        page = render_html(report)  # would need LaTeX, and choke on % _ & #
+    assert 'src="data:image/png;base64,' in page
+
+
+# ---- the table: failures first, plain legend, no -0.0 (issue 11, items 4 and 5) ---------------
+
+
+COLUMNS = ("test", "check", "dataset", "κ", "dtype", "device", "digits", "required", "verdict",
+           "fitter", "note")
+
+
+class _Rows(HTMLParser):
+    """The table body's rows: (class, {column: text}, columns holding a <details>)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, dict[str, str], set[str]]] = []
+        self._in_body = False
+        self._cell: str | None = None
+        self._n = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append((a.get("class") or "", {}, set()))
+            self._n = 0
+        elif self._in_body and tag == "td":
+            self._cell = COLUMNS[self._n]
+            self._n += 1
+            self.rows[-1][1][self._cell] = ""
+        elif self._in_body and tag == "details" and self._cell:
+            self.rows[-1][2].add(self._cell)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody":
+            self._in_body = False
+        elif tag == "td":
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self.rows[-1][1][self._cell] += data
+
+
+def _parsed_rows(page: str) -> list[tuple[str, dict[str, str], set[str]]]:
+    parser = _Rows()
+    parser.feed(page)
+    return parser.rows
+
+
+def _check(verdict: str, note: str, test_digits: float = 9.0) -> CheckRecord:
+    return CheckRecord(check="coefficients", dataset="Longley", condition_number=1e8,
+                       dtype="float64", device="cpu", digits_achieved=test_digits,
+                       digits_required=7.0, rtol=1e-7, passed=verdict == "pass",
+                       fitter="sklearn:LinearRegression", note=note,
+                       extra={"skipped": True} if verdict == "skip" else {})
+
+
+def test_table_lists_failures_first_then_not_checkable_then_passes() -> None:
+    long_note = "coefficients checked at rtol=1e-07 (default); " + "details " * 20
+    rows = rows_from_records("t.py::test_fit[Longley]", [
+        _check("pass", long_note),
+        _check("fail", "coefficient x1 differs: 3 digits where 7 are required\n"
+               "  expected 1.0, got 1.001\n  hint: check the solver"),
+        _check("skip", "not checkable: derived prediction rtol 3.5e+02 in float32"),
+        _check("pass", "short note"),
+        _check("fail", "intercept differs", test_digits=-0.04),
+    ])
+    rows[3]["verdict"] = "xfail"  # expected by the test: after the not checkable ones
+    rows[3]["passed"] = False
+    report = build_report(rows, settings={}, environment={})
+    page = render_html(report, with_plot=False)
+    parsed = _parsed_rows(page)
+    assert [cls for cls, _, _ in parsed] == ["fail", "fail", "skip", "xfail", "pass"]
+    # Each failure shows its note's first line as its reason, the rest folded.
+    first, second = parsed[0], parsed[1]
+    assert first[1]["note"].startswith("coefficient x1 differs: 3 digits where 7 are required")
+    assert "note" in first[2] and "expected 1.0, got 1.001" in first[1]["note"]
+    assert second[1]["note"] == "intercept differs" and not second[2]
+    assert [cells["verdict"] for _, cells, _ in parsed][2] == "not checkable"
+    # The passing row's long note is folded behind a <details>.
+    assert parsed[4][2] == {"note"} and "details details" in parsed[4][1]["note"]
+    # No negative zero: -0.04 digits read 0.0.
+    assert second[1]["digits"] == "0.0" and "-0.0" not in page
+    # One check, one test: singular.
+    single = render_html(build_report(rows[:1], settings={}, environment={}), with_plot=False)
+    assert "<span>1 check</span>" in single and "<span>1 test</span>" in single
+
+
+@pytest.mark.parametrize(("fitter", "name"), [
+    ("sklearn:LinearRegression", "LinearRegression"),
+    ("statsmodels:OLS (constant column of 1)", "OLS"),
+    ("keras:Dense", "Dense"),
+    ("torch:Linear", "Linear"),
+    ("hook:MyRidge", "MyRidge"),
+    ("pair", "pair"),
+    ("array", "array"),
+])
+def test_legend_names_the_fitter_plainly(fitter: str, name: str) -> None:
+    pytest.importorskip("matplotlib")
+    from pytest_linreg._report_html import plot_figure
+
+    report = _report(_record("float64", 9.0, True, fitter=fitter),
+                     _record("float32", 2.0, False, fitter=fitter))
+    texts = [t.get_text() for t in plot_figure(report["rows"]).axes[0].get_legend().get_texts()]
+    assert name in texts
+    assert [t for t in texts if not t.startswith(("float32 ", "float64 "))] == [name]

@@ -21,6 +21,7 @@ from pytest_linreg._report_json import (
     json_safe,
     load_report,
     report_to_json,
+    write_text_atomic,
 )
 from pytest_linreg.reporting import rows_from_records
 
@@ -101,3 +102,85 @@ def test_load_report_round_trips_and_checks_schema_and_version(tmp_path: Path) -
     path.write_text("[1, 2", encoding="utf-8")
     with pytest.raises(ValueError, match="is not JSON"):
         load_report(path)
+
+
+# ---- writing: a reader never sees a part of a report (issue 11, item 3) -----------------------
+
+
+def _document(writer: int, size: int = 400_000) -> str:
+    return json.dumps({"writer": writer, "payload": "x" * (size + writer)})
+
+
+def _concurrent_writes(path: Path, write: Any, writers: int = 4, rounds: int = 8) -> list[str]:
+    """Several threads write ``path`` while one reads it; returns what the reader saw wrong."""
+    import threading
+
+    done = threading.Event()
+    problems: list[str] = []
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                continue
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError:
+                problems.append(f"invalid JSON of {len(text)} characters")
+                continue
+            if len(data["payload"]) != 400_000 + data["writer"]:
+                problems.append("a mix of two documents")
+
+    def write_all(writer: int) -> None:
+        for _ in range(rounds):
+            write(path, _document(writer))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    threads = [threading.Thread(target=write_all, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    reader.join()
+    return problems
+
+
+def test_concurrent_writers_never_leave_or_show_invalid_json(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    assert _concurrent_writes(path, write_text_atomic) == []
+    assert json.loads(path.read_text(encoding="utf-8"))["writer"] in range(4)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
+
+
+def test_a_failed_write_keeps_the_old_report_and_removes_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    path = tmp_path / "r.json"
+    path.write_text('{"old": true}', encoding="utf-8")
+
+    def no_space(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(OSError, match="No space left"):
+        write_text_atomic(path, '{"new": true}')
+    assert json.loads(path.read_text(encoding="utf-8")) == {"old": True}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_symbolic_link_is_followed_not_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "latest.json"
+    target.parent.mkdir()
+    target.write_text("{}", encoding="utf-8")
+    link = tmp_path / "r.json"
+    try:
+        link.symlink_to(target)
+    except OSError:
+        pytest.skip("symbolic links are not available here")
+    write_text_atomic(link, '{"new": true}')
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8")) == {"new": True}

@@ -1,11 +1,13 @@
-"""The terminal table and the one-line summary of the reporter."""
+"""The terminal table, the one-line total and what the summary lists in each mode."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from pytest_linreg.reporting import format_digest, format_table, summary_line
+import pytest
+
+from pytest_linreg.reporting import format_table, shorten_test_id, summary_line, summary_lines
 
 
 def _row(test: str, index: int = 0, **changes: Any) -> dict[str, Any]:
@@ -27,8 +29,8 @@ def test_table_aligns_columns_and_formats_numbers() -> None:
     header, longley, filip = lines
     assert header.split() == ["test", "check", "dataset", "cond", "dtype", "device", "digits",
                               "req", "verdict"]
-    assert longley.split() == ["test_a.py::test_fit[Longley]", "coefficients", "Longley",
-                               "2.3e+07", "float64", "cpu", "12.5", "7.0", "PASS"]
+    assert longley.split() == ["tests/unit/test_a.py::test_fit[Longley]", "coefficients",
+                               "Longley", "2.3e+07", "float64", "cpu", "12.5", "7.0", "PASS"]
     assert filip.split()[3:] == ["1.8e+15", "float32", "cpu", "0.0", "7.0", "FAIL"]
     # Columns line up: every row has the same width up to its verdict.
     assert len({line.index(" cpu ") for line in (longley, filip)}) == 1
@@ -41,15 +43,49 @@ def test_table_shows_unknown_values_as_dash_and_exact_agreement_as_exact() -> No
                             "PASS"]
 
 
-def test_long_test_ids_keep_the_test_name_and_the_last_parameters() -> None:
-    nodeid = "t.py::test_fit[" + "-".join(f"param{i}" for i in range(30)) + "]"
+NODEID = ("tests/integration/test_frameworks.py::TestSklearn::"
+          "test_fit[Longley-float64-cpu-coefficients]")
+
+
+@pytest.mark.parametrize(("width", "shown"), [
+    (len(NODEID), NODEID),
+    (80, "…test_frameworks.py::TestSklearn::test_fit[Longley-float64-cpu-coefficients]"),
+    (60, "…TestSklearn::test_fit[Longley-float64-cpu-coefficients]"),
+    (48, "…test_fit[Longley-float64-cpu-coefficients]"),
+    # Narrower than the test name with its parameters: those are never cut.
+    (20, "…test_fit[Longley-float64-cpu-coefficients]"),
+])
+def test_ids_are_shortened_from_the_left_at_whole_parts(width: int, shown: str) -> None:
+    assert shorten_test_id(NODEID, width) == shown
+    assert NODEID.endswith(shown.removeprefix("…"))
+
+
+def test_parameters_with_slashes_and_colons_are_never_cut() -> None:
+    nodeid = "t/test_x.py::test_f[a/b::c-" + "x" * 40 + "]"
+    assert shorten_test_id(nodeid, 30) == "…test_f[a/b::c-" + "x" * 40 + "]"
+    assert shorten_test_id("test_plain_but_long_name", 5) == "test_plain_but_long_name"
+
+
+def test_table_shortens_long_ids_to_the_width_keeping_the_parametrisation() -> None:
+    nodeid = "tests/unit/test_fit.py::test_fit[" + "-".join(f"p{i}" for i in range(12)) + "]"
     (_, line) = format_table([_row(nodeid)], width=120)
     shown = line.split()[0]
-    assert shown.startswith("t.py::test_fit[...") and shown.endswith("param29]")
-    assert len(line) <= 120 < len(nodeid) + 60
-    # On a very narrow terminal the id keeps 40 characters; the line wraps instead.
-    (_, narrow) = format_table([_row(nodeid)], width=60)
-    assert len(narrow.split()[0]) == 40
+    assert shown == "…test_fit[" + "-".join(f"p{i}" for i in range(12)) + "]"
+    assert len(line) <= 120
+    # The whole id where it fits.
+    (_, wide) = format_table([_row(nodeid)], width=200)
+    assert wide.split()[0] == nodeid
+
+
+def test_negative_zero_is_never_shown() -> None:
+    rows = [_row("t.py::a", digits_achieved=-0.04, passed=False, verdict="fail"),
+            _row("t.py::b", digits_achieved=-0.0, digits_required=-0.0, passed=False,
+                 verdict="fail")]
+    text = "\n".join([*format_table(rows), summary_line(rows)])
+    assert "-0.0" not in text
+    assert summary_line(rows).endswith("fewest digits 0.0 (Longley, float64) in t.py::a")
+    # A real negative value keeps its sign.
+    assert format_table([_row("t.py::c", digits_achieved=-0.6)])[1].split()[6] == "-0.6"
 
 
 def test_summary_line_names_the_fewest_digits() -> None:
@@ -59,22 +95,17 @@ def test_summary_line_names_the_fewest_digits() -> None:
     assert summary_line(rows) == (
         "linreg: 3 checks in 2 tests, 2 passed, 1 failed; fewest digits 1.2 (Filip, float32)"
         " in t.py::b")
+
+
+def test_summary_line_counts_in_the_singular_and_plural() -> None:
     assert summary_line([_row("t.py::a", digits_achieved=None)]) == (
-        "linreg: 1 checks in 1 tests, 1 passed, 0 failed")
-
-
-def test_digest_groups_by_dataset_dtype_and_device() -> None:
-    rows = [_row("t.py::a"), _row("t.py::b", digits_achieved=9.0),
-            _row("t.py::c", dtype="float32", digits_achieved=3.0, passed=False),
-            _row("t.py::d", dtype="float32", digits_achieved=2.0, passed=False)]
-    rows[2]["verdict"], rows[3]["verdict"] = "fail", "xfail"
-    rows[0]["verdict"] = rows[1]["verdict"] = "pass"
-    assert [line.split() for line in format_digest(rows)] == [
-        ["dataset", "dtype", "device", "checks", "cond", "min", "digits", "pass", "fail", "xfail",
-         "skip"],
-        ["Longley", "float32", "cpu", "2", "2.3e+07", "2.0", "0", "1", "1", "0"],
-        ["Longley", "float64", "cpu", "2", "2.3e+07", "9.0", "2", "0", "0", "0"],
-    ]
+        "linreg: 1 check in 1 test, 1 passed, 0 failed")
+    assert summary_line([_row("t.py::a", digits_achieved=None),
+                         _row("t.py::a", 1, digits_achieved=None)]) == (
+        "linreg: 2 checks in 1 test, 2 passed, 0 failed")
+    assert summary_line([_row("t.py::a", digits_achieved=None),
+                         _row("t.py::b", digits_achieved=None)]) == (
+        "linreg: 2 checks in 2 tests, 2 passed, 0 failed")
 
 
 def test_not_checkable_records_are_neither_passes_nor_failures() -> None:
@@ -92,4 +123,32 @@ def test_not_checkable_records_are_neither_passes_nor_failures() -> None:
     assert summary_line(rows) == (
         "linreg: 2 checks in 2 tests, 1 passed, 0 failed, 1 not checkable; fewest digits 12.5"
         " (Longley, float64) in t.py::b")
-    assert format_digest(rows)[1].split()[-4:] == ["0", "0", "0", "1"]
+
+
+def _verdict_rows() -> list[dict[str, Any]]:
+    return [_row("t.py::test_ok", verdict="pass"),
+            _row("t.py::test_bad", dataset="Filip", passed=False, verdict="fail"),
+            _row("t.py::test_expected", passed=False, verdict="xfail"),
+            _row("t.py::test_impossible", passed=False, verdict="skip", digits_achieved=None)]
+
+
+def test_by_default_only_failing_and_not_checkable_rows_are_listed() -> None:
+    lines = summary_lines(_verdict_rows(), "failed")
+    tests = [line.split()[0] for line in lines[1:3]]
+    assert tests == ["t.py::test_bad", "t.py::test_impossible"]
+    assert lines[3].startswith("linreg: 4 checks in 4 tests, 1 passed, 1 failed, 1 xfail, "
+                               "1 not checkable;")
+    assert lines[4].startswith("digits = correct significant digits")
+    assert len(lines) == 5
+
+
+def test_all_lists_every_row_and_total_prints_one_line() -> None:
+    rows = _verdict_rows()
+    listed = [line.split()[0] for line in summary_lines(rows, "all")[1:5]]
+    assert sorted(listed) == sorted(r["test"] for r in rows)
+    assert summary_lines(rows, "total") == [summary_line(rows)]
+
+
+def test_a_run_without_failures_prints_only_the_total_by_default() -> None:
+    rows = [_row("t.py::a", verdict="pass"), _row("t.py::b", verdict="xfail", passed=False)]
+    assert summary_lines(rows, "failed") == [summary_line(rows)]
