@@ -36,6 +36,7 @@ __all__ = [
     "CheckResult",
     "FitCapabilities",
     "SuiteCase",
+    "SuiteOptions",
     "declare_capabilities",
     "parametrize_with_linreg_checks",
     "run_checks",
@@ -270,6 +271,52 @@ def _expected_failure(case_id: str, expected: Mapping[str, str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SuiteOptions:
+    """What a generated suite covers: the options of :func:`parametrize_with_linreg_checks`,
+    :func:`run_checks` and :func:`suite_cases`, documented and passed on once.
+
+    Attributes
+    ----------
+    datasets : str or sequence, optional
+        A ``--linreg-datasets`` selector (``"nist,tag:generated"``), or a sequence of names,
+        tags, ``Dataset`` or ``DatasetSpec`` objects (use objects for datasets of your own).
+        Default :data:`DEFAULT_DATASETS`.
+    dtypes : sequence of str or dtype, default ("float64", "float32")
+        ``"float64"``, ``np.float32``, ``np.dtype("float32")`` ... (read as their names).
+    devices : sequence of str, default ("cpu",)
+        ``"gpu"`` cases carry the ``linreg_gpu`` marker, so they are skipped unless pytest runs
+        with ``--linreg-gpu``; ``"cpu"`` cases carry ``linreg_cpu``.
+    checks : sequence, optional
+        Names from :data:`pytest_linreg.checks.CHECKS` (``coefficients``, ``predictions``,
+        ``row_order``, ``offsets``, ``scaling``, ``collinear``) or custom functions with the
+        signature ``check_<name>(fit, dataset, dtype, device, rtol)``. Default: all built-in.
+    rtol : float, optional
+        The coefficient tolerance, checked as given: never loosened, never swapped for a
+        prediction check (tighter than the data and dtype allow, the check fails and says so).
+        Precedence: this > ``--linreg-rtol`` > ini ``linreg_rtol``; under pytest a
+        ``pytest_linreg_tolerance`` implementation may choose another. With none of them,
+        ``rtol="auto"`` of :func:`pytest_linreg.assert_coefficients_close` (1e-7, or per
+        parameter what data and dtype allow), and the predictions are compared where the data
+        determine fewer than 2 digits of a coefficient.
+    expected_failures : mapping of str to str, optional
+        ``{id_or_fnmatch_pattern: reason}``; matching cases are marked ``xfail``. A pattern
+        that matches no case is an error (a typo would otherwise expect nothing).
+    capabilities : FitCapabilities, optional
+        What ``fit`` supports; default its ``linreg_capabilities`` attribute (see
+        :func:`declare_capabilities`), else everything. Unsupported combinations are not
+        generated.
+    """
+
+    datasets: str | Iterable[str | Dataset | DatasetSpec] | None = None
+    dtypes: Sequence[DTypeLike] = ("float64", "float32")
+    devices: Sequence[str] = ("cpu",)
+    checks: Iterable[str | Callable[..., None]] | None = None
+    rtol: float | None = None
+    expected_failures: Mapping[str, str] | None = None
+    capabilities: FitCapabilities | None = None
+
+
 def suite_cases(
     fit: FitFunction,
     *,
@@ -283,7 +330,7 @@ def suite_cases(
 ) -> list[SuiteCase]:
     """The checks a suite consists of, in order, after capability filtering.
 
-    Parameters are those of :func:`parametrize_with_linreg_checks` (without ``strict``).
+    The options are those of :class:`SuiteOptions`.
 
     Raises
     ------
@@ -292,8 +339,18 @@ def suite_cases(
         nothing to run, or when an ``expected_failures`` pattern matches no check (a typo would
         otherwise silently expect nothing).
     """
+    return _cases(fit, SuiteOptions(
+        datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
+        expected_failures=expected_failures, capabilities=capabilities,
+    ))
+
+
+def _cases(fit: FitFunction, options: SuiteOptions) -> list[SuiteCase]:
     from ._validation import check_rtol
 
+    datasets, dtypes, devices = options.datasets, options.dtypes, options.devices
+    checks, rtol, capabilities = options.checks, options.rtol, options.capabilities
+    expected_failures = options.expected_failures
     if not callable(fit):
         raise TypeError(f"fit must be callable; got {type(fit).__name__} {fit!r}")
     tol = None if rtol is None else check_rtol(rtol)
@@ -360,34 +417,11 @@ def parametrize_with_linreg_checks(
         reads (an array, a ``(coef, intercept)`` pair, a scikit-learn estimator, a Keras model
         ...). ``X`` and ``y`` arrive as numpy arrays of ``dtype``; ``device`` is ``"cpu"`` or
         ``"gpu"``.
-    datasets : str or sequence, optional
-        A ``--linreg-datasets`` selector (``"nist,tag:generated"``), or a sequence of names,
-        tags, ``Dataset`` or ``DatasetSpec`` objects (use objects for datasets of your own).
-        Default :data:`DEFAULT_DATASETS`.
-    dtypes : sequence of str or dtype, default ("float64", "float32")
-        ``"float64"``, ``np.float32``, ``np.dtype("float32")`` ... (read as their names).
-    devices : sequence of str, default ("cpu",)
-        ``"gpu"`` cases carry the ``linreg_gpu`` marker, so they are skipped unless pytest runs
-        with ``--linreg-gpu``; ``"cpu"`` cases carry ``linreg_cpu``.
-    checks : sequence, optional
-        Names from :data:`pytest_linreg.checks.CHECKS` (``coefficients``, ``predictions``,
-        ``row_order``, ``offsets``, ``scaling``, ``collinear``) or custom functions with the
-        signature ``check_<name>(fit, dataset, dtype, device, rtol)``. Default: all built-in.
-    rtol : float, optional
-        Coefficient tolerance. By default derived from data and dtype
-        (:func:`pytest_linreg.tolerances.derive_tolerance`: rounding the data and a
-        backward-stable solve in the dtype); under pytest a ``pytest_linreg_tolerance`` hook
-        implementation decides it (it receives this rtol, or 1e-7 when none is given). A
-        requested rtol tighter than the data and dtype allow makes the coefficients count as
-        not identifiable: the predictions are checked instead and the reason is recorded.
-    expected_failures : mapping of str to str, optional
-        ``{id_or_fnmatch_pattern: reason}``; matching cases are marked ``xfail``.
+    datasets, dtypes, devices, checks, rtol, expected_failures, capabilities
+        See :class:`SuiteOptions`.
     strict : bool, default True
-        Strictness of those ``xfail`` marks: an unexpected pass fails the test.
-    capabilities : FitCapabilities, optional
-        What ``fit`` supports; default its ``linreg_capabilities`` attribute (see
-        :func:`declare_capabilities`), else everything. Unsupported combinations are not
-        generated.
+        Strictness of the ``expected_failures`` xfail marks: an unexpected pass fails the
+        test. ``False`` for canaries of another project's behaviour, which may improve.
 
     Returns
     -------
@@ -407,10 +441,10 @@ def parametrize_with_linreg_checks(
     """
     import pytest
 
-    cases = suite_cases(
-        fit, datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
+    cases = _cases(fit, SuiteOptions(
+        datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
         expected_failures=expected_failures, capabilities=capabilities,
-    )
+    ))
     params = []
     for case in cases:
         marks: list[Any] = []
@@ -435,7 +469,7 @@ def run_checks(
 ) -> list[CheckResult]:
     """Run the suite's checks without pytest and return one :class:`CheckResult` each.
 
-    Parameters are those of :func:`parametrize_with_linreg_checks`. Failures of the checks and
+    The options are those of :class:`SuiteOptions`. Failures of the checks and
     errors raised by ``fit`` are captured in the results; bad arguments still raise. Each check
     runs with TF32 turned off (:func:`pytest_linreg.numerics.tf32_disabled`), as under pytest.
 
@@ -457,10 +491,10 @@ def run_checks(
     if pytest is not None:
         not_checkable += (pytest.skip.Exception,)
     results = []
-    for case in suite_cases(
-        fit, datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
+    for case in _cases(fit, SuiteOptions(
+        datasets=datasets, dtypes=dtypes, devices=devices, checks=checks, rtol=rtol,
         expected_failures=expected_failures, capabilities=capabilities,
-    ):
+    )):
         passed, skipped, message = False, False, ""
         # As under the plugin: TF32 off in every imported framework (TensorFlow imported for
         # GPU cases), so float32 matmuls on Ampere/Hopper GPUs keep their 24 bits.
