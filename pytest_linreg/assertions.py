@@ -319,9 +319,7 @@ def assert_coefficients_close(
         feature_names=feature_names, dtype=dtype,
     )
     record, lines = explain_coefficients(comparison)
-    record_check(record)
-    if lines is not None:
-        _fail(lines)
+    _conclude(record, lines)
 
 
 def explain_coefficients(
@@ -362,6 +360,14 @@ def explain_coefficients(
         *c.notes,
         *lines,
     ]
+
+
+def _conclude(record: CheckRecord, lines: list[str] | None) -> None:
+    """Record the check's row, and raise its explanation when it failed."""
+    __tracebackhide__ = True
+    record_check(record)
+    if lines is not None:
+        _fail(lines)
 
 
 def _fail(lines: list[str]) -> NoReturn:
@@ -444,9 +450,7 @@ def assert_identifiable(
     record, lines = explain_identifiability(
         X, rtol=rtol, dtype=dtype, fit_intercept=fit_intercept, y=y, feature_names=feature_names
     )
-    record_check(record)
-    if lines is not None:
-        _fail(lines)
+    _conclude(record, lines)
 
 
 def explain_identifiability(
@@ -531,9 +535,7 @@ def assert_predictions_close(
     __tracebackhide__ = True
     comparison = compare_predictions(actual, dataset, rtol=rtol, dtype=dtype)
     record, lines = explain_predictions(comparison)
-    record_check(record)
-    if lines is not None:
-        _fail(lines)
+    _conclude(record, lines)
 
 
 def explain_predictions(
