@@ -2,9 +2,16 @@
 
 The page has inline CSS and, when matplotlib is installed (the ``report`` extra), the plot as
 a base64 PNG, so it can be mailed or attached to a CI run as one file. Without matplotlib the
-page keeps the table and says how to get the plot. The table lists the failing checks first,
-each with the first line of its note as the reason, then the checks the data made impossible
-("not checkable"), then the expected failures and the passes; long notes are folded.
+page keeps the tables and says how to get the plot.
+
+The header gives the totals per test as pytest counts them (``12 tests: 9 passed, 2 failed, 1
+xfailed``), then the checks and their verdicts. The matrix shows datasets against fitters and
+dtypes, each cell the fewest digits its checks achieved (red: a check achieved fewer than it
+required; green: every one achieved at least that) and how many checks it holds. The table
+lists the failures first: the tests that failed, errored or crashed without a failing check
+(the first line of their error as the note), then the failing checks, each with the first line
+of its note as the reason, then the checks the data made impossible ("not checkable"), then
+the expected failures and the passes; long notes are folded.
 
 The plot shows what the data allow: a backward-stable least-squares solver loses about
 ``log10(kappa)`` of the ``-log10(u)`` digits its working precision ``u`` carries, so the
@@ -34,10 +41,17 @@ from typing import Any
 
 import numpy as np
 
+from ._report_json import (
+    FAILING_OUTCOMES,
+    derive_tests,
+    failed_test_rows,
+    summarise,
+    summary_parts,
+)
 from .tolerances import unit_roundoff
 
-__all__ = ["INSTALL_HINT", "format_number", "limit_curves", "ordered_rows", "plot_figure",
-           "plot_png", "render_html"]
+__all__ = ["INSTALL_HINT", "format_number", "limit_curves", "matrix_html", "ordered_rows",
+           "plot_figure", "plot_png", "render_html"]
 
 INSTALL_HINT = "pip install pytest-linreg[report]"
 
@@ -58,7 +72,12 @@ _KAPPA_HI_MIN = 1e17
 # Rows in the order of the table: what needs attention first.
 # A user's text.usetex would send every text (test ids, fitter names) to LaTeX.
 _RC = {"text.usetex": False}
-_VERDICT_ORDER = {"fail": 0, "skip": 1, "xfail": 2, "pass": 3}
+# Tests that failed without a failing check (verdict: their outcome) come first.
+_VERDICT_ORDER = {"crashed": 0, "error": 0, "failed": 0, "fail": 1, "skip": 2, "xfail": 3,
+                  "pass": 4}
+# Header chips' colours by outcome or verdict.
+_CHIP_CLASS = {"passed": "pass", "pass": "pass", "failed": "fail", "error": "fail",
+               "crashed": "fail", "fail": "fail"}
 # A passing row's note longer than this (or of several lines) is folded.
 _SHORT_NOTE = 80
 
@@ -88,6 +107,14 @@ tr.fail td{background:#fff5f5}tr.fail td.verdict{color:#a40e26;font-weight:700}
 td.verdict{color:#116329;font-weight:600}
 tr.skip td{background:#f6f8fa}tr.skip td.verdict{color:#57606a}
 tr.xfail td{background:#fbf8ef}tr.xfail td.verdict{color:#7d4e00}
+table.matrix{width:auto;margin:4px 0 8px}
+table.matrix th,table.matrix td{border:1px solid #d8dee4;text-align:center}
+table.matrix th.dataset,table.matrix td.dataset{text-align:left}
+table.matrix td.cell{font-variant-numeric:tabular-nums;min-width:4.5em;font-weight:600}
+table.matrix td.cell .n{display:block;font-weight:400;font-size:11px;color:#57606a}
+table.matrix td.met{background:#dafbe1;color:#116329}
+table.matrix td.below{background:#ffebe9;color:#a40e26}
+table.matrix td.unscored{background:#f6f8fa;color:#57606a}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}
 dt{color:#57606a}dd{margin:0;font-family:ui-monospace,Menlo,monospace;word-break:break-all}
 """
@@ -314,6 +341,11 @@ def ordered_rows(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(rows, key=lambda r: _VERDICT_ORDER.get(_verdict(r), len(_VERDICT_ORDER)))
 
 
+def _row_class(verdict: str) -> str:
+    """A row's CSS class: its verdict, ``fail`` for a test that failed without a failing check."""
+    return "fail" if verdict in FAILING_OUTCOMES else verdict
+
+
 def _note_html(note: str, verdict: str) -> str:
     """A failure's (or skip's) reason: the note's first line in bold, the rest folded.
 
@@ -351,7 +383,7 @@ def _row_html(row: Mapping[str, Any]) -> str:
         f'<td class="fitter">{e(str(row.get("fitter") or "–")).replace(":", ":<wbr>")}</td>',
         f'<td class="note">{_note_html(str(row.get("note") or ""), cls)}</td>',
     ]
-    return f'<tr class="{e(cls)}">' + "".join(cells) + "</tr>"
+    return f'<tr class="{e(_row_class(cls))}">' + "".join(cells) + "</tr>"
 
 
 def _table_html(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -361,7 +393,8 @@ def _table_html(rows: Sequence[Mapping[str, Any]]) -> str:
              "verdict", "fitter", "note"]
     head = "".join(f"<th>{h}</th>" for h in heads)
     body = "\n".join(_row_html(r) for r in ordered_rows(rows))
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    return (f'<table class="checks">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+            "</tbody>\n</table>")
 
 
 def _plot_html(rows: Sequence[Mapping[str, Any]], png: bytes | None) -> str:
@@ -387,16 +420,114 @@ def _dl_html(mapping: Mapping[str, Any]) -> str:
     return f"<dl>{items}</dl>"
 
 
-def _chips_html(summary: Mapping[str, Any]) -> str:
-    chips = [f'<span>{_plural(int(summary["checks"]), "check")}</span>',
-             f'<span class="pass">{summary["passed"]} passed</span>',
-             f'<span class="fail">{summary["failed"]} failed</span>']
-    if summary.get("xfail"):
-        chips.append(f'<span>{summary["xfail"]} xfail</span>')
-    if summary.get("skip"):
-        chips.append(f'<span>{summary["skip"]} not checkable</span>')
-    chips.append(f'<span>{_plural(int(summary["tests"]), "test")}</span>')
-    return "".join(chips)
+def _chips_html(parts: list[tuple[str, str]], ident: str) -> str:
+    """One line of header chips: the count, then each non-zero outcome or verdict."""
+    spans = "".join(
+        f'<span class="{_CHIP_CLASS[kind]}">{html.escape(text)}</span>' if kind in _CHIP_CLASS
+        else f"<span>{html.escape(text)}</span>" for text, kind in parts)
+    return f'<p class="chips" id="{ident}">{spans}</p>'
+
+
+def _totals_html(summary: Mapping[str, Any]) -> str:
+    tests, checks = summary_parts(summary)
+    lines = [_chips_html(tests, "test-totals")] if tests else []
+    return "\n".join([*lines, _chips_html(checks, "check-totals")])
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _cell_html(members: Sequence[Mapping[str, Any]]) -> str:
+    """A matrix cell: the fewest digits achieved over its checks, coloured against the digits
+    they required, and how many checks it holds."""
+    e = html.escape
+    digits = [d for r in members if (d := _number(r.get("digits_achieved"))) is not None]
+    margins = [(d - q, d, q) for r in members
+               if (d := _number(r.get("digits_achieved"))) is not None
+               and (q := _number(r.get("digits_required"))) is not None]
+    count = _plural(len(members), "check")
+    if not digits:
+        return (f'<td class="cell unscored" title="{e(count)}, no digits computed">–'
+                f'<span class="n">{e(count)}</span></td>')
+    fewest = min(digits)
+    if margins:
+        _, achieved, required = min(margins)
+        status = "below" if achieved < required else "met"
+        title = (f"fewest digits {format_number(fewest, '.1f')} over {count}; worst against "
+                 f"its requirement: {format_number(achieved, '.1f')} where "
+                 f"{format_number(required, '.1f')} {'were' if required != 1 else 'was'} "
+                 "required")
+    else:
+        status, title = "unscored", f"fewest digits {format_number(fewest, '.1f')} over {count}"
+    return (f'<td class="cell {status}" title="{e(title)}">{format_number(fewest, ".1f")}'
+            f'<span class="n">{e(count)}</span></td>')
+
+
+def matrix_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A table of datasets (rows, easiest first) against fitters and their dtypes (columns).
+
+    Each cell holds the checks of one dataset, fitter and dtype: the fewest digits achieved
+    among them and how many there are. It is red when a check achieved fewer digits than it
+    required, green when every check achieved at least as many, grey when no digits were
+    computed (not checkable, or exact: JSON has no infinity). Rows without a dataset are left
+    out; a missing fitter or dtype reads ``–``. Every name is escaped. Empty string when no
+    row names a dataset.
+    """
+    e = html.escape
+    cells: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    kappas: dict[str, list[float]] = {}
+    for row in rows:
+        if not row.get("dataset"):
+            continue
+        dataset = str(row["dataset"])
+        key = (dataset, str(row.get("fitter") or "–"), str(row.get("dtype") or "–"))
+        cells.setdefault(key, []).append(row)
+        kappa = _number(row.get("condition_number"))
+        kappas.setdefault(dataset, [])
+        if kappa is not None:
+            kappas[dataset].append(kappa)
+    if not cells:
+        return ""
+    datasets = sorted(kappas, key=lambda d: (min(kappas[d], default=math.inf), d))
+    columns: dict[str, list[str]] = {}
+    for _, fitter, dtype in sorted(cells, key=lambda k: (k[1], k[2])):
+        if dtype not in columns.setdefault(fitter, []):
+            columns[fitter].append(dtype)
+    top = "".join(f'<th colspan="{len(dtypes)}">{e(fitter).replace(":", ":<wbr>")}</th>'
+                  for fitter, dtypes in columns.items())
+    second = "".join(f"<th>{e(dtype)}</th>" for dtypes in columns.values() for dtype in dtypes)
+    body = []
+    for dataset in datasets:
+        kappa = min(kappas[dataset], default=None)
+        line = [f'<td class="dataset">{e(dataset)}</td>',
+                f'<td class="num">{_num(kappa, ".1e")}</td>']
+        for fitter, dtypes in columns.items():
+            for dtype in dtypes:
+                members = cells.get((dataset, fitter, dtype))
+                line.append(_cell_html(members) if members else '<td class="empty"></td>')
+        body.append("<tr>" + "".join(line) + "</tr>")
+    rows_html = "\n".join(body)
+    return ('<table class="matrix">\n<thead>'
+            f'<tr><th class="dataset" rowspan="2">dataset</th><th rowspan="2">κ</th>{top}</tr>'
+            f"<tr>{second}</tr></thead>\n<tbody>\n{rows_html}\n</tbody>\n</table>")
+
+
+def _matrix_section(rows: Sequence[Mapping[str, Any]]) -> str:
+    table = matrix_html(rows)
+    if not table:
+        return ""
+    return f"""<h2>Datasets × fitters</h2>
+<p class="meta">Each cell: the fewest digits achieved by the checks of that dataset, fitter and
+dtype, and how many checks it holds; red when a check achieved fewer digits than it required,
+green when every check achieved at least as many, grey when no digits were computed. Datasets
+by condition number κ, best conditioned first.</p>
+{table}"""
 
 
 def render_html(report: Mapping[str, Any], *, with_plot: bool = True) -> str:
@@ -405,6 +536,13 @@ def render_html(report: Mapping[str, Any], *, with_plot: bool = True) -> str:
     ``with_plot=False`` leaves the plot out even when matplotlib is installed.
     """
     rows: Sequence[Mapping[str, Any]] = report["rows"]
+    # A version-1 report has no "tests" and counted checks only: both come from its rows.
+    tests = report.get("tests")
+    summary = report["summary"]
+    if tests is None:
+        tests = derive_tests(rows)
+        summary = summarise(tests, rows)
+    shown = [*failed_test_rows(tests, rows), *rows]
     env = dict(report["environment"])
     frameworks = env.get("frameworks") or {}
     env["frameworks"] = ", ".join(f"{k} {v}" for k, v in frameworks.items()) or "none found"
@@ -418,13 +556,16 @@ def render_html(report: Mapping[str, Any], *, with_plot: bool = True) -> str:
 <p class="meta">{html.escape(str(report["created"]))} · Python {html.escape(str(env.get("python")))}
  · numpy {html.escape(str(env.get("numpy")))} · pytest {html.escape(str(env.get("pytest")))}
  · schema {html.escape(str(report["schema"]))} v{report["version"]}</p>
-<p class="chips">{_chips_html(report["summary"])}</p>
+{_totals_html(summary)}
 {plot}
+{_matrix_section(rows)}
 <h2>Checks</h2>
-<p class="meta">Failures first, each with its reason, then checks the data made impossible (not
-checkable), then the rest. digits = correct significant digits (log relative error, McCullough
-1998), the minimum over the coefficients; required = −log10(rtol).</p>
-{_table_html(rows)}
+<p class="meta">Failures first, each with its reason: tests that failed, errored or crashed
+without a failing check, then failing checks; then checks the data made impossible (not
+checkable), then the rest. Test totals are pytest's, per test. digits = correct significant
+digits (log relative error, McCullough 1998), the minimum over the coefficients; required =
+−log10(rtol).</p>
+{_table_html(shown)}
 <h2>Environment</h2>
 {_dl_html(env)}
 <h2>Settings</h2>

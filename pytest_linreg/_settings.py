@@ -44,7 +44,8 @@ DEFAULT_RTOL = 1e-7
 #: Default session seed: fixed, so that two runs (and xdist workers) generate the same data.
 DEFAULT_SEED = 0
 REPORT_SUFFIXES = (".json", ".html")
-#: What the terminal summary lists: ``failed`` (failing and not-checkable checks) or ``all``.
+#: What the terminal summary lists: ``failed`` (failed tests and checks, not-checkable checks)
+#: or ``all``.
 SUMMARY_CHOICES = ("failed", "all")
 DEFAULT_SUMMARY = "failed"
 _RTOL_ACCEPTED = "expected a finite number in [0, 1), e.g. 1e-7"

@@ -22,6 +22,18 @@ How rows travel
    in :mod:`pytest_linreg._report_json`; ``.html``: :mod:`pytest_linreg._report_html`) and
    ``pytest_terminal_summary`` prints them. Workers write nothing.
 
+How tests are counted
+---------------------
+The totals are per test and pytest's own. Every report (setup, call, teardown) of a test that
+touched linreg (:func:`touches_linreg`) carries the attribute ``linreg_test``, which
+pytest-xdist serialises with the report. On the controller each report adds pytest's category
+for it (``pytest_report_teststatus``, as the terminal's last line counts) to its test, so a
+test that raised before any check, or failed in setup or teardown, is counted and listed with
+the first line of its error. A test whose xdist worker crashed gets only the controller-made
+report ``worker 'gw0' crashed while running ...`` (``xdist.dsession.handle_crashitem``): it is
+counted as ``crashed`` when its setup report said it touched linreg, or when a worker's
+collection did (each worker sends its linreg test ids in ``workeroutput``).
+
 The report path is checked when the reporter is made, before any test runs: a directory, a
 missing or non-directory parent, or a directory where no file can be created is a
 ``pytest.UsageError``. The file is written to a temporary file beside it and moved into place
@@ -29,14 +41,21 @@ missing or non-directory parent, or a directory where no file can be created is 
 it at the end is one line in the terminal summary, not a traceback.
 
 Terminal summary (``--linreg-summary`` / ``linreg_summary``): ``failed`` (the default) lists the
-failing and not-checkable checks and a one-line total; ``all`` (also ``-v``) lists every check;
-``-q`` prints only the total unless ``--linreg-summary`` is given.
+tests that failed, errored or crashed without a failing check (verdict ``FAILED``, ``ERROR``,
+``CRASHED``), then the failing and not-checkable checks, and a one-line total; ``all`` (also
+``-v``) lists those tests and every check; ``-q`` prints only the total unless
+``--linreg-summary`` is given. The total counts tests as pytest does, then checks::
+
+    linreg: 12 tests: 9 passed, 2 failed, 1 xfailed; 15 checks: 12 pass, 2 fail, 1 xfail; ...
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import re
+import sys
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,32 +66,53 @@ from ._records import CheckRecord, collecting
 from ._report_html import format_number, render_html
 from ._report_json import (
     build_report,
+    derive_tests,
     environment_info,
+    failed_test_rows,
     json_safe,
+    outcome_of,
     report_to_json,
+    summarise,
+    summary_parts,
     write_text_atomic,
 )
 from ._settings import SETTINGS_KEY, report_path_problem
 
 __all__ = [
+    "LINREG_FIXTURES",
+    "REPORT_ATTRIBUTE",
     "USER_PROPERTY",
     "LinregReporter",
     "format_table",
+    "listed_rows",
     "rows_from_records",
     "shorten_test_id",
     "summary_line",
     "summary_lines",
+    "touches_linreg",
 ]
 
 #: Name of the user property that carries a test's rows on its call-phase report.
 USER_PROPERTY = "linreg_checks"
 
+#: Attribute set on every report of a test that touched linreg (serialised by pytest-xdist).
+REPORT_ATTRIBUTE = "linreg_test"
+#: Key of a worker's ``workeroutput`` listing the linreg tests it collected.
+_WORKER_OUTPUT_KEY = "linreg_tests"
+#: The fixtures that make a test a linreg test.
+LINREG_FIXTURES = frozenset({"linreg_dataset", "linreg_device", "linreg_make_dataset",
+                             "linreg_rtol"})
+
 _ROWS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+_TOUCHES_KEY = pytest.StashKey[bool]()
+# pytest-xdist's report for a test whose worker died: "worker 'gw0' crashed while running ...".
+_CRASHED = re.compile(r"\bworker\b.*\bcrashed\b")
+_NOTE_WIDTH = 200
 _MIN_TEST_WIDTH = 40
 # What the terminal lists without -v (and with --linreg-summary=failed): rows needing a look.
 _LISTED_BY_DEFAULT = ("fail", "skip")
 _SEP_ALL = "linreg: digits achieved per check"
-_SEP_FAILED = "linreg: failed and not-checkable checks (-v lists all)"
+_SEP_FAILED = "linreg: failures and not-checkable checks (-v lists all)"
 _SEP_NONE_FAILED = "linreg: no check failed (-v lists all)"
 _FOOTNOTE = ("digits = correct significant digits, min over coefficients (LRE); "
              "req = -log10(rtol)")
@@ -193,38 +233,138 @@ def format_table(rows: Sequence[Mapping[str, Any]], width: int = 120) -> list[st
     return _aligned(heads, cells, {3, 6, 7}, widths)
 
 
-def summary_line(rows: Sequence[Mapping[str, Any]]) -> str:
-    """One line: how many checks passed and failed, and where the fewest digits were."""
-    verdicts = [_row_verdict(r) for r in rows]
-    passed, failed, xfail, skipped = (verdicts.count(v) for v in ("pass", "fail", "xfail", "skip"))
-    tests = len({r["test"] for r in rows})
-    text = (f"linreg: {_plural(len(rows), 'check')} in {_plural(tests, 'test')}, "
-            f"{passed} passed, {failed} failed")
-    if xfail:
-        text += f", {xfail} xfail"
-    if skipped:
-        text += f", {skipped} not checkable"
+def _row_sort_key(row: Mapping[str, Any]) -> tuple[str, int]:
+    return str(row["test"]), int(row.get("index", 0))
+
+
+def summary_line(rows: Sequence[Mapping[str, Any]],
+                 tests: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """One line: the tests' outcomes as pytest counts them, the checks' verdicts, and where
+    the fewest digits were.
+
+    ``tests``: the report's ``tests`` entries; without them they are made from the rows
+    (:func:`pytest_linreg._report_json.derive_tests`).
+    """
+    tests = derive_tests(rows) if tests is None else tests
+    test_parts, check_parts = summary_parts(summarise(tests, rows))
+
+    def words(parts: list[tuple[str, str]]) -> str:
+        head, *rest = (text for text, _ in parts)
+        return f"{head}: {', '.join(rest)}" if rest else head
+
+    text = f"linreg: {words(test_parts)}; {words(check_parts)}"
     scored = [r for r in rows if isinstance(r.get("digits_achieved"), float)]
     if scored:
-        worst = min(scored, key=lambda r: (r["digits_achieved"], r["test"], r["index"]))
+        worst = min(scored, key=lambda r: (r["digits_achieved"], *_row_sort_key(r)))
         where = ", ".join(str(v) for v in (worst.get("dataset"), worst.get("dtype")) if v)
         text += (f"; fewest digits {_fmt(worst['digits_achieved'], '.1f')}"
                  f"{f' ({where})' if where else ''} in {worst['test']}")
     return text
 
 
-def summary_lines(rows: Sequence[Mapping[str, Any]], mode: str, width: int = 120) -> list[str]:
+def summary_lines(rows: Sequence[Mapping[str, Any]], mode: str, width: int = 120,
+                  tests: Sequence[Mapping[str, Any]] | None = None) -> list[str]:
     """The terminal summary below its separator line, without the separator.
 
     ``mode``: ``"all"`` lists every row; ``"failed"`` the failing and not-checkable rows only;
-    ``"total"`` (``-q``) only the one-line total. The total line comes last but for the
-    footnote that explains the columns, which follows any table.
+    ``"total"`` (``-q``) only the one-line total. Both lists also have a row for each test
+    that failed, errored or crashed without a failing check (its verdict: ``FAILED``,
+    ``ERROR``, ``CRASHED``), first. The total line comes last but for the footnote that
+    explains the columns, which follows any table.
     """
-    listed = list(rows) if mode == "all" else [
-        r for r in rows if _row_verdict(r) in _LISTED_BY_DEFAULT]
+    tests = derive_tests(rows) if tests is None else tests
+    listed = listed_rows(rows, tests, mode)
     if mode == "total" or not listed:
-        return [summary_line(rows)]
-    return [*format_table(listed, width=width), summary_line(rows), _FOOTNOTE]
+        return [summary_line(rows, tests)]
+    return [*format_table(listed, width=width), summary_line(rows, tests), _FOOTNOTE]
+
+
+def listed_rows(rows: Sequence[Mapping[str, Any]], tests: Sequence[Mapping[str, Any]],
+                mode: str) -> list[Mapping[str, Any]]:
+    """The rows the terminal table shows in ``mode``: failed tests without a failing check
+    first, then every check (``all``) or the failing and not-checkable ones."""
+    checks = list(rows) if mode == "all" else [
+        r for r in rows if _row_verdict(r) in _LISTED_BY_DEFAULT]
+    return [*failed_test_rows(tests, rows), *checks]
+
+
+def touches_linreg(item: pytest.Item) -> bool:
+    """Whether a test touched linreg before it ran: it uses a linreg fixture
+    (:data:`LINREG_FIXTURES`, also through another fixture), carries a ``linreg_*`` marker, or
+    is a check generated by :func:`pytest_linreg.parametrize_with_linreg_checks`.
+
+    (A test that records a check is one too; that is known only once it ran.)
+    """
+    if LINREG_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    if any(m.name.startswith("linreg_") for m in item.iter_markers()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    check = callspec.params.get("check") if callspec is not None else None
+    return _is_suite_check(check)
+
+
+def _is_suite_check(value: Any) -> bool:
+    """A ``check`` parameter from the suite: ``partial(check_fn, fit, dataset, dtype, ...)``."""
+    if not isinstance(value, functools.partial):
+        return False
+    datasets = sys.modules.get("pytest_linreg.datasets")  # no Dataset exists before it loads
+    dataset_cls = getattr(datasets, "Dataset", None)
+    return dataset_cls is not None and any(isinstance(a, dataset_cls) for a in value.args)
+
+
+def _category(config: pytest.Config, report: pytest.TestReport) -> str:
+    """pytest's category for a report, as its terminal counts it ("" when not counted)."""
+    if not getattr(report, "count_towards_summary", True):
+        return ""
+    status = config.hook.pytest_report_teststatus(report=report, config=config)
+    if status is not None:
+        category = str(status[0])
+    elif report.when in ("setup", "teardown"):  # without the terminal plugin: pytest's rules
+        category = "error" if report.failed else "skipped" if report.skipped else ""
+    else:
+        category = report.outcome
+    if category == "failed" and isinstance(report.longrepr, str) and _CRASHED.search(
+            report.longrepr):
+        return "crashed"
+    return category
+
+
+def _first_line(report: pytest.TestReport) -> str:
+    """The first line of a report's error (or skip reason), ``setup:``/``teardown:`` first for
+    an error there; at most 200 characters."""
+    longrepr = report.longrepr
+    if longrepr is None:
+        text = ""
+    elif isinstance(longrepr, str):  # a strict XPASS, a crashed worker
+        text = longrepr
+    elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        text = str(longrepr[2])
+    else:
+        # Not report.longreprtext: under xdist that starts with the worker's "[gw0] linux ...".
+        crash = getattr(longrepr, "reprcrash", None)
+        message = getattr(crash, "message", None)
+        text = str(message) if message else str(longrepr)
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    if report.failed and report.when in ("setup", "teardown"):
+        line = f"{report.when}: {line}"
+    if len(line) > _NOTE_WIDTH:
+        line = line[: _NOTE_WIDTH - 1].rstrip() + "…"
+    return line
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What the controller learnt of one test from its reports."""
+
+    linreg: bool = False
+    outcomes: list[str] = dataclasses.field(default_factory=list)
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)  # first note per outcome
+
+    def entry(self, test: str, checks: int) -> dict[str, Any]:
+        outcome = outcome_of(self.outcomes)
+        return {"test": test, "outcome": outcome, "outcomes": list(self.outcomes),
+                "checks": checks, "note": self.notes.get(outcome, "")}
 
 
 class LinregReporter:
@@ -241,6 +381,10 @@ class LinregReporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.rows: dict[tuple[str, int], dict[str, Any]] = {}
+        #: Per test id: its counted outcomes and whether it touched linreg.
+        self.tallies: dict[str, _Tally] = {}
+        #: Linreg test ids the xdist workers collected (for a test whose worker crashed).
+        self.worker_linreg_tests: set[str] = set()
         self.report_path = _report_path(config)
         self.written: Path | None = None
         #: One line saying why the report could not be written, shown in the terminal summary.
@@ -271,22 +415,57 @@ class LinregReporter:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if call.when == "call":
-            rows = item.stash.get(_ROWS_KEY, [])
-            if rows:
-                report.user_properties.append((USER_PROPERTY, rows))
+        rows = item.stash.get(_ROWS_KEY, []) if call.when == "call" else []
+        if rows:
+            report.user_properties.append((USER_PROPERTY, rows))
+        if _TOUCHES_KEY not in item.stash:
+            item.stash[_TOUCHES_KEY] = touches_linreg(item)
+        if rows:
+            item.stash[_TOUCHES_KEY] = True  # recorded a check: teardown counts too
+        if item.stash[_TOUCHES_KEY]:
+            setattr(report, REPORT_ATTRIBUTE, True)
         return report
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # On an xdist worker: tell the controller which tests touch linreg, so that a test
+        # whose worker crashes before its setup report is sent is still counted.
+        output = getattr(self.config, "workeroutput", None)
+        if isinstance(output, dict):
+            output[_WORKER_OUTPUT_KEY] = [i.nodeid for i in session.items if touches_linreg(i)]
 
     # -- on the controller: merge, print, write ----------------------------------------------
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        """pytest-xdist: a worker finished (its ``workeroutput`` came back) or crashed."""
+        output = getattr(node, "workeroutput", None)
+        if isinstance(output, dict):
+            self.worker_linreg_tests.update(str(t) for t in output.get(_WORKER_OUTPUT_KEY, ()))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" or _is_worker(self.config):
+        if _is_worker(self.config):
             return
+        category = _category(self.config, report)
+        linreg = bool(getattr(report, REPORT_ATTRIBUTE, False))
+        tally = self.tallies.get(report.nodeid)
+        if tally is None and (linreg or category):
+            tally = self.tallies[report.nodeid] = _Tally()
+        if tally is not None:
+            tally.linreg = tally.linreg or linreg
+            if category:
+                tally.outcomes.append(category)
+                if category != "passed" and category not in tally.notes:
+                    tally.notes[category] = _first_line(report)
+        if report.when == "call":
+            self._add_rows(report)
+
+    def _add_rows(self, report: pytest.TestReport) -> None:
         # xdist may turn the (name, value) tuples into lists; dict() accepts both.
         props: dict[str, Any] = {str(k): v for k, v in report.user_properties}
         rows = props.pop(USER_PROPERTY, None)
         if not rows:
             return
+        self.tallies.setdefault(report.nodeid, _Tally()).linreg = True
         linreg_props = {k: json_safe(v) for k, v in props.items() if k.startswith("linreg_")}
         # An assertion given bare arrays cannot know the device; the test's linreg_device can.
         device = linreg_props.get("linreg_device")
@@ -306,6 +485,15 @@ class LinregReporter:
         """The rows collected so far, sorted by test id and order within the test."""
         return [self.rows[k] for k in sorted(self.rows)]
 
+    def tests(self) -> list[dict[str, Any]]:
+        """One entry per linreg test seen so far (``tests`` of the JSON report), sorted."""
+        checks: dict[str, int] = {}
+        for test, _ in self.rows:
+            checks[test] = checks.get(test, 0) + 1
+        return [tally.entry(test, checks.get(test, 0))
+                for test, tally in sorted(self.tallies.items())
+                if tally.linreg or test in self.worker_linreg_tests or test in checks]
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.report_path is None or _is_worker(self.config):
             return
@@ -313,6 +501,7 @@ class LinregReporter:
         try:
             report = build_report(
                 self.sorted_rows(),
+                tests=self.tests(),
                 settings=_settings(self.config),
                 environment=environment_info(xdist_workers=_xdist_workers(self.config)),
             )
@@ -330,16 +519,16 @@ class LinregReporter:
         if _is_worker(self.config):
             return
         rows = self.sorted_rows()
+        tests = self.tests()
         mode = _summary_mode(self.config)
-        if rows:
+        if tests:
             if mode != "total":
-                listed = mode == "all" or any(
-                    _row_verdict(r) in _LISTED_BY_DEFAULT for r in rows)
+                listed = mode == "all" or bool(listed_rows(rows, tests, mode))
                 title = _SEP_ALL if mode == "all" else (_SEP_FAILED if listed else
                                                         _SEP_NONE_FAILED)
                 terminalreporter.write_sep("=", title)
             width = self.config.get_terminal_writer().fullwidth
-            for text in summary_lines(rows, mode, width=width):
+            for text in summary_lines(rows, mode, width=width, tests=tests):
                 terminalreporter.write_line(text)
         if self.write_error is not None:
             terminalreporter.write_line(self.write_error, red=True, bold=True)

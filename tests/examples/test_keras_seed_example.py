@@ -44,7 +44,7 @@ def test_keras_seed_example_passes(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     # pytest's own last line, e.g. "11 passed in 42.0s" (the linreg summary line above it
-    # counts checks, not tests).
+    # counts the linreg tests and, separately, their checks).
     last = proc.stdout.strip().splitlines()[-1]
     assert re.fullmatch(rf"=*\s*{EXPECTED_PASSED} passed in [\d.]+s( \(.*\))?\s*=*", last), output[
         -6000:

@@ -67,6 +67,9 @@ def test_lstsq(linreg_dataset):
 """
 
 N_ROWS = 7  # five parametrised tests with one row each, one test with two
+# test_no_checks touches no linreg fixture, marker or check: it is not counted.
+TOTAL = ("linreg: 6 tests: 3 passed, 3 failed; 7 checks: 4 pass, 3 fail; fewest digits 0.0"
+         " (Filip32, float32) in test_checks.py::test_fit[Filip32]")
 
 
 @pytest.fixture
@@ -82,7 +85,8 @@ def _literal(pattern: str) -> str:
 
 def _summary_lines(lines: list[str]) -> list[str]:
     """The reporter's lines (the session header also starts with ``linreg:``)."""
-    return [line for line in lines if (line.startswith("linreg: ") and " checks in " in line)
+    return [line for line in lines if (line.startswith("linreg: ") and
+                                       (" tests: " in line or " test: " in line))
             or (" linreg: " in line and line.startswith("="))]
 
 
@@ -106,8 +110,7 @@ ALL_ROWS = [
     "test_checks.py::test_fit[Pontius]*Pontius*3.9e+12*float64*11.2*PASS",
     "test_checks.py::test_two_checks*Longley*PASS",
     "test_checks.py::test_two_checks*Norris*FAIL",
-    "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
-    " in test_checks.py::test_fit[Filip32]",
+    TOTAL,
 ]
 
 
@@ -117,13 +120,12 @@ def test_by_default_the_terminal_lists_the_failing_checks_and_the_total(
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4, failed=3)
     result.stdout.fnmatch_lines([_literal(line) for line in [
-        "*= linreg: failed and not-checkable checks (-v lists all) =*",
+        "*= linreg: failures and not-checkable checks (-v lists all) =*",
         "test*check*dataset*cond*dtype*device*digits*req*verdict",
         "test_checks.py::test_fit[Filip32]*coefficients*Filip32*1.8e+15*float32*cpu*0.0*7.0*FAIL",
         "test_checks.py::test_fit[Norris]*Norris*4.4e+00*float32*6.6*FAIL",
         "test_checks.py::test_two_checks*Norris*FAIL",
-        "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
-        " in test_checks.py::test_fit[Filip32]",
+        TOTAL,
         "digits = correct significant digits*",
     ]], consecutive=True)
     assert len(_table_rows(result.outlines)) == 3
@@ -154,7 +156,7 @@ def test_a_run_without_failures_prints_the_total_alone(pytester: pytest.Pytester
     result.assert_outcomes(passed=7)
     result.stdout.fnmatch_lines([
         "*= linreg: no check failed (-v lists all) =*",
-        "linreg: 7 checks in 6 tests, 7 passed, 0 failed; fewest digits 0.0 (Filip32, float32)*",
+        "linreg: 6 tests: 6 passed; 7 checks: 7 pass; fewest digits 0.0 (Filip32, float32)*",
     ], consecutive=True)
     assert _table_rows(result.outlines) == []
     assert "digits = correct significant digits" not in result.stdout.str()
@@ -175,10 +177,7 @@ def test_bad_summary_values_are_usage_errors(
 
 def test_quiet_run_prints_one_line(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "no:cacheprovider", "-q")
-    assert _summary_lines(result.outlines) == [
-        "linreg: 7 checks in 6 tests, 4 passed, 3 failed; fewest digits 0.0 (Filip32, float32)"
-        " in test_checks.py::test_fit[Filip32]"
-    ]
+    assert _summary_lines(result.outlines) == [TOTAL]
 
 
 def test_long_runs_list_the_failures_unless_verbose(pytester: pytest.Pytester) -> None:
@@ -192,7 +191,8 @@ def test_fit_again(name, copy):
     result.assert_outcomes(passed=36, failed=24)
     table = _table_rows(result.outlines)
     assert len(table) == 24 and all(line.endswith("FAIL") for line in table)
-    result.stdout.fnmatch_lines(["linreg: 60 checks in 60 tests, 36 passed, 24 failed;*"])
+    result.stdout.fnmatch_lines(["linreg: 60 tests: 36 passed, 24 failed; 60 checks: 36 pass,"
+                                 " 24 fail;*"])
     verbose = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_fit", "-v")
     assert len(_table_rows(verbose.outlines)) == 60
 
@@ -217,7 +217,7 @@ def test_fine():
     result.assert_outcomes(passed=2)
     assert [line.split()[0] for line in _table_rows(result.outlines)] == [
         "test_skip.py::test_impossible"]
-    result.stdout.fnmatch_lines(["linreg: 2 checks in 2 tests, 1 passed, 0 failed,"
+    result.stdout.fnmatch_lines(["linreg: 2 tests: 2 passed; 2 checks: 1 pass,"
                                  " 1 not checkable; *"])
 
 
@@ -252,8 +252,138 @@ def test_catches_the_failure():
     result.stdout.fnmatch_lines([
         "*test_catches_the_failure*Filip32*XFAIL",
         "*test_marked_xfail*Filip32*XFAIL",
-        "linreg: 9 checks in 8 tests, 4 passed, 3 failed, 2 xfail;*",
+        "linreg: 8 tests: 4 passed, 3 failed, 1 xfailed; 9 checks: 4 pass, 3 fail, 2 xfail;*",
     ])
+
+
+# ---- totals per test, as pytest counts them (issue 11, "Report totals disagree with pytest") ----
+
+# Each test raises, before any check but for the suite's (whose check records the fit's
+# error), so only what it touches makes it a linreg test.
+TOUCHING_MODULE = """
+import pytest
+from pytest_linreg import suite
+from pytest_linreg._records import CheckRecord, record_check
+
+
+def _no_fit(X, y, *, fit_intercept, dtype, device):
+    raise ValueError("fit is not written yet")
+
+
+# Made by the suite but without its parametrize_with_linreg_checks marks.
+BARE_CHECKS = [c.check for c in suite.suite_cases(_no_fit, datasets="Longley",
+                                                  dtypes=["float64"], checks=["coefficients"])]
+
+
+@pytest.fixture
+def uses_dataset(linreg_dataset):
+    return linreg_dataset
+
+
+def test_dataset_through_a_fixture(uses_dataset):
+    raise ValueError("dataset")
+
+def test_device(linreg_device):
+    raise ValueError("device")
+
+def test_make_dataset(linreg_make_dataset):
+    raise ValueError("make")
+
+def test_rtol(linreg_rtol):
+    raise ValueError("rtol")
+
+@pytest.mark.linreg_cpu
+def test_marker():
+    raise ValueError("marker")
+
+@suite.parametrize_with_linreg_checks(_no_fit, datasets="Longley", dtypes=["float64"],
+                                      checks=["coefficients"])
+def test_suite(check):
+    check()
+
+@pytest.mark.parametrize("check", BARE_CHECKS)
+def test_bare_suite_check(check):
+    check()
+
+def test_recorded_then_raised():
+    record_check(CheckRecord(check="coefficients", dataset="Longley", condition_number=None,
+                             dtype="float64", device="cpu", digits_achieved=9.0,
+                             digits_required=7.0, rtol=1e-7, passed=True))
+    raise ValueError("after a passing check")
+
+@pytest.fixture
+def broken_setup(linreg_rtol):
+    raise RuntimeError("setup broke\\nsecond line")
+
+def test_setup_error(broken_setup):
+    pass
+
+def test_plain_not_counted():
+    raise ValueError("plain")
+"""
+
+TOUCHING = {
+    "test_bare_suite_check[check0]": "",  # the suite's check records the fit's error
+    "test_dataset_through_a_fixture[Longley]": "ValueError: dataset",
+    "test_device[cpu]": "ValueError: device",
+    "test_make_dataset": "ValueError: make",
+    "test_marker": "ValueError: marker",
+    "test_recorded_then_raised": "ValueError: after a passing check",
+    "test_rtol": "ValueError: rtol",
+    "test_setup_error": "setup: RuntimeError: setup broke",
+    "test_suite[Longley-float64-cpu-coefficients]": "",
+}
+
+
+def test_every_test_that_touched_linreg_is_counted_with_its_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_touch=TOUCHING_MODULE)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-datasets=Longley",
+                                "--linreg-report=r.json")
+    result.assert_outcomes(failed=9, errors=1)
+    report = load_report(pytester.path / "r.json")
+    tests = {t["test"].split("::")[1]: t for t in report["tests"]}
+    assert sorted(tests) == sorted(TOUCHING)  # not test_plain_not_counted
+    for name, note in TOUCHING.items():
+        assert tests[name]["note"].startswith(note), (name, tests[name]["note"])
+    assert tests["test_setup_error"]["note"] == "setup: RuntimeError: setup broke"
+    assert tests["test_setup_error"]["outcomes"] == ["error"]
+    assert tests["test_recorded_then_raised"]["checks"] == 1
+    summary = report["summary"]
+    assert (summary["tests"], summary["failed"], summary["error"], summary["passed"]) == (
+        9, 8, 1, 0)
+    assert tests["test_suite[Longley-float64-cpu-coefficients]"]["checks"] == 1
+    # The terminal lists the tests without a failing check first, then the failing checks.
+    result.stdout.fnmatch_lines([
+        "*= linreg: failures and not-checkable checks (-v lists all) =*",
+        "test*check*verdict",
+        "*test_dataset_through_a_fixture[[]Longley] * -  *FAILED",
+        "*test_setup_error * -  *ERROR",
+        "*test_bare_suite_check[[]check0]*coefficients*Longley*FAIL",
+        "linreg: 9 tests: 8 failed, 1 error; 3 checks: 1 pass, 2 fail; *",
+    ])
+
+
+def test_a_strict_xpass_is_a_failed_test_and_listed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_checks=CHECKS_MODULE + """
+@pytest.mark.xfail(reason="said to fail", strict=True)
+def test_strict_xpass():
+    _record("Longley")
+
+@pytest.mark.xfail(reason="may fail", strict=False)
+def test_xpass():
+    _record("Longley")
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "xpass", "--linreg-report=r.html")
+    result.assert_outcomes(failed=1, xpassed=1)
+    result.stdout.fnmatch_lines([
+        "test_checks.py::test_strict_xpass * -  *FAILED",
+        "linreg: 2 tests: 1 failed, 1 xpassed; 2 checks: 2 pass; *",
+    ])
+    page = (pytester.path / "r.html").read_text(encoding="utf-8")
+    assert '<span class="fail">1 failed</span><span>1 xpassed</span>' in page
+    assert "[XPASS(strict)] said to fail" in page
 
 
 def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
@@ -261,9 +391,17 @@ def test_json_report_follows_the_schema(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "no:cacheprovider", "--linreg-report=sub/r.json")
     result.stdout.fnmatch_lines(["linreg report written to *r.json"])
     report = load_report(project.path / "sub" / "r.json")
-    assert (report["schema"], report["version"]) == (SCHEMA, 1)
-    assert report["summary"] == {"checks": N_ROWS, "passed": 4, "failed": 3, "xfail": 0,
-                                 "skip": 0, "tests": 6}
+    assert (report["schema"], report["version"]) == (SCHEMA, 2)
+    assert report["summary"] == {
+        "tests": 6, "passed": 3, "failed": 3, "error": 0, "crashed": 0, "skipped": 0,
+        "xfailed": 0, "xpassed": 0,
+        "checks": N_ROWS, "check_verdicts": {"pass": 4, "fail": 3, "xfail": 0, "skip": 0}}
+    assert [(t["test"].split("::")[1], t["outcome"], t["checks"]) for t in report["tests"]] == [
+        ("test_fit[Filip32]", "failed", 1), ("test_fit[Filip64]", "passed", 1),
+        ("test_fit[Longley]", "passed", 1), ("test_fit[Norris]", "failed", 1),
+        ("test_fit[Pontius]", "passed", 1), ("test_two_checks", "failed", 2),
+    ]
+    assert report["tests"][0]["note"] == "AssertionError: coefficients differ on Filip32"
     assert report["environment"]["numpy"] and report["environment"]["pytest"]
     assert report["settings"]["report"] == "sub/r.json"
     assert report["settings"]["rtol"] == 1e-7

@@ -181,12 +181,15 @@ class _Rows(HTMLParser):
         super().__init__()
         self.rows: list[tuple[str, dict[str, str], set[str]]] = []
         self._in_body = False
+        self._in_table = False
         self._cell: str | None = None
         self._n = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag == "tbody":
+        if tag == "table":
+            self._in_table = a.get("class") == "checks"
+        elif tag == "tbody" and self._in_table:
             self._in_body = True
         elif self._in_body and tag == "tr":
             self.rows.append((a.get("class") or "", {}, set()))
@@ -272,3 +275,151 @@ def test_legend_names_the_fitter_plainly(fitter: str, name: str) -> None:
     texts = [t.get_text() for t in plot_figure(report["rows"]).axes[0].get_legend().get_texts()]
     assert name in texts
     assert [t for t in texts if not t.startswith(("float32 ", "float64 "))] == [name]
+
+
+# ---- totals per test, tests that died, and the datasets × fitters matrix (issue 11) -----------
+
+
+class _Matrix(HTMLParser):
+    """The matrix table: header cells (text, colspan) per header row, and per body row the
+    cells as (class, [text pieces])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head: list[list[tuple[str, int]]] = []
+        self.body: list[list[tuple[str, list[str]]]] = []
+        self.titles: list[str] = []
+        self._in = False
+        self._part: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table":
+            self._in = a.get("class") == "matrix"
+        elif not self._in:
+            return
+        elif tag in ("thead", "tbody"):
+            self._part = tag
+        elif tag == "tr":
+            (self.head if self._part == "thead" else self.body).append([])
+        elif tag == "th":
+            self.head[-1].append(("", int(a.get("colspan") or 1)))
+            self._cell = []
+        elif tag == "td":
+            self.body[-1].append((a.get("class") or "", []))
+            self._cell = self.body[-1][-1][1]
+            self.titles.append(a.get("title") or "")
+        elif tag == "span" and self._cell is not None:
+            self._cell.append("")  # the count starts a new piece
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._in = False
+        elif tag == "th" and self._in and self._cell is not None:
+            _, span = self.head[-1][-1]
+            self.head[-1][-1] = ("".join(self._cell), span)
+            self._cell = None
+        elif tag == "td":
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            if self._cell:
+                self._cell[-1] += data
+            else:
+                self._cell.append(data)
+
+
+def _cell(dataset: str, fitter: str | None, dtype: str, digits: float | None,
+          required: float | None = 7.0, kappa: float | None = 1e3) -> CheckRecord:
+    return CheckRecord(check="coefficients", dataset=dataset, condition_number=kappa,
+                       dtype=dtype, device="cpu", digits_achieved=digits,
+                       digits_required=required, rtol=None, passed=digits is not None
+                       and required is not None and digits >= required, fitter=fitter)
+
+
+def test_matrix_shows_the_fewest_digits_per_dataset_fitter_and_dtype() -> None:
+    records = [
+        _cell("Norris", "sklearn:LinearRegression", "float64", 12.0, kappa=4.4),
+        _cell("Norris", "sklearn:LinearRegression", "float64", 9.0, kappa=4.4),
+        _cell("Norris", "keras:Dense", "float32", 5.0, kappa=4.4),
+        # Fewest digits 7.0 meet their 6 required, but 7.5 miss their 8: red.
+        _cell("Norris", "keras:Dense", "float64", 7.5, required=8.0, kappa=4.4),
+        _cell("Norris", "keras:Dense", "float64", 7.0, required=6.0, kappa=4.4),
+        _cell("Longley", "keras:Dense", "float32", 6.5, kappa=2.3e7),
+        _cell("Longley", "sklearn:LinearRegression", "float64", None, kappa=2.3e7),
+        _cell("A<b>&", "<script>", "float64", 8.0, kappa=None),
+        _cell("Longley", None, "float64", 10.0, kappa=2.3e7),
+    ]
+    report = build_report(rows_from_records("t.py::test_fit", records), settings={},
+                          environment={})
+    page = render_html(report, with_plot=False)
+    assert "<script>" not in page and "A<b>" not in page
+    matrix = _Matrix()
+    matrix.feed(page)
+    fitters = matrix.head[0][2:]
+    assert fitters == [("<script>", 1), ("keras:Dense", 2), ("sklearn:LinearRegression", 1),
+                       ("–", 1)]
+    assert [text for text, _ in matrix.head[1]] == ["float64", "float32", "float64", "float64",
+                                                    "float64"]
+    # Datasets by condition number, best conditioned first; unknown kappa last.
+    cells = {row[0][1][0]: [(cls, pieces) for cls, pieces in row[2:]] for row in matrix.body}
+    assert list(cells) == ["Norris", "Longley", "A<b>&"]
+    assert [row[1][1][0] for row in matrix.body] == ["4.4e+00", "2.3e+07", "–"]
+    assert cells["Norris"] == [("empty", []), ("cell below", ["5.0", "1 check"]),
+                               ("cell below", ["7.0", "2 checks"]),
+                               ("cell met", ["9.0", "2 checks"]), ("empty", [])]
+    assert cells["Longley"] == [("empty", []), ("cell below", ["6.5", "1 check"]), ("empty", []),
+                                ("cell unscored", ["–", "1 check"]),
+                                ("cell met", ["10.0", "1 check"])]
+    assert cells["A<b>&"][0] == ("cell met", ["8.0", "1 check"])
+    assert any("7.5 where 8.0 were required" in t for t in matrix.titles)
+
+
+def test_no_matrix_without_datasets() -> None:
+    rows = rows_from_records("t.py::x", [_cell("", "numpy", "float64", 9.0)])
+    page = render_html(build_report(rows, settings={}, environment={}), with_plot=False)
+    assert 'class="matrix"' not in page and "Datasets × fitters" not in page
+
+
+def _chips(page: str) -> dict[str, list[tuple[str, str]]]:
+    """Each header line of chips by its id: [(class, text), ...]."""
+    lines = re.findall(r'<p class="chips" id="([\w-]+)">(.*?)</p>', page)
+    return {ident: re.findall(r'<span(?: class="(\w+)")?>([^<]*)</span>', body)
+            for ident, body in lines}
+
+
+def test_header_gives_pytests_counts_per_test_then_the_checks() -> None:
+    rows = rows_from_records("t.py::test_fit[a]", [_record("float64", 9.0, True)])
+    tests = [{"test": "t.py::test_fit[a]", "outcome": "failed", "outcomes": ["failed"],
+              "checks": 1, "note": "[XPASS(strict)] said to fail"},
+             {"test": "t.py::test_died", "outcome": "crashed", "outcomes": ["crashed"],
+              "checks": 0, "note": "worker 'gw0' crashed while running 't.py::test_died'"},
+             {"test": "t.py::test_x", "outcome": "xfailed", "outcomes": ["xfailed"],
+              "checks": 0, "note": "ValueError: <x>"}]
+    page = render_html(build_report(rows, tests=tests, settings={}, environment={}),
+                       with_plot=False)
+    assert _chips(page) == {
+        "test-totals": [("", "3 tests"), ("fail", "1 failed"), ("fail", "1 crashed"),
+                        ("", "1 xfailed")],
+        "check-totals": [("", "1 check"), ("pass", "1 pass")],
+    }
+    parsed = _parsed_rows(page)
+    assert [(cls, cells["test"], cells["verdict"]) for cls, cells, _ in parsed] == [
+        ("fail", "t.py::test_died", "crashed"), ("fail", "t.py::test_fit[a]", "failed"),
+        ("pass", "t.py::test_fit[a]", "pass")]
+    assert parsed[0][1]["note"] == "worker 'gw0' crashed while running 't.py::test_died'"
+    assert parsed[1][1]["note"] == "[XPASS(strict)] said to fail"
+    assert parsed[0][1]["check"] == "–"
+
+
+def test_a_version_1_report_still_renders_its_check_totals() -> None:
+    rows = rows_from_records("t.py::x", [_record("float64", 9.0, True)])
+    report = build_report(rows, settings={}, environment={})
+    old = dict(report, version=1, summary={"checks": 1, "passed": 1, "failed": 0, "xfail": 0,
+                                           "skip": 0, "tests": 1})
+    del old["tests"]
+    page = render_html(old, with_plot=False)
+    assert _chips(page) == {"test-totals": [("", "1 test"), ("pass", "1 passed")],
+                            "check-totals": [("", "1 check"), ("pass", "1 pass")]}

@@ -18,9 +18,13 @@ from pytest_linreg._report_json import (
     VERSION,
     build_report,
     environment_info,
+    failed_test_rows,
     json_safe,
     load_report,
+    outcome_of,
     report_to_json,
+    summarise,
+    summary_parts,
     write_text_atomic,
 )
 from pytest_linreg.reporting import rows_from_records
@@ -66,11 +70,15 @@ def test_build_report_is_strict_json_with_the_documented_top_level_keys() -> Non
     text = report_to_json(report)
     data = json.loads(text)
     assert list(data) == ["schema", "version", "created", "environment", "settings", "summary",
-                          "rows"]
+                          "tests", "rows"]
     assert (data["schema"], data["version"], data["created"]) == (SCHEMA, VERSION,
                                                                    "2026-01-02T03:04:05Z")
-    assert data["summary"] == {"checks": 2, "passed": 1, "failed": 1, "xfail": 0, "skip": 0,
-                               "tests": 1}
+    # Without pytest's outcomes the test is made from its rows: one failed.
+    assert data["summary"] == {"tests": 1, "passed": 0, "failed": 1, "error": 0, "crashed": 0,
+                               "skipped": 0, "xfailed": 0, "xpassed": 0, "checks": 2,
+                               "check_verdicts": {"pass": 1, "fail": 1, "xfail": 0, "skip": 0}}
+    assert data["tests"] == [{"test": "t.py::test_a", "outcome": "failed",
+                              "outcomes": ["failed"], "checks": 2, "note": ""}]
     assert data["rows"][0]["digits_achieved"] is None  # exact agreement: inf is not JSON
     assert "Infinity" not in text and "NaN" not in text
 
@@ -102,6 +110,71 @@ def test_load_report_round_trips_and_checks_schema_and_version(tmp_path: Path) -
     path.write_text("[1, 2", encoding="utf-8")
     with pytest.raises(ValueError, match="is not JSON"):
         load_report(path)
+
+
+# ---- totals per test, as pytest counts them (issue 11, "Report totals disagree") -------------
+
+
+def _test(test: str, *outcomes: str, checks: int = 1, note: str = "") -> dict[str, Any]:
+    return {"test": test, "outcome": outcome_of(outcomes), "outcomes": list(outcomes),
+            "checks": checks, "note": note}
+
+
+def test_summary_counts_each_counted_report_like_pytests_last_line() -> None:
+    tests = [_test("t.py::a", "passed"), _test("t.py::b", "passed", "error"),
+             _test("t.py::c", "failed", "error"), _test("t.py::d", "crashed", checks=0),
+             _test("t.py::e", "xfailed"), _test("t.py::f", "rerun", "passed")]
+    rows = rows_from_records("t.py::a", [_record(), _record(passed=False)])
+    summary = summarise(tests, rows)
+    assert summary == {"tests": 6, "passed": 3, "failed": 1, "error": 2, "crashed": 1,
+                       "skipped": 0, "xfailed": 1, "xpassed": 0, "rerun": 1, "checks": 2,
+                       "check_verdicts": {"pass": 1, "fail": 1, "xfail": 0, "skip": 0}}
+    assert [t["outcome"] for t in tests] == ["passed", "error", "failed", "crashed", "xfailed",
+                                             "passed"]
+    assert summary_parts(summary) == (
+        [("6 tests", ""), ("3 passed", "passed"), ("1 failed", "failed"),
+         ("2 errors", "error"), ("1 crashed", "crashed"), ("1 xfailed", "xfailed"),
+         ("1 rerun", "rerun")],
+        [("2 checks", ""), ("1 pass", "pass"), ("1 fail", "fail")],
+    )
+
+
+def test_summary_words_are_singular_for_one_and_skip_reads_not_checkable() -> None:
+    summary = summarise([_test("t.py::a", "error")], [{"verdict": "skip"}])
+    assert summary_parts(summary) == ([("1 test", ""), ("1 error", "error")],
+                                      [("1 check", ""), ("1 not checkable", "skip")])
+    # A version-1 summary counted checks only.
+    old = {"checks": 3, "passed": 2, "failed": 1, "xfail": 0, "skip": 0, "tests": 2}
+    assert summary_parts(old) == ([], [("3 checks", ""), ("2 pass", "pass"), ("1 fail", "fail")])
+
+
+def test_failed_tests_without_a_failing_check_get_a_table_row() -> None:
+    rows = rows_from_records("t.py::b", [_record(passed=False)])
+    rows += rows_from_records("t.py::c", [_record()])
+    tests = [_test("t.py::a", "failed", checks=0, note="ValueError: x"),
+             _test("t.py::b", "failed"), _test("t.py::c", "passed", "error", note="teardown: y"),
+             _test("t.py::d", "crashed", checks=0), _test("t.py::e", "skipped", checks=0),
+             _test("t.py::f", "xfailed", checks=0)]
+    listed = failed_test_rows(tests, rows)
+    assert [(r["test"], r["verdict"], r["note"]) for r in listed] == [
+        ("t.py::a", "failed", "ValueError: x"), ("t.py::c", "error", "teardown: y"),
+        ("t.py::d", "crashed", "")]
+    assert all(set(ROW_KEYS) <= set(r) and r["check"] is None for r in listed)
+
+
+def test_build_report_keeps_the_tests_given_sorted_and_checks_their_keys() -> None:
+    tests = [_test("t.py::b", "failed", checks=0), _test("t.py::a", "passed", checks=0)]
+    report = build_report([], tests=tests, settings={}, environment={})
+    assert [t["test"] for t in report["tests"]] == ["t.py::a", "t.py::b"]
+    assert (report["summary"]["tests"], report["summary"]["failed"]) == (2, 1)
+    with pytest.raises(ValueError, match=r"report test 't.py::x' lacks keys \['outcome'"):
+        build_report([], tests=[{"test": "t.py::x"}], settings={}, environment={})
+
+
+def test_load_report_still_reads_version_1(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"schema": SCHEMA, "version": 1, "rows": []}), encoding="utf-8")
+    assert load_report(path)["version"] == 1
 
 
 # ---- writing: a reader never sees a part of a report (issue 11, item 3) -----------------------

@@ -93,19 +93,19 @@ def test_summary_line_names_the_fewest_digits() -> None:
                                   digits_achieved=1.25, passed=False),
             _row("t.py::b", 1, digits_achieved=None)]
     assert summary_line(rows) == (
-        "linreg: 3 checks in 2 tests, 2 passed, 1 failed; fewest digits 1.2 (Filip, float32)"
-        " in t.py::b")
+        "linreg: 2 tests: 1 passed, 1 failed; 3 checks: 2 pass, 1 fail; fewest digits 1.2"
+        " (Filip, float32) in t.py::b")
 
 
 def test_summary_line_counts_in_the_singular_and_plural() -> None:
     assert summary_line([_row("t.py::a", digits_achieved=None)]) == (
-        "linreg: 1 check in 1 test, 1 passed, 0 failed")
+        "linreg: 1 test: 1 passed; 1 check: 1 pass")
     assert summary_line([_row("t.py::a", digits_achieved=None),
                          _row("t.py::a", 1, digits_achieved=None)]) == (
-        "linreg: 2 checks in 1 test, 2 passed, 0 failed")
+        "linreg: 1 test: 1 passed; 2 checks: 2 pass")
     assert summary_line([_row("t.py::a", digits_achieved=None),
                          _row("t.py::b", digits_achieved=None)]) == (
-        "linreg: 2 checks in 2 tests, 2 passed, 0 failed")
+        "linreg: 2 tests: 2 passed; 2 checks: 2 pass")
 
 
 def test_not_checkable_records_are_neither_passes_nor_failures() -> None:
@@ -121,7 +121,7 @@ def test_not_checkable_records_are_neither_passes_nor_failures() -> None:
     rows[1]["verdict"] = "pass"
     assert rows[0]["verdict"] == "skip"
     assert summary_line(rows) == (
-        "linreg: 2 checks in 2 tests, 1 passed, 0 failed, 1 not checkable; fewest digits 12.5"
+        "linreg: 2 tests: 2 passed; 2 checks: 1 pass, 1 not checkable; fewest digits 12.5"
         " (Longley, float64) in t.py::b")
 
 
@@ -136,8 +136,9 @@ def test_by_default_only_failing_and_not_checkable_rows_are_listed() -> None:
     lines = summary_lines(_verdict_rows(), "failed")
     tests = [line.split()[0] for line in lines[1:3]]
     assert tests == ["t.py::test_bad", "t.py::test_impossible"]
-    assert lines[3].startswith("linreg: 4 checks in 4 tests, 1 passed, 1 failed, 1 xfail, "
-                               "1 not checkable;")
+    # Without pytest's outcomes, a test with a failing row failed and the others passed.
+    assert lines[3].startswith("linreg: 4 tests: 3 passed, 1 failed; 4 checks: 1 pass, 1 fail,"
+                               " 1 xfail, 1 not checkable;")
     assert lines[4].startswith("digits = correct significant digits")
     assert len(lines) == 5
 
@@ -152,3 +153,37 @@ def test_all_lists_every_row_and_total_prints_one_line() -> None:
 def test_a_run_without_failures_prints_only_the_total_by_default() -> None:
     rows = [_row("t.py::a", verdict="pass"), _row("t.py::b", verdict="xfail", passed=False)]
     assert summary_lines(rows, "failed") == [summary_line(rows)]
+
+
+# ---- totals per test, as pytest counts them (issue 11, "Report totals disagree") --------------
+
+
+def _tests() -> list[dict[str, Any]]:
+    from pytest_linreg._report_json import outcome_of
+
+    def test(name: str, *outcomes: str, note: str = "") -> dict[str, Any]:
+        return {"test": name, "outcome": outcome_of(outcomes), "outcomes": list(outcomes),
+                "checks": 0, "note": note}
+
+    return [test("t.py::test_ok", "passed"), test("t.py::test_bad", "failed"),
+            test("t.py::test_died", "failed", note="ValueError: x"),
+            test("t.py::test_gone", "crashed", note="worker 'gw0' crashed while running"),
+            test("t.py::test_expected", "xfailed"), test("t.py::test_impossible", "passed"),
+            test("t.py::test_teardown", "passed", "error")]
+
+
+def test_the_total_counts_tests_as_pytest_does_then_checks() -> None:
+    rows = _verdict_rows()
+    assert summary_line(rows, _tests()).startswith(
+        "linreg: 7 tests: 3 passed, 2 failed, 1 error, 1 crashed, 1 xfailed;"
+        " 4 checks: 1 pass, 1 fail, 1 xfail, 1 not checkable; fewest digits 12.5")
+
+
+def test_tests_that_failed_without_a_failing_check_are_listed_first() -> None:
+    lines = summary_lines(_verdict_rows(), "failed", width=200, tests=_tests())
+    listed = [(line.split()[0], line.split()[-1]) for line in lines[1:-2]]
+    assert listed == [("t.py::test_died", "FAILED"), ("t.py::test_gone", "CRASHED"),
+                      ("t.py::test_teardown", "ERROR"), ("t.py::test_bad", "FAIL"),
+                      ("t.py::test_impossible", "SKIP")]
+    assert lines[1].split()[1:-1] == ["-"] * 7  # no check values
+    assert len(summary_lines(_verdict_rows(), "all", width=200, tests=_tests())) == 3 + 4 + 3
