@@ -102,6 +102,9 @@ PRELUDES: dict[Key, str] = {
         "import pytest_linreg as plr\nfrom snippet_support import my_fit\n"
     ),
     ("README.md", '"house_prices"'): "from snippet_support import X, y\n",
+    ("README.md", "plr.strategies.problems("): (
+        "import pytest_linreg as plr\nfrom snippet_support import my_fit\n"
+    ),
     ("docs/plugin.md", "def test_my_fit("): "from snippet_support import my_fit\n",
     ("docs/plugin.md", "def pytest_linreg_coefficients(model):"): (
         "from snippet_support import MyRidge, load_sales\n"
@@ -193,6 +196,8 @@ RUNS: dict[Key, Run] = {
         args=("--linreg-datasets=house_prices",), outcomes={"passed": 1},
         companion=HOUSE_PRICES_TEST,
     ),
+    # A property test over drawn problems (hypothesis's 100 examples by default).
+    ("README.md", "plr.strategies.problems("): Run(args=(), outcomes={"passed": 1}),
     ("docs/plugin.md", "def pytest_linreg_coefficients(model):"): Run(
         args=("--linreg-datasets=sales_2024",), outcomes={"passed": 2}, companion=HOOKS_TEST,
     ),
