@@ -25,6 +25,12 @@ def _to_numpy(tensor: Any) -> tuple[Any, str]:
     return np.asarray(t.numpy()), dtype
 
 
+#: Submodules proven to be the identity at evaluation time on a 2-D input. Others may change
+#: the function without being an activation (a custom scaling module, a permutation), so a
+#: container holding them is refused rather than read as its nn.Linear.
+_IDENTITY_MODULES = frozenset({"Identity", "Dropout", "Flatten", "Sequential"})
+
+
 class TorchLinearAdapter:
     """``torch.nn.Linear`` with ``out_features == 1`` (duck typed on class and module names)."""
 
@@ -55,6 +61,17 @@ class TorchLinearAdapter:
                 raise TypeError(
                     f"torch: {type(obj).__name__} holds activations {nonlinear}: not a linear "
                     "regression"
+                )
+            others = [
+                type(m).__name__
+                for m in obj.modules()
+                if m is not obj and m is not layer and type(m).__name__ not in _IDENTITY_MODULES
+            ]
+            if others:
+                raise TypeError(
+                    f"torch: {type(obj).__name__} holds {others} besides its nn.Linear: its "
+                    "output is not that of the Linear weights alone. Compare the nn.Linear on "
+                    "data transformed the same way, or a (coef, intercept) pair"
                 )
         weight, dtype = _to_numpy(layer.weight)
         if weight.ndim != 2 or weight.shape[0] != 1:

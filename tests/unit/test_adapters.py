@@ -140,11 +140,27 @@ def test_torch_linear_by_duck_typing_without_importing_torch() -> None:
         extract_coefficients(seq)
 
 
+@pytest.mark.slow  # imports torch
 def test_real_torch_linear() -> None:
     torch = pytest.importorskip("torch")
     layer = torch.nn.Linear(2, 1)
     c = extract_coefficients(layer)
     assert c.coef.shape == (2,) and c.dtype == "float32" and c.intercept is not None
+
+
+@pytest.mark.slow  # imports torch
+def test_torch_modules_that_change_the_function_are_refused() -> None:
+    torch = pytest.importorskip("torch")
+
+    class Twice(torch.nn.Module):  # no parameters, not an activation, yet not the identity
+        def forward(self, x: Any) -> Any:
+            return 2 * x
+
+    linear = torch.nn.Linear(2, 1)
+    with pytest.raises(TypeError, match=r"holds \['Twice'\] besides its nn.Linear"):
+        extract_coefficients(torch.nn.Sequential(Twice(), linear))
+    plain = torch.nn.Sequential(torch.nn.Dropout(0.1), torch.nn.Flatten(), linear)
+    assert extract_coefficients(plain).source == "torch:Linear"
 
 
 @pytest.fixture(scope="module")
