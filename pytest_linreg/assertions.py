@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 
 from . import _messages as msg
+from ._canonical import first_of_largest
 from ._norms import column_norms, vector_norm
 from ._records import CheckRecord, record_check
 from ._validation import as_design, check_rtol
@@ -350,6 +352,14 @@ def explain_coefficients(
         else "[" + ", ".join(f"{a:.1e}" for a in c.atol) + "]"
     )
     verdict = "not determined" if c.undetermined else "differ"
+    worst = first_of_largest(np.where(c.failing, c.abs_err / np.maximum(c.tolerance, 1e-300), 0))
+    # The report row's one-line reason: which parameter is worst off, and by how much.
+    note = (
+        f"coefficients {verdict}: {c.mismatched}/{len(c.names)} mismatched; worst "
+        f"{c.names[worst]} = {c.actual[worst]:.6g}, expected {c.expected[worst]:.6g}"
+        if c.mismatched else f"coefficients not determined: {act.dtype} fixes no digit here"
+    )
+    record = replace(record, note=note)
     return record, [
         f"coefficients {verdict}: {c.mismatched}/{len(c.names)} mismatched at "
         f"rtol={c.rtol:.1e}, atol={atol_text} ({c.origin}; |a − e| ≤ atol + rtol·|e|)",

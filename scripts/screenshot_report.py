@@ -37,6 +37,30 @@ def find_chromium() -> str:
         "install it with `apt-get install -y chromium`")
 
 
+def _headless(profile: str) -> list[str]:
+    """Chromium, headless, with a fresh profile and its network services off."""
+    return [
+        find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+        # Without these, a loaded machine sometimes got a screenshot whose lower table rows
+        # were painted only in part (the HTML was complete): wait for layout and paint.
+        "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000",
+    ]
+
+
+def dump_dom(html: Path, *, timeout: float = 120.0) -> str:
+    """The DOM Chromium builds from ``html`` (``--dump-dom``), as serialised HTML."""
+    if not html.is_file():
+        raise FileNotFoundError(f"{html} does not exist")
+    with tempfile.TemporaryDirectory(prefix="linreg-chromium-") as profile:
+        cmd = [*_headless(profile), "--dump-dom", html.resolve().as_uri()]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0 or "<html" not in done.stdout:
+        raise RuntimeError(f"chromium exited with {done.returncode}:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
 def screenshot(html: Path, png: Path, *, width: int = 1200, height: int = 1400,
                timeout: float = 120.0) -> Path:
     """Render ``html`` into ``png`` with headless Chromium and return the PNG path."""
@@ -45,16 +69,8 @@ def screenshot(html: Path, png: Path, *, width: int = 1200, height: int = 1400,
     png = png.resolve()
     png.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="linreg-chromium-") as profile:
-        cmd = [
-            find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
-            # Without these, a loaded machine sometimes got a screenshot whose lower table rows
-            # were painted only in part (the HTML was complete): wait for layout and paint.
-            "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000",
-            f"--screenshot={png}", f"--window-size={width},{height}",
-            html.resolve().as_uri(),
-        ]
+        cmd = [*_headless(profile), f"--screenshot={png}", f"--window-size={width},{height}",
+               html.resolve().as_uri()]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if not png.is_file():
         raise RuntimeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -622,3 +623,17 @@ def test_html_report_renders_in_headless_chromium(project: pytest.Pytester) -> N
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     # A blank page compresses to a few kB; the plot and table make it far larger.
     assert len(data) > 30_000, len(data)
+    # The DOM Chromium builds: the checks table lists the failing rows first.
+    dom = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; sys.path.insert(0, sys.argv[1]); from screenshot_report import dump_dom; "
+         "print(dump_dom(__import__('pathlib').Path(sys.argv[2])))",
+         str(script.parent), str(project.path / "r.html")],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert dom.returncode == 0, dom.stderr
+    checks = dom.stdout.split('<table class="checks">', 1)[1].split("</table>", 1)[0]
+    classes = re.findall(r'<tr class="(\w+)">', checks)
+    assert classes[0] == "fail" and "pass" in classes, classes
+    first_pass = classes.index("pass")
+    assert all(c != "fail" for c in classes[first_pass:]), classes
