@@ -135,6 +135,8 @@ class Run:
     companion: str = ""
     lines: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    #: A run of a few seconds (a property test, an HTML report): kept out of the inner loop.
+    slow: bool = False
 
 
 HOUSE_PRICES_TEST = """
@@ -197,14 +199,14 @@ RUNS: dict[Key, Run] = {
         companion=HOUSE_PRICES_TEST,
     ),
     # A property test over drawn problems (hypothesis's 100 examples by default).
-    ("README.md", "plr.strategies.problems("): Run(args=(), outcomes={"passed": 1}),
+    ("README.md", "plr.strategies.problems("): Run(args=(), outcomes={"passed": 1}, slow=True),
     ("docs/plugin.md", "def pytest_linreg_coefficients(model):"): Run(
         args=("--linreg-datasets=sales_2024",), outcomes={"passed": 2}, companion=HOOKS_TEST,
     ),
     ("docs/plugin.md", "linreg_rtol = 1e-8"): Run(
         args=("--strict-config",), outcomes={"passed": 12}, companion=INI_TEST,
         lines=("linreg: rtol=1e-08, datasets=12 (Norris, Pontius, NoInt1, NoInt2, ... +8), *",),
-        files=("linreg-report.html",),
+        files=("linreg-report.html",), slow=True,
     ),
     ("docs/plugin.md", "def test_on_device("): Run(outcomes={"passed": 2}),
     ("docs/plugin.md", "def test_sales_dataset_is_offered(pytester):"): Run(
@@ -517,6 +519,8 @@ def _param(unit: Unit) -> object:
         marks += [pytest.mark.slow,
                   pytest.mark.skipif(not HAS_TENSORFLOW, reason="needs TensorFlow")]
     elif output is not None and output.subprocess:
+        marks.append(pytest.mark.slow)
+    elif RUNS.get(_RUN_IDS.get(unit.block.id, ("", "")), Run()).slow:
         marks.append(pytest.mark.slow)
     return pytest.param(unit, id=unit.id, marks=marks)
 

@@ -366,6 +366,7 @@ def test_every_test_that_touched_linreg_is_counted_with_its_error(
     ])
 
 
+@pytest.mark.slow  # a full pytester session with an HTML report (seconds)
 def test_a_strict_xpass_is_a_failed_test_and_listed(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_checks=CHECKS_MODULE + """
 @pytest.mark.xfail(reason="said to fail", strict=True)
@@ -544,6 +545,7 @@ def test_the_report_replaces_the_old_one_and_leaves_no_temporary_file(
     assert [p.name for p in out.iterdir()] == ["r.json"]
 
 
+@pytest.mark.slow  # renders the HTML report with matplotlib (seconds)
 def test_html_report_embeds_the_plot(project: pytest.Pytester) -> None:
     pytest.importorskip("matplotlib")
     project.runpytest("-p", "no:cacheprovider", "--linreg-report=r.html")

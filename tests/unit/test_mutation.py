@@ -37,6 +37,8 @@ from pytest_linreg.checks import MAX_DERIVED_RTOL
 from pytest_linreg.errors import LinregAssertionError
 from pytest_linreg.tolerances import RTOL_CEILING, derive_tolerance
 
+pytestmark = pytest.mark.slow  # a corpus of 478 mutation verdicts (the README's figures)
+
 FloatArray = npt.NDArray[np.float64]
 
 #: One tolerance at the default 1e-7 and one loose enough for float32 work.

@@ -24,6 +24,8 @@ from pytest_linreg.diagnostics import condition_number
 from pytest_linreg.strategies import Recipe, problems
 from pytest_linreg.tolerances import derive_tolerance
 
+pytestmark = pytest.mark.slow  # property tests over drawn problems, and shrinking
+
 #: Derandomized and without an example database, so CI draws the same problems every run.
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 FIND_SETTINGS = settings(max_examples=200, derandomize=True, database=None)

@@ -213,6 +213,7 @@ def _cases() -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.mark.slow  # a corpus: every built-in dataset × dtype × solver
 def test_correct_solvers_pass_and_wrong_answers_fail_on_every_builtin_dataset() -> None:
     correct_failures, wrong_passes, wrong_cases = [], [], 0
     for name, dtype, solver in _cases():
