@@ -316,7 +316,10 @@ def _fail(headline: str, verdicts: list[tuple[str, _Verdict]]) -> None:
     for label, v in verdicts:
         if v.failure:
             parts.append(f"\n[{label}] {v.failure}")
-    raise LinregAssertionError("\n".join(parts))
+    from ._messages import rerun_line
+
+    rerun = rerun_line()  # under pytest: the command that reruns this test
+    raise LinregAssertionError("\n".join([*parts, *([rerun] if rerun else [])]))
 
 
 def _where(dataset: Dataset, dtype: str, device: str) -> str:

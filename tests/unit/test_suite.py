@@ -530,7 +530,8 @@ def test_the_suite_honours_the_configured_rtol(pytester: pytest.Pytester) -> Non
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "--linreg-rtol=1e-5")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*coefficients checked at rtol=1.0e-07 (set by the user)*"])
+    result.stdout.fnmatch_lines(["*coefficients checked at rtol=1.0e-07 (set by the user)*",
+                                 "*rerun: pytest '*::test_decorator_wins?Norris-float64-cpu-*"])
     pytester.makeini("[pytest]\nlinreg_rtol = 1e-5\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
