@@ -338,7 +338,8 @@ def explain_coefficients(
     cond: float | None = None
     lines: list[str] = []
     if c.passed:
-        if design is not None:
+        cond = c.condition_number  # from the factorisation the tolerances already made
+        if cond is None and design is not None:
             cond = condition_number(design.X, fit_intercept=design.fit_intercept)
     else:
         judge = c.mismatched > 0 and not c.undetermined

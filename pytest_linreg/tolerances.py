@@ -29,6 +29,7 @@ policy for the duration of each test with :func:`tolerance_policy`, and the suit
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -260,6 +261,9 @@ class Tolerance:
         ``‖ŷ‖/‖a_i‖`` per parameter (:func:`coefficient_floor`).
     scale : ndarray
         ``max(|x_i|, ‖ŷ‖/‖a_i‖)`` per parameter: what :attr:`per_parameter` is relative to.
+    condition_number : float
+        Of the column-equilibrated design, from the same factorisation (so a check that
+        needs both factors the design once).
     """
 
     rtol: float
@@ -273,6 +277,7 @@ class Tolerance:
     solver: FloatArray
     floor: FloatArray
     scale: FloatArray
+    condition_number: float
 
     @property
     def absolute(self) -> FloatArray:
@@ -335,17 +340,18 @@ def derive_tolerance(
     worst = float(np.max(per))
     source = _source(name, worst / (SAFETY_FACTOR * u), gamma, solver_wins=bool(
         np.max(solver) >= np.max(data)))
-    parts = {"data": data, "solver": solver, "floor": floor, "scale": cond.scale}
+    # Everything but the verdict on the request: the bounds, their scale and the design's κ.
+    made = functools.partial(Tolerance, data=data, solver=solver, floor=floor, scale=cond.scale,
+                             condition_number=float(fac.cond))
     capped = min(worst, RTOL_CEILING)
     if requested is None:
         limited = worst > RTOL_CEILING
-        return Tolerance(capped, worst, per, None, name, limited, source, **parts)
+        return made(capped, worst, per, None, name, limited, source)
     req = check_rtol(requested, "requested")
     if req >= worst:
-        return Tolerance(req, worst, per, req, name, False, "requested", **parts)
-    return Tolerance(
-        max(req, capped), worst, per, req, name, True,
-        f"{source} (requested {req:.1e} too tight)", **parts,
+        return made(req, worst, per, req, name, False, "requested")
+    return made(
+        max(req, capped), worst, per, req, name, True, f"{source} (requested {req:.1e} too tight)"
     )
 
 

@@ -111,6 +111,8 @@ class _Tolerances:
     #: Parameters compared absolutely because they are zero at the dtype's resolution.
     at_resolution: tuple[int, ...] = ()
     resolution_dtype: str = ""
+    #: The design's condition number when the tolerances needed its factorisation anyway.
+    condition_number: float | None = None
 
 
 def _attainable(design: Design, exp: Coefficients, dtype: str) -> Any:
@@ -166,13 +168,14 @@ def _tolerances(
         origin = (f"auto: 1e-07, or per parameter the error a backward-stable {dtype} solve "
                   f"of these data may make ({SAFETY_FACTOR:g}·u·cond)")
         return _Tolerances(rtol_value, user_atol + extra, origin,
-                           undetermined=not bool(np.all(determined)))
+                           undetermined=not bool(np.all(determined)),
+                           condition_number=tol.condition_number)
     zero = determined & (e <= f)
     origin = "as passed" if not zero.any() else (
         f"as passed, atol for parameters zero at {dtype} resolution")
     return _Tolerances(rtol_value, np.where(zero, np.maximum(user_atol, f), user_atol), origin,
                        at_resolution=tuple(int(i) for i in np.flatnonzero(zero)),
-                       resolution_dtype=dtype)
+                       resolution_dtype=dtype, condition_number=tol.condition_number)
 
 
 def _no_intercept_reference(expected: Any, dataset: Any) -> bool:
@@ -349,6 +352,8 @@ class CoefficientComparison:
         The data behind the comparison, when known.
     forced_intercept : bool
         The reference has no intercept term and the actual's intercept was compared with 0.
+    condition_number : float or None
+        Of the design, when deciding needed its factorisation (``None`` otherwise).
     """
 
     names: tuple[str, ...]
@@ -365,6 +370,7 @@ class CoefficientComparison:
     exp: Coefficients
     design: Design | None
     forced_intercept: bool = False
+    condition_number: float | None = None
     failing: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -468,6 +474,7 @@ def compare_coefficients(
         exp=exp,
         design=design,
         forced_intercept=forced and with_intercept,
+        condition_number=tols.condition_number,
     )
 
 
