@@ -23,6 +23,7 @@ from .assertions import (
 from .datasets import (
     Dataset,
     DatasetSpec,
+    MultiOutputDataset,
     dataset_names,
     load_dataset,
     make_collinear_pair,
@@ -54,7 +55,7 @@ from .errors import (
     RankDeficientError,
     RankDeficientWarning,
 )
-from .reference import OLSResult, ols
+from .reference import MultiOutputResult, OLSResult, ols
 from .suite import (
     CheckResult,
     FitCapabilities,
@@ -82,6 +83,8 @@ __all__ = [
     "LinregAssertionError",
     "LinregError",
     "LinregWarning",
+    "MultiOutputDataset",
+    "MultiOutputResult",
     "NearNullCombination",
     "OLSResult",
     "RankDeficientError",

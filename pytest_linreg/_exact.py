@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ExactSolution", "exact_lstsq", "fraction_sqrt", "integer_column"]
+__all__ = [
+    "ExactSolution",
+    "exact_lstsq",
+    "exact_lstsq_outputs",
+    "fraction_sqrt",
+    "integer_column",
+]
 
 #: Largest left shift for which ``mantissa << shift`` still fits in int64 (mantissas < 2**53).
 _INT64_SHIFT_LIMIT = 10
@@ -43,12 +49,14 @@ class ExactSolution:
     dependent : dict
         ``{j: {i: c_i}}``: column ``j`` equals ``sum_i c_i · column_i`` exactly.
     rss : Fraction
-        Residual sum of squares ``‖b - A x‖²``.
+        Residual sum of squares ``Σ wᵢ (b - A x)ᵢ²`` (``wᵢ = 1`` without weights).
     sum_b : Fraction
-        ``Σ b_i``.
+        ``Σ wᵢ bᵢ``.
     sum_b2 : Fraction
-        ``Σ b_i²``.
+        ``Σ wᵢ bᵢ²``.
     n : int
+    sum_w : Fraction
+        ``Σ wᵢ`` (``n`` without weights).
     """
 
     x: list[Fraction]
@@ -58,6 +66,7 @@ class ExactSolution:
     sum_b: Fraction
     sum_b2: Fraction
     n: int
+    sum_w: Fraction
 
 
 def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]:
@@ -135,17 +144,21 @@ def _dot(a: list[int], b: list[int]) -> int:
     return sum(map(operator.mul, a, b))
 
 
-def _bareiss(gram: list[list[int]], rhs: list[int]) -> tuple[list[int], list[int], int, list[int]]:
+def _bareiss(
+    gram: list[list[int]], rhs: list[list[int]]
+) -> tuple[list[list[int]], list[int], int, list[int]]:
     """Fraction-free elimination of the symmetric positive semi-definite ``gram``.
 
-    Returns ``(numerators, pivots, det, dependent)``: ``z[j] = numerators[j] / det`` for the
-    pivot columns, ``det`` the Gram determinant of the pivot columns. A zero pivot in a positive
-    semi-definite matrix means its whole Schur-complement row is zero: the column lies in the
-    span of the earlier pivot columns, so it is skipped (Bareiss on the remaining principal
-    submatrix, which keeps every division exact).
+    ``rhs`` holds one list per right-hand side. Returns ``(numerators, pivots, det,
+    dependent)``: ``z[j] = numerators[o][j] / det`` for output ``o`` at the pivot columns,
+    ``det`` the Gram determinant of the pivot columns. A zero pivot in a positive semi-definite
+    matrix means its whole Schur-complement row is zero: the column lies in the span of the
+    earlier pivot columns, so it is skipped (Bareiss on the remaining principal submatrix,
+    which keeps every division exact).
     """
-    k = len(gram)
-    m = [[*row, rhs[i]] for i, row in enumerate(gram)]
+    k, q = len(gram), len(rhs)
+    m = [[*row, *(r[i] for r in rhs)] for i, row in enumerate(gram)]
+    width = k + q
     prev = 1
     pivots: list[int] = []
     dependent: list[int] = []
@@ -158,19 +171,21 @@ def _bareiss(gram: list[list[int]], rhs: list[int]) -> tuple[list[int], list[int
         for i in range(s + 1, k):
             row_i = m[i]
             factor = row_i[s]
-            for j in range(s + 1, k + 1):
+            for j in range(s + 1, width):
                 row_i[j] = (row_i[j] * piv - factor * row_s[j]) // prev
             row_i[s] = 0
         prev = piv
         pivots.append(s)
-    numerators = [0] * k
-    for idx in reversed(range(len(pivots))):
-        s = pivots[idx]
-        acc = prev * m[s][k] - sum(m[s][q] * numerators[q] for q in pivots[idx + 1 :])
-        num, rem = divmod(acc, m[s][s])
-        if rem:  # pragma: no cover - Cramer's rule guarantees an integer
-            raise ArithmeticError("fraction-free back substitution lost exactness")
-        numerators[s] = num
+    numerators = [[0] * k for _ in range(q)]
+    for o in range(q):
+        num_o = numerators[o]
+        for idx in reversed(range(len(pivots))):
+            s = pivots[idx]
+            acc = prev * m[s][k + o] - sum(m[s][c] * num_o[c] for c in pivots[idx + 1 :])
+            num, rem = divmod(acc, m[s][s])
+            if rem:  # pragma: no cover - Cramer's rule guarantees an integer
+                raise ArithmeticError("fraction-free back substitution lost exactness")
+            num_o[s] = num
     return numerators, pivots, prev, dependent
 
 
@@ -188,8 +203,17 @@ def _solve_rational(gram: list[list[int]], rhs: list[int]) -> list[Fraction]:
     return [m[i][k] / m[i][i] for i in range(k)]
 
 
-def exact_lstsq(columns: Sequence[npt.NDArray[Any]], b: npt.NDArray[Any]) -> ExactSolution:
-    """Exact least-squares solution of ``A x ≈ b`` with ``A``'s columns given separately.
+def exact_lstsq(
+    columns: Sequence[npt.NDArray[Any]],
+    b: npt.NDArray[Any],
+    *,
+    weights: npt.NDArray[Any] | None = None,
+    penalty: Sequence[Any] | None = None,
+) -> ExactSolution:
+    """Exact (weighted, penalised) least-squares solution of ``A x ≈ b``.
+
+    Minimises ``Σ wᵢ (bᵢ − (A x)ᵢ)² + Σ λⱼ xⱼ²``; plain least squares without ``weights`` and
+    ``penalty``.
 
     Parameters
     ----------
@@ -197,6 +221,10 @@ def exact_lstsq(columns: Sequence[npt.NDArray[Any]], b: npt.NDArray[Any]) -> Exa
         The columns of ``A`` (float64, integer or object arrays of exact numbers). An intercept
         is simply a column of ones.
     b : ndarray (n,)
+    weights : ndarray (n,), optional
+        Observation weights ``wᵢ ≥ 0``, used at their exact values.
+    penalty : sequence of numbers (one per column), optional
+        Ridge penalties ``λⱼ ≥ 0`` (0 for an unpenalised column such as the intercept).
 
     Returns
     -------
@@ -209,36 +237,79 @@ def exact_lstsq(columns: Sequence[npt.NDArray[Any]], b: npt.NDArray[Any]) -> Exa
     >>> [str(v) for v in sol.x], sol.rank, sol.rss
     (['1', '2'], 2, Fraction(0, 1))
     """
+    return exact_lstsq_outputs(columns, [b], weights=weights, penalty=penalty)[0]
+
+
+def exact_lstsq_outputs(
+    columns: Sequence[npt.NDArray[Any]],
+    outputs: Sequence[npt.NDArray[Any]],
+    *,
+    weights: npt.NDArray[Any] | None = None,
+    penalty: Sequence[Any] | None = None,
+) -> list[ExactSolution]:
+    """:func:`exact_lstsq` for several right-hand sides: one Gram matrix, one elimination.
+
+    The system solved is ``(CᵀWC + M) z = CᵀW d`` for the integer-scaled columns ``C`` and
+    response ``d``: with ``A = C·diag(s)``, ``b = d·s_b`` and ``W = w·s_w``, ``x_j = z_j·s_b/s_j``
+    and the penalty ``λⱼ`` becomes ``μⱼ = λⱼ / (s_j²·s_w)``, brought to integers with the common
+    denominator of the ``μⱼ``.
+    """
     scaled = [integer_column(np.asarray(c)) for c in columns]
     ints = [c for c, _ in scaled]
     scales = [s for _, s in scaled]
-    d, d_scale = integer_column(np.asarray(b))
     k = len(ints)
+    n = len(ints[0]) if ints else len(np.asarray(outputs[0]))
+    if weights is None:
+        w_int: list[int] | None = None
+        w_scale = Fraction(1)
+    else:
+        w_int, w_scale = integer_column(np.asarray(weights))
+    weighted = ints if w_int is None else [list(map(operator.mul, w_int, c)) for c in ints]
     gram = [[0] * k for _ in range(k)]
     for i in range(k):
         for j in range(i, k):
-            gram[i][j] = gram[j][i] = _dot(ints[i], ints[j])
-    rhs = [_dot(c, d) for c in ints]
-    numerators, pivots, det, dependent_cols = _bareiss(gram, rhs)
-    dtd = _dot(d, d)
-    # RSS of the integer problem: dᵀd - zᵀCᵀd, with z = numerators / det (normal equations).
-    rss_int = Fraction(dtd * det - sum(numerators[j] * rhs[j] for j in pivots), det)
-    x = [Fraction(numerators[j], det) * d_scale / scales[j] for j in range(k)]
+            gram[i][j] = gram[j][i] = _dot(weighted[i], ints[j])
+    mu = [Fraction(0)] * k
+    if penalty is not None:
+        mu = [_as_fraction(lam) / (scales[j] ** 2 * w_scale) for j, lam in enumerate(penalty)]
+    lcm = math.lcm(*(q.denominator for q in mu)) if mu else 1
+    system = [
+        [lcm * gram[i][j] + (int(mu[i] * lcm) if i == j else 0) for j in range(k)] for i in range(k)
+    ]
+    responses = [integer_column(np.asarray(b)) for b in outputs]
+    rhs = [[_dot(c, d) for c in weighted] for d, _ in responses]
+    numerators, pivots, det, dependent_cols = _bareiss(system, [[lcm * v for v in r] for r in rhs])
     dependent: dict[int, dict[int, Fraction]] = {}
     for j in dependent_cols:
         earlier = [q for q in pivots if q < j]
-        sub = [[gram[a][c] for c in earlier] for a in earlier]
-        coeffs = _solve_rational(sub, [gram[a][j] for a in earlier]) if earlier else []
+        sub = [[system[a][c] for c in earlier] for a in earlier]
+        coeffs = _solve_rational(sub, [system[a][j] for a in earlier]) if earlier else []
         dependent[j] = {q: c * scales[j] / scales[q] for q, c in zip(earlier, coeffs, strict=True)}
-    return ExactSolution(
-        x=x,
-        rank=len(pivots),
-        dependent=dependent,
-        rss=rss_int * d_scale**2,
-        sum_b=Fraction(sum(d)) * d_scale,
-        sum_b2=Fraction(dtd) * d_scale**2,
-        n=len(d),
-    )
+    sum_w = Fraction(n) if w_int is None else Fraction(sum(w_int)) * w_scale
+    solutions = []
+    for (d, d_scale), h, num in zip(responses, rhs, numerators, strict=True):
+        wd = d if w_int is None else list(map(operator.mul, w_int, d))
+        dtd = _dot(wd, d)
+        z = {j: Fraction(num[j], det) for j in pivots}
+        # Weighted RSS of the integer problem: dᵀWd − zᵀCᵀWd − zᵀMz, since (CᵀWC + M) z = CᵀWd.
+        rss_int = (
+            Fraction(dtd)
+            - sum(z[j] * h[j] for j in pivots)
+            - sum(mu[j] * z[j] ** 2 for j in pivots)
+        )
+        solutions.append(
+            ExactSolution(
+                x=[z.get(j, Fraction(0)) * d_scale / scales[j] for j in range(k)],
+                rank=len(pivots),
+                dependent=dependent,
+                rss=rss_int * d_scale**2 * w_scale,
+                sum_b=Fraction(sum(wd)) * d_scale * w_scale,
+                sum_b2=Fraction(dtd) * d_scale**2 * w_scale,
+                n=len(d),
+                sum_w=sum_w,
+            )
+        )
+    return solutions
 
 
 def fraction_sqrt(q: Fraction) -> float:

@@ -70,8 +70,14 @@ def augmented_residuals(
     x_lo: FloatArray,
     *,
     triple: bool = False,
+    g_vector: tuple[FloatArray, FloatArray] | None = None,
+    g_addends: tuple[FloatArray, ...] = (),
 ) -> tuple[FloatArray, FloatArray]:
     """Residuals of the augmented system ``[I A; Aᵀ 0][r; x] = [b; 0]`` in extended precision.
+
+    Weighted and penalised problems (:mod:`pytest_linreg.reference`) use the system
+    ``[I A; AᵀW -Λ][r; x] = [b; 0]``: their ``g = Λx - AᵀWr`` is ``-Aᵀv`` for the vector
+    ``v = W r`` (``g_vector``) plus exact addends (``g_addends``, the pieces of ``Λx``).
 
     Parameters
     ----------
@@ -101,6 +107,9 @@ def augmented_residuals(
     nx, nxh, nxl = (-x_hi)[:, None], neg_hi[:, None], neg_lo[:, None]
     nxl_lo = (-x_lo)[:, None] if np.any(x_lo) else None  # zero on the first step
     rl_all = r_lo if np.any(r_lo) else None
+    gh_all, gl_all = (r_hi, rl_all) if g_vector is None else g_vector
+    if gl_all is not None and not np.any(gl_all):
+        gl_all = None
     f = np.empty(n)
     w = _Workspace(k, block)
     # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
@@ -127,9 +136,16 @@ def augmented_residuals(
             err -= rl_all[start:stop]
         err += small.sum(axis=0)
         np.add(s, err, out=f[start:stop])
-        rl = None if rl_all is None else rl_all[start:stop]
-        _accumulate_g(acc, w, A, r_hi[start:stop], rl, m)
-    g = np.array([-math.fsum(np.concatenate([a[j] for a in acc])) for j in range(k)])
+        gl = None if gl_all is None else gl_all[start:stop]
+        _accumulate_g(acc, w, A, gh_all[start:stop], gl, m)
+    # -Aᵀv + Σ addends: each component summed exactly by fsum and rounded once.
+    negated = [-a for a in g_addends]
+    g = np.array(
+        [
+            -math.fsum([*np.concatenate([a[j] for a in acc]), *(e[j] for e in negated)])
+            for j in range(k)
+        ]
+    )
     return f, g
 
 

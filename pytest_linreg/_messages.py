@@ -124,6 +124,28 @@ def coefficient_table(table: CoefficientTable) -> list[str]:
     return lines
 
 
+def problem_line(
+    sample_weight: FloatArray | None, alpha: float, fit_intercept: bool, p: int
+) -> str:
+    """What a weighted or ridge reference minimises, and which system the lines below judge."""
+    parts = []
+    if sample_weight is not None:
+        zero = int(np.count_nonzero(sample_weight == 0))
+        parts.append(f"weighted (sample_weight, {zero} zero)" if zero else "weighted")
+    if alpha:
+        kept = ", the intercept not penalised" if fit_intercept else ""
+        parts.append(f"ridge alpha={alpha:.6g}{kept}")
+    objective = "Σ wᵢ rᵢ²" if sample_weight is not None else "Σ rᵢ²"
+    if alpha:
+        objective += " + α‖β‖²"
+    rows = f"[√w·{'[1, X]' if fit_intercept else 'X'}" + ("; √α·I]" if alpha else "]")
+    extra = f" ({p} penalty rows bound its smallest singular value by √α)" if alpha else ""
+    return (
+        f"problem: {', '.join(parts)}: the reference minimises {objective}; the design below is "
+        f"its equivalent least-squares system {rows}{extra}"
+    )
+
+
 def design_lines(diag: Diagnosis) -> list[str]:
     """Condition number, rank and the near-null combinations by name."""
     scope = "with intercept column" if diag.fit_intercept else "no intercept"

@@ -17,6 +17,9 @@ __all__ = [
     "as_array",
     "as_design",
     "as_response",
+    "as_responses",
+    "as_sample_weight",
+    "check_alpha",
     "check_parameters_fit",
     "check_rtol",
     "column_names",
@@ -102,6 +105,65 @@ def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
     if arr.shape[0] != n:
         raise ValueError(f"{what} has {arr.shape[0]} values but X has {n} rows")
     return _as_float64(arr, what)
+
+
+def as_responses(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
+    """``y`` as a float64 ``(n, k)`` array of ``k ≥ 1`` responses (a 1-D ``y`` gives k = 1)."""
+    arr = as_array(y, what)
+    if arr.ndim == 1:
+        return as_response(arr, n, what)[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{what} must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got {arr.ndim}-D "
+            f"shape {arr.shape}"
+        )
+    if arr.shape[0] != n:
+        raise ValueError(f"{what} has {arr.shape[0]} rows but X has {n}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{what} has no outputs: shape {arr.shape}")
+    return _as_float64(arr, what)
+
+
+def as_sample_weight(
+    sample_weight: Any, n: int, what: str = "sample_weight"
+) -> npt.NDArray[np.float64] | None:
+    """Weights as a float64 ``(n,)`` array: finite, ≥ 0, not all zero; ``None`` stays ``None``.
+
+    A scalar weight is every row's (as scikit-learn reads it). Negative weights are refused:
+    the weighted least-squares objective ``Σ wᵢ rᵢ²`` is then not bounded below.
+    """
+    if sample_weight is None:
+        return None
+    arr = as_array(sample_weight, what)
+    if arr.ndim == 0:
+        arr = np.full(n, arr)
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be 1-D (n_samples,); got {arr.ndim}-D shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{what} has {arr.shape[0]} values but X has {n} rows")
+    w = np.array(_as_float64(arr, what), dtype=np.float64, copy=True)
+    negative = np.flatnonzero(w < 0)
+    if negative.size:
+        raise ValueError(
+            f"{what} holds {negative.size} negative weight(s) (first: {w[negative[0]]} at "
+            f"[{negative[0]}]); weighted least squares needs weights ≥ 0"
+        )
+    if not np.any(w > 0):
+        raise ValueError(f"{what} is zero everywhere: no observation is weighted")
+    return w
+
+
+def check_alpha(alpha: Any) -> float:
+    """The ridge penalty as a finite float ≥ 0, or raise naming the bad value."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"alpha must be a real number ≥ 0 (one penalty for every coefficient); got "
+            f"{alpha!r} ({type(alpha).__name__})"
+        )
+    value = float(alpha)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"alpha must be a finite number ≥ 0; got {alpha!r}")
+    return value
 
 
 def check_parameters_fit(n: int, p: int, fit_intercept: bool) -> None:

@@ -41,6 +41,7 @@ from .verdicts import (
     compare_predictions,
     judged_dtype,
     predictions_of,
+    split_outputs,
 )
 
 __all__ = ["assert_coefficients_close", "assert_identifiable", "assert_predictions_close"]
@@ -103,12 +104,12 @@ def _explain(
     if design is None:
         return ["(pass dataset= or X= to have the design diagnosed)"], None
     dtype = judged_dtype(act.dtype)
-    diag = diagnose(
-        design.X, design.y, fit_intercept=design.fit_intercept, feature_names=design.names,
-        dtype=dtype,
-    )
+    diag = _diagnosis(design, exp, dtype)
     tol = SAFETY_FACTOR * diag.attainable_for(dtype)
-    lines = msg.design_lines(diag)
+    lines = [] if design.plain else [
+        msg.problem_line(design.sample_weight, design.alpha, design.fit_intercept,
+                         design.X.shape[1])]
+    lines += msg.design_lines(diag)
     limit: tuple[str, float] | None = None
     if diag.k == table.actual.shape[0]:
         lines += msg.attainable_lines(diag, tol, dtype, rtol, SAFETY_FACTOR)
@@ -142,6 +143,29 @@ def _explain(
     return lines, diag.condition_number
 
 
+def _diagnosis(design: Design, exp: Coefficients, dtype: str) -> Diagnosis:
+    """The design's diagnosis; a weighted or ridge problem's is of its equivalent OLS system.
+
+    That system (:meth:`~pytest_linreg.verdicts.Design.equivalent_ols`) has the intercept as
+    its first column, so its parameters are the comparison's, in the same order.
+    """
+    if design.plain:
+        return diagnose(design.X, design.y, fit_intercept=design.fit_intercept,
+                        feature_names=design.names, dtype=dtype)
+    y = design.y if design.y is not None else predictions_of(exp, design.X)
+    Xe, ye = design.equivalent_ols(y)
+    names = ("intercept", *design.names) if design.fit_intercept else design.names
+    return diagnose(Xe, ye, fit_intercept=False, feature_names=names, dtype=dtype)
+
+
+def _design_condition(design: Design) -> float:
+    """Condition number of the design (of the equivalent OLS system when not plain)."""
+    if design.plain:
+        return condition_number(design.X, fit_intercept=design.fit_intercept)
+    y = design.y if design.y is not None else np.zeros(design.X.shape[0])
+    return condition_number(design.equivalent_ols(y)[0], fit_intercept=False)
+
+
 def _flat_split(
     table: msg.CoefficientTable, design: Design, diag: Diagnosis
 ) -> msg.FlatSplit | None:
@@ -151,7 +175,7 @@ def _flat_split(
     right singular vectors of the equilibrated design, hence orthonormal once normalised, and
     the projection onto them is a plain sum of dot products.
     """
-    if not diag.near_null or diag.k != table.actual.shape[0]:
+    if not diag.near_null or diag.k != table.actual.shape[0] or not design.plain:
         return None
     norms = column_norms(design.X)
     if design.fit_intercept:
@@ -316,6 +340,16 @@ def assert_coefficients_close(
     >>> plr.assert_coefficients_close(([2.0], 1.0), ds)
     """
     __tracebackhide__ = True
+    outputs = split_outputs(actual, expected, dataset)
+    if outputs is not None:
+        _conclude_outputs("coefficients", [
+            (o.name, explain_coefficients(compare_coefficients(
+                o.actual, o.expected, rtol=rtol, atol=atol, dataset=o.dataset, X=X,
+                feature_names=feature_names, dtype=dtype,
+            )))
+            for o in outputs
+        ])
+        return
     comparison = compare_coefficients(
         actual, expected, rtol=rtol, atol=atol, dataset=dataset, X=X,
         feature_names=feature_names, dtype=dtype,
@@ -340,7 +374,7 @@ def explain_coefficients(
     if c.passed:
         cond = c.condition_number  # from the factorisation the tolerances already made
         if cond is None and design is not None:
-            cond = condition_number(design.X, fit_intercept=design.fit_intercept)
+            cond = _design_condition(design)
     else:
         judge = c.mismatched > 0 and not c.undetermined
         lines, cond = _explain(table, act, exp, design, c.rtol, judge_fit=judge)
@@ -371,6 +405,32 @@ def explain_coefficients(
         *c.notes,
         *lines,
     ]
+
+
+def _is_dataset(obj: Any) -> bool:
+    from .datasets import Dataset, MultiOutputDataset
+
+    return isinstance(obj, (Dataset, MultiOutputDataset))
+
+
+def _conclude_outputs(
+    check: str, explained: list[tuple[str, tuple[CheckRecord, list[str] | None]]]
+) -> None:
+    """Record one row per output; raise once, naming the failing outputs, each explained."""
+    __tracebackhide__ = True
+    failing: list[str] = []
+    sections: list[str] = []
+    for name, (record, lines) in explained:
+        record_check(record)
+        if lines is not None:
+            failing.append(name)
+            sections += [f"── output {name} ──", *lines]
+    if failing:
+        _fail([
+            f"{check} of {len(failing)}/{len(explained)} outputs differ: {', '.join(failing)} "
+            f"(passed: {', '.join(n for n, _ in explained if n not in failing) or 'none'})",
+            *sections,
+        ])
 
 
 def _conclude(record: CheckRecord, lines: list[str] | None) -> None:
@@ -544,6 +604,14 @@ def assert_predictions_close(
     >>> plr.assert_predictions_close(([2.0], 1.0), ds)
     """
     __tracebackhide__ = True
+    outputs = split_outputs(actual, dataset, dataset) if _is_dataset(dataset) else None
+    if outputs is not None:
+        _conclude_outputs("predictions", [
+            (o.name, explain_predictions(compare_predictions(o.actual, o.dataset, rtol=rtol,
+                                                             dtype=dtype)))
+            for o in outputs
+        ])
+        return
     comparison = compare_predictions(actual, dataset, rtol=rtol, dtype=dtype)
     record, lines = explain_predictions(comparison)
     _conclude(record, lines)
@@ -555,7 +623,7 @@ def explain_predictions(
     """The report row of a prediction comparison, and its explanation when it failed."""
     c = comparison
     act, exp, design = c.act, c.exp, c.design
-    cond = condition_number(design.X, fit_intercept=design.fit_intercept)
+    cond = _design_condition(design)
     if not c.checkable:
         record = CheckRecord(
             check="predictions", dataset=design.name, condition_number=cond, dtype=act.dtype,

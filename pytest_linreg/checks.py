@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from ._records import CheckRecord, record_check
 from .datasets import Dataset
+from .datasets._dataset import one_dataset
 from .errors import LinregAssertionError
 from .tolerances import PREDICTION_RTOL_CEILING
 from .tolerances import TARGET_RTOL as _TARGET_RTOL
@@ -99,14 +100,19 @@ class _Fitted:
 
 
 def _call_fit(fit: FitFunction, X: FloatArray, y: FloatArray, *, fit_intercept: bool,
-              dtype: str, device: str) -> _Fitted:
-    """Call ``fit`` on ``X, y`` cast to ``dtype`` and read its coefficients as float64."""
+              dtype: str, device: str, problem: dict[str, Any] | None = None) -> _Fitted:
+    """Call ``fit`` on ``X, y`` cast to ``dtype`` and read its coefficients as float64.
+
+    ``problem`` holds ``sample_weight`` (as float64) and ``alpha`` for a weighted or ridge
+    dataset; they are passed only then, so a fit function for plain datasets needs neither.
+    """
+    problem = problem or {}
     from .adapters.extract import extract_coefficients
 
     # Writable copies: a fit function may scale or centre its input in place.
     Xd = np.array(X, dtype=dtype, copy=True)
     yd = np.array(y, dtype=dtype, copy=True)
-    result = fit(Xd, yd, fit_intercept=fit_intercept, dtype=dtype, device=device)
+    result = fit(Xd, yd, fit_intercept=fit_intercept, dtype=dtype, device=device, **problem)
     coefs = extract_coefficients(result)
     coef = np.asarray(coefs.coef, dtype=np.float64).reshape(-1)
     intercept = 0.0 if coefs.intercept is None else float(coefs.intercept)
@@ -129,9 +135,19 @@ def _call_fit(fit: FitFunction, X: FloatArray, y: FloatArray, *, fit_intercept: 
     return _Fitted(coef=coef, intercept=intercept, dtype=coefs.dtype, source=str(coefs.source))
 
 
+def _problem_arguments(dataset: Dataset) -> dict[str, Any]:
+    """``sample_weight=`` and ``alpha=`` for a weighted or ridge dataset, else nothing."""
+    args: dict[str, Any] = {}
+    if dataset.sample_weight is not None:
+        args["sample_weight"] = np.array(dataset.sample_weight, copy=True)
+    if dataset.alpha > 0:
+        args["alpha"] = dataset.alpha
+    return args
+
+
 def _fit_dataset(fit: FitFunction, dataset: Dataset, dtype: str, device: str) -> _Fitted:
     return _call_fit(fit, dataset.X, dataset.y, fit_intercept=dataset.fit_intercept,
-                     dtype=dtype, device=device)
+                     dtype=dtype, device=device, problem=_problem_arguments(dataset))
 
 
 # --------------------------------------------------------------------------- comparing
@@ -300,8 +316,14 @@ def _skip_if_not_checkable(log: _Log, headline: str) -> None:
     log.skipped = True
     reason = f"{headline}: not checkable — " + "; ".join(
         dict.fromkeys(str(v.skipped) for v in log.verdicts))
+    _not_applicable(reason)  # under pytest: a visible skip, not a silent pass
+
+
+def _not_applicable(reason: str) -> None:
+    """Skip a check that does not apply to the dataset: ``pytest.skip``, or NotCheckable."""
+    __tracebackhide__ = True
     pytest = sys.modules.get("pytest")
-    if pytest is not None:  # under pytest: a visible skip, not a silent pass
+    if pytest is not None:
         pytest.skip(reason)
     raise NotCheckable(reason)
 
@@ -363,10 +385,11 @@ def _seed(name: str) -> int:
 
 
 def _reordered(dataset: Dataset, order: npt.NDArray[np.intp], label: str) -> Dataset:
-    # A permutation of the rows leaves the OLS solution unchanged, so the reference
-    # (certified values included) carries over unchanged.
+    # A permutation of the rows (with their weights) leaves the solution unchanged, so the
+    # reference (certified values included) carries over unchanged.
+    weights = None if dataset.sample_weight is None else dataset.sample_weight[order]
     return replace(dataset, name=f"{dataset.name}[{label}]", X=dataset.X[order],
-                   y=dataset.y[order], exact_X=None, exact_y=None)
+                   y=dataset.y[order], exact_X=None, exact_y=None, sample_weight=weights)
 
 
 def check_row_order(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
@@ -415,13 +438,13 @@ def _offset_dataset(dataset: Dataset, offset: float) -> Dataset:
     # measures the fit, not an unavoidable cancellation. y is left alone for the same reason.
     sign = np.where(dataset.coef < 0, -1.0, 1.0)
     shifted = X + sign * offset * std
-    return Dataset.from_arrays(
+    return one_dataset(Dataset.from_arrays(
         f"{dataset.name}[offset {offset:.1e} std]", shifted, dataset.y,
         fit_intercept=True, feature_names=dataset.feature_names, tags=(*dataset.tags, "offset"),
         description=f"{dataset.name} with every column shifted by {offset:.1e} "
                     "standard deviations",
-        seed=dataset.seed,
-    )
+        seed=dataset.seed, sample_weight=dataset.sample_weight, alpha=dataset.alpha,
+    ))
 
 
 def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
@@ -451,13 +474,13 @@ def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, devic
 
 def _scaled_dataset(dataset: Dataset) -> Dataset:
     factors = np.array([SCALE_FACTORS[j % len(SCALE_FACTORS)] for j in range(dataset.p)])
-    return Dataset.from_arrays(
+    return one_dataset(Dataset.from_arrays(
         f"{dataset.name}[columns scaled]", dataset.X * factors, dataset.y,
         fit_intercept=dataset.fit_intercept, feature_names=dataset.feature_names,
         tags=(*dataset.tags, "scaled"),
         description=f"{dataset.name} with columns multiplied by {factors.tolist()}",
-        seed=dataset.seed,
-    )
+        seed=dataset.seed, sample_weight=dataset.sample_weight, alpha=dataset.alpha,
+    ))
 
 
 def check_column_scaling(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
@@ -491,10 +514,18 @@ def check_collinearity(fit: FitFunction, dataset: Dataset, dtype: str, device: s
     """
     __tracebackhide__ = True
     with _recorded("collinear", dataset, dtype, device) as log:
+        if dataset.alpha > 0:
+            # Ridge spreads the penalty over both copies of the column: its predictions on the
+            # augmented design differ from the reference's, and ridge is identifiable anyway.
+            log.skipped = True
+            _not_applicable(f"collinear check, {_where(dataset, dtype, device)}: not "
+                            "applicable to a ridge problem (a duplicated column changes the "
+                            "penalised solution; any alpha > 0 makes the design identifiable)")
         X = np.column_stack([dataset.X, 2.0 * dataset.X[:, 0]])
         try:
             fitted = _call_fit(fit, X, dataset.y, fit_intercept=dataset.fit_intercept,
-                               dtype=dtype, device=device)
+                               dtype=dtype, device=device,
+                               problem=_problem_arguments(dataset))
         except (LinregAssertionError, *_BUG_ERRORS):
             raise
         except Exception as exc:

@@ -20,6 +20,18 @@ Two paths behind :func:`ols`:
 * **exact path** (``exact=True``): rational arithmetic (:mod:`pytest_linreg._exact`), correctly
   rounded.
 
+Weighted least squares (``sample_weight``) and ridge (``alpha``) minimise
+``Σ wᵢ (yᵢ − b − xᵢβ)² + α‖β‖²`` (the intercept ``b`` is not penalised, as in scikit-learn's
+``Ridge``). The float path refines the augmented system ``[I A; AᵀW −Λ][r; x] = [b; 0]``
+(``r = b − A x`` unweighted, ``Λ`` the penalty of each equilibrated column): its residuals are
+computed in extended precision from the data, the weights and α as given, and the corrections
+are solved with the QR factors of ``[√W A; √Λ]``, which only precondition — their rounding
+(the square roots included) changes how fast refinement converges, not what it converges to
+(Björck 1996, §2.9 for refinement of the augmented system; Golub & Van Loan, *Matrix
+Computations*, 4th ed., §6.1 for weighting and ridge as stacked least squares). Rows of zero weight
+are dropped (they do not change the solution). ``y`` of shape ``(n, k)`` gives ``k`` outputs
+from one factorisation (:class:`MultiOutputResult`).
+
 Rank: the design (intercept column included) is numerically rank deficient when a singular
 value of the column-equilibrated design is at most :data:`RANK_RTOL_PER_COLUMN` · k · σ_max.
 The float path then returns the minimum-norm solution of the equilibrated problem with a
@@ -29,6 +41,7 @@ The float path then returns the minimum-norm solution of the equilibrated proble
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Sequence
@@ -40,15 +53,24 @@ import numpy as np
 import numpy.typing as npt
 
 from ._canonical import first_of_largest
-from ._exact import ExactSolution, exact_lstsq, fraction_sqrt
-from ._extended import augmented_residuals, dd_add
-from ._validation import as_array, as_design, as_response, check_parameters_fit, column_names
+from ._exact import ExactSolution, exact_lstsq_outputs, fraction_sqrt
+from ._extended import augmented_residuals, dd_add, split, two_sum
+from ._validation import (
+    as_array,
+    as_design,
+    as_responses,
+    as_sample_weight,
+    check_alpha,
+    check_parameters_fit,
+    column_names,
+)
 from .errors import IllConditionedWarning, RankDeficientError, RankDeficientWarning
 
 __all__ = [
     "EXACT_FALLBACK_LIMIT",
     "MAX_REFINEMENT_STEPS",
     "RANK_RTOL_PER_COLUMN",
+    "MultiOutputResult",
     "OLSResult",
     "ols",
 ]
@@ -100,6 +122,11 @@ class OLSResult:
         Number of observations.
     iterations : int
         Refinement steps taken after the initial QR solution (0 on the exact path).
+    alpha : float
+        The ridge penalty solved for (0 for least squares).
+    weighted : bool
+        Whether observation weights were given; ``n``, ``residual_std`` and ``r_squared`` are
+        then those of the rows of positive weight, ``residual_std`` and ``r_squared`` weighted.
     """
 
     coef: FloatArray
@@ -115,6 +142,8 @@ class OLSResult:
     feature_names: tuple[str, ...]
     n: int
     iterations: int = 0
+    alpha: float = 0.0
+    weighted: bool = False
 
     @property
     def p(self) -> int:
@@ -136,6 +165,86 @@ class OLSResult:
         return Xa @ self.coef + self.intercept
 
 
+@dataclass(frozen=True)
+class MultiOutputResult:
+    """The answer of :func:`ols` for a response ``Y`` of shape ``(n, k)``: one fit per output.
+
+    The layout follows scikit-learn's: ``coef`` is ``(k, p)``, ``intercept`` ``(k,)``. Every
+    output shares the design, so ``rank`` and ``condition_number`` are the design's; each
+    output's own :class:`OLSResult` (its error estimates, R², method) is in ``outputs``.
+    """
+
+    outputs: tuple[OLSResult, ...]
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of outputs ``k``."""
+        return len(self.outputs)
+
+    @property
+    def coef(self) -> FloatArray:
+        """Coefficients, shape ``(k, p)``: row ``j`` is output ``j``'s."""
+        return np.stack([o.coef for o in self.outputs])
+
+    @property
+    def intercept(self) -> FloatArray:
+        """Intercepts, shape ``(k,)`` (zeros without an intercept)."""
+        return np.array([o.intercept for o in self.outputs])
+
+    @property
+    def params(self) -> FloatArray:
+        """Parameters, shape ``(k, p + fit_intercept)``, intercept first when fitted."""
+        return np.stack([o.params for o in self.outputs])
+
+    @property
+    def p(self) -> int:
+        """Number of coefficients per output (the intercept not counted)."""
+        return self.outputs[0].p
+
+    @property
+    def fit_intercept(self) -> bool:
+        return self.outputs[0].fit_intercept
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.outputs[0].feature_names
+
+    @property
+    def n(self) -> int:
+        return self.outputs[0].n
+
+    @property
+    def rank(self) -> int:
+        return self.outputs[0].rank
+
+    @property
+    def condition_number(self) -> float:
+        return self.outputs[0].condition_number
+
+    @property
+    def method(self) -> str:
+        """The outputs' methods, each named once (``"refined-qr"``, ``"refined-qr, exact"``)."""
+        return ", ".join(dict.fromkeys(o.method for o in self.outputs))
+
+    @property
+    def converged(self) -> bool:
+        """Whether every output's answer was certified."""
+        return all(o.converged for o in self.outputs)
+
+    def predict(self, X: Any) -> FloatArray:
+        """Predictions, shape ``(n, k)``."""
+        return np.stack([o.predict(X) for o in self.outputs], axis=1)
+
+
+def one_output(result: OLSResult | MultiOutputResult) -> OLSResult:
+    """``result`` of a single response; ``TypeError`` for several (a caller's 2-D ``y``)."""
+    if isinstance(result, MultiOutputResult):
+        raise TypeError(
+            f"expected a single response; y has {result.n_outputs} columns (outputs)"
+        )
+    return result
+
+
 def ols(
     X: Any,
     y: Any,
@@ -143,8 +252,12 @@ def ols(
     fit_intercept: bool = True,
     exact: bool = False,
     feature_names: Sequence[str] | None = None,
-) -> OLSResult:
-    """Ordinary least squares, accurate to about an ulp of the exact solution of the data.
+    sample_weight: Any = None,
+    alpha: float = 0.0,
+) -> OLSResult | MultiOutputResult:
+    """Least squares, accurate to about an ulp of the exact solution of the data.
+
+    Ordinary least squares by default; weighted with ``sample_weight``, ridge with ``alpha``.
 
     Parameters
     ----------
@@ -154,16 +267,25 @@ def ols(
         ``decimal.Decimal``, used at their exact values (as are integer arrays and
         ``np.longdouble``). A list is converted by ``np.asarray`` first, which rounds a list
         mixing floats with integers beyond 2**53 to float64; pass an object array instead.
-    y : array_like (n,)
+    y : array_like (n,) or (n, k)
+        One response, or ``k`` responses solved with one factorisation.
     fit_intercept : bool, default True
     exact : bool, default False
         Solve in rational arithmetic and round the answer correctly.
     feature_names : sequence of str, optional
         Used in warnings and errors; defaults to a DataFrame's columns or ``x1 … xp``.
+    sample_weight : array_like (n,) or scalar, optional
+        Observation weights ``wᵢ ≥ 0``: minimise ``Σ wᵢ rᵢ²`` (scikit-learn's
+        ``sample_weight``, statsmodels' ``WLS(weights=...)``). Rows of zero weight are dropped;
+        negative weights raise ``ValueError``.
+    alpha : float, default 0.0
+        Ridge penalty: minimise ``Σ wᵢ rᵢ² + alpha·‖coef‖²``, the intercept unpenalised
+        (scikit-learn's ``Ridge(alpha)``). Any ``alpha > 0`` makes the problem identifiable,
+        also with fewer rows than coefficients.
 
     Returns
     -------
-    OLSResult
+    OLSResult, or MultiOutputResult when ``y`` has several columns
 
     Raises
     ------
@@ -188,6 +310,9 @@ def ols(
     >>> res = plr.ols([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
     >>> float(res.coef[0]), res.intercept, res.rank
     (2.0, 1.0, 2)
+    >>> ridge = plr.ols([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0], alpha=2.0)
+    >>> float(ridge.coef[0])  # (Σ xᵢ'yᵢ') / (Σ xᵢ'² + α) on centred data: 4 / (2 + 2)
+    1.0
     """
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
@@ -195,28 +320,65 @@ def ols(
         raise TypeError(f"exact must be a bool; got {exact!r}")
     Xa = as_design(X)  # before anything looks at X's shape: ragged input gets a clear error
     names = column_names(X, Xa.shape[1], feature_names)
-    ya = as_response(y, Xa.shape[0])
+    Y = as_responses(y, Xa.shape[0])
+    weights = as_sample_weight(sample_weight, Xa.shape[0])
+    penalty = check_alpha(alpha)
+    rows = None if weights is None or bool(np.all(weights > 0)) else np.flatnonzero(weights > 0)
+    if rows is not None and weights is not None:  # zero weights: those rows do not count
+        Xa, Y, weights = Xa[rows], Y[rows], weights[rows]
     n, p = Xa.shape
-    check_parameters_fit(n, p, bool(fit_intercept))
-    problem = _Problem(Xa, ya, bool(fit_intercept), names)
+    if penalty == 0.0:
+        check_parameters_fit(n, p, bool(fit_intercept))
+    elif not isinstance(fit_intercept, (bool, np.bool_)):  # pragma: no cover - checked above
+        raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
+    design = _Problem(Xa, bool(fit_intercept), names, weights, penalty)
     if exact:
-        return _solve_exact(problem, _exact_columns(X, p), as_array(y, "y").reshape(-1))
-    return _solve_float(problem)
+        raw_y = as_array(y, "y")  # at its exact values (object arrays of Fractions ...)
+        exact_Y = raw_y.reshape(raw_y.shape[0], -1)
+        if rows is not None:
+            exact_Y = exact_Y[rows]
+        outputs = [exact_Y[:, j] for j in range(Y.shape[1])]
+        results = _solve_exact(design, _exact_columns(X, p, rows), outputs, Y)
+    else:
+        results = [_solve_float(design.with_response(Y[:, j])) for j in range(Y.shape[1])]
+    if Y.shape[1] == 1:  # y of shape (n,) or (n, 1): one output
+        return results[0]
+    return MultiOutputResult(tuple(results))
 
 
 # --------------------------------------------------------------------------- problem setup
 
 
 class _Problem:
-    """The design with its intercept column, equilibrated by powers of two, and its QR."""
+    """The design with its intercept column, equilibrated by powers of two, and its QR.
 
-    def __init__(self, X: FloatArray, y: FloatArray, fit_intercept: bool, names: tuple[str, ...]):
-        self.X, self.y, self.fit_intercept, self.names = X, y, fit_intercept, names
+    With weights or a penalty the QR is of the preconditioner ``[√W A; √Λ]`` (stored
+    transposed, ``PT``), while ``AT`` stays the equilibrated design itself: the refinement's
+    residuals use ``AT``, the weights and ``Λ`` exactly, the corrections use the QR.
+    :meth:`with_response` attaches one response; the factorisation is shared between outputs.
+    """
+
+    def __init__(
+        self,
+        X: FloatArray,
+        fit_intercept: bool,
+        names: tuple[str, ...],
+        weights: FloatArray | None = None,
+        alpha: float = 0.0,
+    ):
+        self.X, self.fit_intercept, self.names = X, fit_intercept, names
+        self.weights, self.alpha = weights, alpha
         self.n = X.shape[0]
         self.k = X.shape[1] + int(fit_intercept)
-        norms = _column_norms(X)
+        root_w = None if weights is None else np.sqrt(weights)
+        if root_w is None:
+            norms = _column_norms(X)
+            intercept_norm = math.sqrt(self.n)
+        else:
+            norms = _column_norms(X * root_w[:, None])
+            intercept_norm = float(np.linalg.norm(root_w))
         if fit_intercept:
-            norms = np.concatenate([[math.sqrt(self.n)], norms])
+            norms = np.concatenate([[intercept_norm], norms])
         # Powers of two keep the scaled problem's exact solution the exact scaled solution,
         # and make the solver exactly equivariant under power-of-two column scaling.
         self.col_exp = _pow2_exponents(norms)
@@ -225,10 +387,16 @@ class _Problem:
         if fit_intercept:
             AT[0] = scale[0]
         np.multiply(X.T, scale[int(fit_intercept) :, None], out=AT[int(fit_intercept) :])
-        self.y_exp = int(_pow2_exponents(_column_norms(y[:, None]))[0])
-        self.b = np.ldexp(y, -self.y_exp)
         self.AT = AT
-        h, tau = _householder_qr(AT)  # h is (k, n): LAPACK's reflectors, transposed
+        # Weights scaled by a power of two into (0.5, 1]: products wᵢ·rᵢ then split without
+        # overflow. Scaling W by 2**-e and Λ by the same factor leaves the minimiser unchanged.
+        w_exp = 0 if weights is None else int(np.frexp(float(np.max(weights)))[1])
+        self.w = None if weights is None else np.ldexp(weights, -w_exp)
+        self.w_exp = w_exp
+        self.lam = _penalty(alpha, self.col_exp, fit_intercept, w_exp)
+        self.plain = self.w is None and self.lam is None
+        self.PT = AT if self.plain else self._preconditioner()
+        h, tau = _householder_qr(self.PT)  # h is (k, rows): LAPACK's reflectors, transposed
         self.R = np.triu(h[:, : self.k].T)
         V = h
         for j in range(self.k):
@@ -244,6 +412,73 @@ class _Problem:
         tol = RANK_RTOL_PER_COLUMN * self.k * smax
         self.rank = int(np.count_nonzero(self.sv_unit > tol))
         self.labels = (("intercept",) if fit_intercept else ()) + names
+        self.y = np.zeros(self.n)
+        self.b = self.y
+        self.y_exp = 0
+
+    def _preconditioner(self) -> FloatArray:
+        """``[√W A; √Λ]`` transposed, ``(k, n + m)`` for ``m`` penalised columns."""
+        rows = [self.AT if self.w is None else self.AT * np.sqrt(self.w)]
+        if self.lam is not None:
+            penalised = np.flatnonzero(self.lam)
+            block = np.zeros((self.k, penalised.size))
+            block[penalised, np.arange(penalised.size)] = np.sqrt(self.lam[penalised])
+            rows.append(block)
+        return np.ascontiguousarray(np.concatenate(rows, axis=1))
+
+    def with_response(self, y: FloatArray) -> _Problem:
+        """This design with the response ``y`` (a shallow copy sharing the factorisation)."""
+        pb = copy.copy(self)
+        pb.y = y
+        pb.y_exp = int(_pow2_exponents(_column_norms(y[:, None]))[0])
+        pb.b = np.ldexp(y, -pb.y_exp)
+        return pb
+
+    def lift(self, f: FloatArray) -> FloatArray:
+        """An n-vector in the preconditioner's row space: ``[√W f; 0]`` (``f`` when plain)."""
+        if self.plain:
+            return f
+        out = np.zeros(self.PT.shape[1])
+        out[: self.n] = f if self.w is None else f * np.sqrt(self.w)
+        return out
+
+    def weighted_sum_of_squares(self, r: FloatArray) -> float:
+        """``Σ wᵢ rᵢ²`` (the scaled weights: callers undo the power of two)."""
+        return float(r @ r) if self.w is None else float((self.w * r) @ r)
+
+    def objective_norm(self, r: FloatArray, x: FloatArray) -> float:
+        """``‖[√W r; √Λ x]‖``: the residual norm the refinement's accuracy depends on."""
+        total = self.weighted_sum_of_squares(r)
+        if self.lam is not None:
+            total += float(self.lam @ (x * x))
+        return math.sqrt(total)
+
+    def g_terms(
+        self, r_hi: FloatArray, r_lo: FloatArray, x_hi: FloatArray, x_lo: FloatArray
+    ) -> dict[str, Any]:
+        """Keyword arguments for :func:`augmented_residuals`: ``g = Λx − AᵀW r`` exactly.
+
+        ``W r`` is carried as ``p + s + t``: ``wᵢ·r_hi`` and ``wᵢ·r_lo`` by TwoProduct (ORO05,
+        Alg. 3.3), their middle terms by TwoSum, so that ``p + s`` is exact to ``O(u²)`` and
+        ``−Aᵀt`` (an addend) to ``O(u³)``; ``Λx`` enters as the four exact products of
+        ``λ·x_hi`` and ``λ·x_lo``.
+        """
+        if self.plain:
+            return {}
+        addends: list[FloatArray] = []
+        vector = None
+        if self.w is not None:
+            p, e = _two_product(self.w, r_hi)
+            p2, e2 = _two_product(self.w, r_lo)
+            s, t = two_sum(e, p2)
+            vector = (p, s)
+            tail = t + e2
+            if np.any(tail):
+                addends.append(-(self.AT @ tail))
+        if self.lam is not None:
+            for part in (x_hi, x_lo):
+                addends.extend(_two_product(self.lam, part))
+        return {"g_vector": vector, "g_addends": tuple(addends)}
 
     def qt(self, f: FloatArray) -> FloatArray:
         """``Qᵀ f`` with the compact WY form ``Q = I - Vᵀ T V`` (V stored by rows)."""
@@ -259,10 +494,51 @@ class _Problem:
         """``columns`` (the caller's data, not the equilibrated copy), after a ones column."""
         return ([np.ones(self.n, dtype=np.int64)] if self.fit_intercept else []) + list(columns)
 
+    def exact_penalty(self) -> list[float] | None:
+        """The penalty of each parameter in the caller's units (the intercept's is 0)."""
+        if self.alpha == 0.0:
+            return None
+        return [0.0] * int(self.fit_intercept) + [self.alpha] * (self.k - int(self.fit_intercept))
+
     def unscale(self, x_scaled: FloatArray) -> FloatArray:
         """Parameters of the original problem from those of the equilibrated one (exact)."""
         with np.errstate(over="ignore"):  # checked by _representable
             return _representable(np.ldexp(x_scaled, self.y_exp - self.col_exp), self.labels)
+
+
+def _penalty(
+    alpha: float, col_exp: npt.NDArray[np.int64], fit_intercept: bool, w_exp: int
+) -> FloatArray | None:
+    """``Λ`` of the equilibrated, weight-scaled problem: ``α·2**(-2eⱼ - w_exp)``, exactly.
+
+    Column ``j`` scaled by ``2**-eⱼ`` turns ``α βⱼ²`` into ``α·4**-eⱼ·zⱼ²``; the intercept is
+    not penalised. A penalty that does not survive the scaling exactly (beyond float64's
+    exponent range) is refused rather than rounded.
+    """
+    if alpha == 0.0:
+        return None
+    shifts = -2 * col_exp - w_exp
+    lam = np.ldexp(alpha, shifts)
+    if not (
+        np.all(np.isfinite(lam))
+        and np.array_equal(np.ldexp(lam, -shifts), np.full_like(lam, alpha))
+    ):
+        raise ValueError(
+            f"alpha={alpha!r} is out of float64's range relative to the scale of X's columns "
+            "and the weights; rescale X or the weights"
+        )
+    if fit_intercept:
+        lam[0] = 0.0
+    return lam
+
+
+def _two_product(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """TwoProduct (ORO05, Algorithm 3.3): ``a·b = p + e`` exactly, for ``|a|, |b| < 2**996``."""
+    p = a * b
+    a_hi, a_lo = split(a)
+    b_hi, b_lo = split(b)
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return p, e
 
 
 def _representable(params: FloatArray, labels: Sequence[str]) -> FloatArray:
@@ -364,6 +640,7 @@ def _correction_x(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArra
     formed by :func:`_correction_r` only when another step follows.
     """
     k = pb.k
+    f = pb.lift(f)
     w = pb.T.T @ (pb.V @ f)
     c1 = f[:k] - pb.V[:, :k].T @ w
     h = _solve_lower_t(pb.R, g)
@@ -411,7 +688,7 @@ def _refine(pb: _Problem) -> _Refined:
     # Start r from b - A x0 (one pass); refinement treats r as an unknown of its own.
     r_hi, r_lo = pb.b - pb.AT.T @ x_hi, np.zeros(pb.n)
     kappa = pb.condition_number
-    rnorm = float(np.linalg.norm(r_hi))
+    rnorm = pb.objective_norm(r_hi, x_hi)
     # Errors in g reach x amplified by κ² (Björck 1996, §2.9.2): accumulate it to u³ unless
     # u² is plainly enough for the smallest parameter.
     smallest = max(float(np.min(np.abs(x_hi))), 1e-300)
@@ -423,7 +700,9 @@ def _refine(pb: _Problem) -> _Refined:
     converged = False
     steps = stalls = 0
     for steps in range(1, MAX_REFINEMENT_STEPS + 1):
-        f, g = augmented_residuals(pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple)
+        f, g = augmented_residuals(
+            pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple, **pb.g_terms(r_hi, r_lo, x_hi, x_lo)
+        )
         dx, pending = _correction_x(pb, f, g)
         x_hi, x_lo = dd_add(x_hi, x_lo, dx)
         size = float(np.max(np.abs(dx)))
@@ -454,7 +733,10 @@ def _refine(pb: _Problem) -> _Refined:
         stalls = stalls + 1 if steps >= 2 and ratio >= 0.5 else 0
         if stalls >= 2:
             break
-        r_hi, r_lo = dd_add(r_hi, r_lo, _correction_r(pb, pending))
+        # With weights or a penalty, Q's rows are those of [√W A; √Λ], not of r: the first
+        # block row of the augmented system gives dr = f − A dx directly.
+        dr = _correction_r(pb, pending) if pb.plain else f - pb.AT.T @ dx
+        r_hi, r_lo = dd_add(r_hi, r_lo, dr)
     else:
         return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
     # Stopped before updating r: the first block row of the augmented system gives the last
@@ -471,7 +753,7 @@ def _solve_float(pb: _Problem) -> OLSResult:
     # exactly when that is cheap; on large problems its absolute error estimate stands.
     if (not ref.converged or ref.floored) and pb.n * pb.k <= EXACT_FALLBACK_LIMIT:
         # The caller's float64 data: scaling by powers of two is exact only without underflow.
-        sol = exact_lstsq(pb.exact_columns(pb.X.T), pb.y)
+        sol = _exact_solutions(pb, pb.exact_columns(pb.X.T), [pb.y])[0]
         if sol.rank < pb.k:
             return _minimum_norm(pb, exact_rank=sol.rank)
         return _exact_result(pb, sol, method="exact-fallback")
@@ -496,7 +778,7 @@ def _solve_float(pb: _Problem) -> OLSResult:
     return _result(
         pb,
         params,
-        float(ref.r_hi @ ref.r_hi),
+        pb.weighted_sum_of_squares(ref.r_hi),
         pb.rank,
         rel,
         "refined-qr",
@@ -510,7 +792,7 @@ def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
     U, s, Wt = np.linalg.svd(pb.R)
     rank = pb.rank if exact_rank is None else exact_rank
     rank = max(rank, 1) if s[0] > 0 else 0
-    c = pb.qt(pb.b)[: pb.k]
+    c = pb.qt(pb.lift(pb.b))[: pb.k]
     coef_s = Wt[:rank].T @ ((U[:, :rank].T @ c) / s[:rank])
     null = Wt[rank:].T
     relations = _relations(null, pb.col_exp, pb.labels)
@@ -524,7 +806,8 @@ def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
     params = pb.unscale(coef_s)
     resid = pb.b - pb.AT.T @ coef_s
     rel = np.full(pb.k, math.inf)
-    return _result(pb, params, float(resid @ resid), rank, rel, "minimum-norm", False, 0)
+    rss = pb.weighted_sum_of_squares(resid)
+    return _result(pb, params, rss, rank, rel, "minimum-norm", False, 0)
 
 
 def _relations(
@@ -572,14 +855,29 @@ def _format_relation(labels: Sequence[str], col: int, terms: Sequence[tuple[floa
 # --------------------------------------------------------------------------- exact path
 
 
-def _exact_columns(X: Any, p: int) -> list[npt.NDArray[Any]]:
+def _exact_columns(X: Any, p: int, rows: npt.NDArray[np.intp] | None) -> list[npt.NDArray[Any]]:
     """Columns of ``X`` at their exact values (``as_design`` has validated ``X``)."""
     arr = as_array(X, "X")
+    if rows is not None:
+        arr = arr[rows]
     return [arr[:, j] for j in range(p)]
 
 
-def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[Any]) -> OLSResult:
-    sol = exact_lstsq(pb.exact_columns(columns), y)
+def _exact_solutions(
+    pb: _Problem, columns: list[npt.NDArray[Any]], outputs: Sequence[npt.NDArray[Any]]
+) -> list[ExactSolution]:
+    """The exact solution of each output, with the problem's weights and penalty."""
+    return exact_lstsq_outputs(columns, outputs, weights=pb.weights, penalty=pb.exact_penalty())
+
+
+def _solve_exact(
+    pb: _Problem,
+    columns: list[npt.NDArray[Any]],
+    outputs: list[npt.NDArray[Any]],
+    Y: FloatArray,
+) -> list[OLSResult]:
+    solutions = _exact_solutions(pb, pb.exact_columns(columns), outputs)
+    sol = solutions[0]
     if sol.rank < pb.k:
         relations = [
             _format_relation(pb.labels, j, [(float(c), q) for q, c in deps.items() if c != 0])
@@ -590,13 +888,15 @@ def _solve_exact(pb: _Problem, columns: list[npt.NDArray[Any]], y: npt.NDArray[A
             f"dependent columns: {'; '.join(relations)}. Remove them or use exact=False for "
             "the minimum-norm solution."
         )
-    return _exact_result(pb, sol, method="exact")
+    return [
+        _exact_result(pb.with_response(Y[:, j]), s, method="exact") for j, s in enumerate(solutions)
+    ]
 
 
 def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult:
     params = _representable(np.array([_to_float(v) for v in sol.x]), pb.labels)
     dof = sol.n - sol.rank
-    tss = sol.sum_b2 - (sol.sum_b**2 / sol.n if pb.fit_intercept else 0)
+    tss = sol.sum_b2 - (sol.sum_b**2 / sol.sum_w if pb.fit_intercept else 0)
     r2 = float(1 - sol.rss / tss) if tss > 0 else math.nan
     rstd = fraction_sqrt(sol.rss / dof) if dof > 0 else math.nan
     return OLSResult(
@@ -612,6 +912,8 @@ def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult
         fit_intercept=pb.fit_intercept,
         feature_names=pb.names,
         n=pb.n,
+        alpha=pb.alpha,
+        weighted=pb.weights is not None,
     )
 
 
@@ -625,18 +927,22 @@ def _result(
     converged: bool,
     steps: int,
 ) -> OLSResult:
-    # rss is of the scaled response b = y / 2**y_exp: ratios and the residual standard
-    # deviation are formed there, so that huge or tiny data neither overflow nor underflow.
+    # rss is of the scaled response b = y / 2**y_exp (and, with weights, of the scaled weights
+    # w / 2**w_exp): ratios and the residual standard deviation are formed there, so that huge
+    # or tiny data neither overflow nor underflow.
     b = pb.b
-    mean = float(np.mean(b)) if pb.fit_intercept else 0.0
-    tss = float(np.sum((b - mean) ** 2))
+    mean = 0.0
+    if pb.fit_intercept:
+        mean = float(np.mean(b)) if pb.w is None else float(pb.w @ b / np.sum(pb.w))
+    tss = pb.weighted_sum_of_squares(b - mean)
+    rss_scale = pb.y_exp * 2 + pb.w_exp  # rss / tss needs no scale; residual_std does
     dof = pb.n - rank
     return OLSResult(
         coef=params[int(pb.fit_intercept) :],
         intercept=float(params[0]) if pb.fit_intercept else 0.0,
         rank=rank,
         condition_number=pb.condition_number,
-        residual_std=math.ldexp(math.sqrt(rss / dof), pb.y_exp) if dof > 0 else math.nan,
+        residual_std=_scaled_sqrt(rss / dof, rss_scale) if dof > 0 else math.nan,
         r_squared=1.0 - rss / tss if tss > 0 else math.nan,
         relative_error=rel,
         method=method,
@@ -645,4 +951,13 @@ def _result(
         feature_names=pb.names,
         n=pb.n,
         iterations=steps,
+        alpha=pb.alpha,
+        weighted=pb.weights is not None,
     )
+
+
+def _scaled_sqrt(value: float, exponent: int) -> float:
+    """``sqrt(value · 2**exponent)`` without forming the power of two (no over/underflow)."""
+    if exponent % 2:
+        value, exponent = value * 2.0, exponent - 1
+    return math.ldexp(math.sqrt(value), exponent // 2)

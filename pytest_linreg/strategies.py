@@ -68,7 +68,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .datasets import Dataset, make_ill_conditioned
 from .datasets._building import _reference_tags as reference_tags
 from .datasets.conditioning import _orthonormal
-from .reference import ols
+from .reference import ols, one_output
 
 __all__ = ["MAX_COND", "Recipe", "Structure", "problems"]
 
@@ -179,7 +179,7 @@ class Recipe:
             tags = (*tags, "scaled")
         # Exact rational least squares on the float64 data (cheap at these sizes, and faster
         # than the refined float solver): the reference is the exact answer rounded once.
-        result = ols(X, y, fit_intercept=self.fit_intercept, exact=True)
+        result = one_output(ols(X, y, fit_intercept=self.fit_intercept, exact=True))
         description = (
             f"Drawn by pytest_linreg.strategies.problems: {self.n}x{self.p} design, "
             f"{self.structure} structure, condition number {self.cond:.3g}, noise "

@@ -15,6 +15,7 @@ The metric, per parameter and in its own units: ``|a_i − e_i| ≤ atol_i + rto
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,9 +41,11 @@ from .tolerances import (
 
 __all__ = [
     "CoefficientComparison",
+    "OutputPair",
     "PredictionComparison",
     "compare_coefficients",
     "compare_predictions",
+    "split_outputs",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -51,7 +54,11 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Design:
-    """The design behind a comparison, when known."""
+    """The design behind a comparison, when known, and the problem it poses.
+
+    ``sample_weight`` and ``alpha`` are those of a weighted or ridge dataset: the reference
+    minimises ``Σ wᵢ rᵢ² + α‖β‖²`` (the intercept not penalised).
+    """
 
     X: FloatArray
     y: FloatArray | None
@@ -59,6 +66,36 @@ class Design:
     names: tuple[str, ...]
     name: str | None = None
     seed: int | None = None
+    sample_weight: FloatArray | None = None
+    alpha: float = 0.0
+
+    @property
+    def plain(self) -> bool:
+        """Unit weights and no penalty: ordinary least squares."""
+        return self.sample_weight is None and self.alpha == 0.0
+
+    def equivalent_ols(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The OLS problem, fitted without intercept, with the same minimiser as this one.
+
+        ``Σ wᵢ rᵢ² + α‖β‖²`` is the plain sum of squares of the stacked system
+        ``[√w ⊙ [1, X]; [0, √α I]] [b; β] ≈ [√w ⊙ y; 0]`` (row weighting and ridge regression
+        as stacked least squares: Golub & Van Loan, *Matrix Computations*, 4th ed., §6.1),
+        whose columns are the intercept's (when fitted) and then X's. Perturbation bounds of
+        this system are those of the weighted or penalised problem: the penalty rows bound
+        its smallest singular value below by √α, which is why ridge is always identifiable.
+        """
+        n, p = self.X.shape
+        root_w = np.ones(n) if self.sample_weight is None else np.sqrt(self.sample_weight)
+        columns = [root_w[:, None] * self.X]
+        if self.fit_intercept:
+            columns.insert(0, root_w[:, None])
+        top = np.hstack(columns)
+        rhs = root_w * y
+        if self.alpha == 0.0:
+            return top, rhs
+        penalty = np.zeros((p, top.shape[1]))
+        penalty[:, top.shape[1] - p:] = math.sqrt(self.alpha) * np.eye(p)
+        return np.vstack([top, penalty]), np.concatenate([rhs, np.zeros(p)])
 
 
 def _atol_values(atol: Any) -> FloatArray | None:
@@ -116,11 +153,17 @@ class _Tolerances:
 
 
 def _attainable(design: Design, exp: Coefficients, dtype: str) -> Any:
-    """:func:`derive_tolerance` of the design in ``dtype``, for the expected answer's fit."""
+    """:func:`derive_tolerance` of the design in ``dtype``, for the expected answer's fit.
+
+    A weighted or ridge problem is judged by its equivalent OLS system
+    (:meth:`Design.equivalent_ols`), whose parameters are in the same order (intercept first).
+    """
     y = design.y
     if y is None:  # no response known: the expected answer's own, zero-residual, fit
         y = predictions_of(exp, design.X)
-    return derive_tolerance((design.X, y), dtype, fit_intercept=design.fit_intercept)
+    if design.plain:
+        return derive_tolerance((design.X, y), dtype, fit_intercept=design.fit_intercept)
+    return derive_tolerance(design.equivalent_ols(y), dtype, fit_intercept=False)
 
 
 def _tolerances(
@@ -197,11 +240,77 @@ def _expected(expected: Any) -> Coefficients:
     return exp
 
 
+@dataclass(frozen=True)
+class OutputPair:
+    """One output of a multi-output comparison: its name, the actual's and the reference's."""
+
+    name: str
+    actual: Coefficients
+    expected: Any
+    dataset: Any
+
+
+def _outputs_of(obj: Any) -> tuple[Any, ...] | None:
+    """The per-output references of a multi-output Dataset/OLS result, else None."""
+    from .datasets import MultiOutputDataset
+    from .reference import MultiOutputResult
+
+    if isinstance(obj, (MultiOutputDataset, MultiOutputResult)):
+        return obj.outputs
+    return None
+
+
+def split_outputs(actual: Any, expected: Any, dataset: Any = None) -> list[OutputPair] | None:
+    """The outputs to compare one by one, or ``None`` when both sides have a single output.
+
+    A model of k outputs (``Dense(k)``, ``coef_`` of shape (k, p), ``nn.Linear(p, k)``) is
+    judged output by output against a :class:`~pytest_linreg.MultiOutputDataset`, a
+    :class:`~pytest_linreg.MultiOutputResult` or a ``(k, p)`` reference; the number of outputs
+    must agree (ValueError naming both otherwise).
+    """
+    act = extract_coefficients(actual)
+    per_dataset = _outputs_of(dataset) if dataset is not None else None
+    references = _outputs_of(expected)
+    if references is None:
+        references = _expected(expected).outputs or None
+    if not act.outputs and references is None and per_dataset is None:
+        return None
+    k_exp = len(references) if references is not None else 1
+    k_data = len(per_dataset) if per_dataset is not None else k_exp
+    if act.n_outputs != k_exp or k_data != k_exp:
+        what = f"dataset has {k_data}, " if per_dataset is not None else ""
+        raise ValueError(
+            f"actual has {act.n_outputs} output(s) ({act.source}) but {what}expected has "
+            f"{k_exp}: a model of k outputs is compared with a reference of k outputs "
+            "(Dataset.from_arrays with a 2-D y, or ols(X, Y))"
+        )
+    assert references is not None
+    names = getattr(dataset if per_dataset is not None else expected, "output_names", None)
+    if names is None:
+        names = tuple(f"y{j + 1}" for j in range(k_exp))
+    return [
+        OutputPair(str(names[j]), act.outputs[j], references[j],
+                   per_dataset[j] if per_dataset is not None else None)
+        for j in range(k_exp)
+    ]
+
+
+def _refuse_several_outputs(act: Coefficients, exp: Coefficients, check: str) -> None:
+    for side, c in (("actual", act), ("expected", exp)):
+        if c.outputs:
+            raise ValueError(
+                f"{side} ({c.source}) has {c.n_outputs} outputs: {check} compares one output; "
+                "assert_coefficients_close/assert_predictions_close judge each output (or "
+                "split them with pytest_linreg.verdicts.split_outputs)"
+            )
+
+
 def _design_of(obj: Any) -> Design | None:
     from .datasets import Dataset
 
     if isinstance(obj, Dataset):
-        return Design(obj.X, obj.y, obj.fit_intercept, obj.feature_names, obj.name, obj.seed)
+        return Design(obj.X, obj.y, obj.fit_intercept, obj.feature_names, obj.name, obj.seed,
+                      obj.sample_weight, obj.alpha)
     return None
 
 
@@ -217,7 +326,9 @@ def _resolve_design(
         names = design.names if design is not None else column_names(X, Xa.shape[1], None)
         y = design.y if design is not None and design.X.shape == Xa.shape else None
         design = Design(
-            Xa, y, fit, names, design.name if design else None, design.seed if design else None
+            Xa, y, fit, names, design.name if design else None, design.seed if design else None,
+            design.sample_weight if y is not None and design else None,
+            design.alpha if y is not None and design else 0.0,
         )
     if design is not None and design.X.shape[1] != exp.p:
         raise ValueError(
@@ -225,7 +336,7 @@ def _resolve_design(
         )
     if design is not None and feature_names is not None:
         names = column_names(design.X, exp.p, feature_names)
-        design = Design(design.X, design.y, design.fit_intercept, names, design.name, design.seed)
+        design = replace(design, names=names)
     return design
 
 
@@ -433,6 +544,7 @@ def compare_coefficients(
     if dtype is not None:
         act = replace(act, dtype=dtype_name(dtype))
     exp = _expected(expected)
+    _refuse_several_outputs(act, exp, "compare_coefficients")
     if act.p != exp.p:
         raise ValueError(
             f"actual has {act.p} coefficients ({act.source}) "
@@ -489,7 +601,13 @@ def _prediction_rtol(design: Design, dtype: str) -> tuple[float, str]:
     row-wise first-order bound of :func:`pytest_linreg.diagnostics.prediction_condition`
     (it covers rounding the data to ``dtype`` as well).
     """
-    derived = prediction_rtol(design.X, design.y, fit_intercept=design.fit_intercept, dtype=dtype)
+    if design.plain:
+        derived = prediction_rtol(design.X, design.y, fit_intercept=design.fit_intercept,
+                                  dtype=dtype)
+    else:  # the equivalent OLS system: its predictions are √w-scaled, the relative error alike
+        assert design.y is not None  # a Dataset's design
+        Xe, ye = design.equivalent_ols(design.y)
+        derived = prediction_rtol(Xe, ye, fit_intercept=False, dtype=dtype)
     if derived > PREDICTION_RTOL_FLOOR:
         gamma = solver_gamma(design.X.shape[0])
         cond = derived / (SAFETY_FACTOR * unit_roundoff(dtype))
@@ -554,6 +672,7 @@ def compare_predictions(
         raise TypeError(f"dataset must be a pytest_linreg.Dataset; got {type(dataset).__name__}")
     act = extract_coefficients(actual)
     exp = _expected(dataset)
+    _refuse_several_outputs(act, exp, "compare_predictions")
     if act.p != exp.p:
         raise ValueError(f"actual has {act.p} coefficients but dataset {design.name} has {exp.p}")
     exp, _ = _judged_reference(dataset, None, exp, design)

@@ -5,7 +5,7 @@ See :mod:`pytest_linreg.adapters.extract` for the resolution order and the hook 
 
 from __future__ import annotations
 
-from ._coefficients import FIT_KINDS, make_coefficients
+from ._coefficients import FIT_KINDS, make_coefficients, make_output_coefficients
 from .extract import (
     Coefficients,
     builtin_adapters,
@@ -25,5 +25,6 @@ __all__ = [
     "install_hook",
     "installed_hook",
     "make_coefficients",
+    "make_output_coefficients",
     "uninstall_hook",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FIT_KINDS", "Coefficients", "make_coefficients"]
+__all__ = ["FIT_KINDS", "Coefficients", "make_coefficients", "make_output_coefficients"]
 
 #: How a model may have been fitted (:attr:`Coefficients.kind`).
 FIT_KINDS = ("direct", "iterative", "unknown")
@@ -24,10 +24,10 @@ class Coefficients:
 
     Attributes
     ----------
-    coef : ndarray, shape (p,)
+    coef : ndarray, shape (p,), or (k, p) for a model of k outputs
         Read-only; float32 stays float32.
     intercept : float or None
-        ``None`` when the model has no intercept term.
+        ``None`` when the model has no intercept term (and for k outputs: see ``outputs``).
     dtype : str
         Name of the dtype the model holds its weights in (``"float32"``, ``"bfloat16"`` ...).
     source : str
@@ -43,6 +43,9 @@ class Coefficients:
         steps, ``SGDRegressor``, coordinate descent), ``"unknown"`` for arrays, pairs and
         layers. Failure advice rests on it: only an iterative fit is told about epochs or
         shuffling.
+    outputs : tuple of Coefficients
+        Empty for a single-output model; for k outputs one single-output Coefficients per
+        output (``coef`` is then their (k, p) stack and ``intercept`` is ``None``).
     """
 
     coef: npt.NDArray[np.floating[Any]]
@@ -51,10 +54,17 @@ class Coefficients:
     source: str
     names: tuple[str, ...] | None = None
     kind: str = "unknown"
+    outputs: tuple[Coefficients, ...] = ()
 
     @property
     def p(self) -> int:
-        return int(self.coef.shape[0])
+        """Number of coefficients (per output)."""
+        return int(self.coef.shape[-1])
+
+    @property
+    def n_outputs(self) -> int:
+        """1 for a single-output model, else the number of outputs."""
+        return len(self.outputs) or 1
 
     def params(self, fit_intercept: bool) -> npt.NDArray[np.float64]:
         """Float64 parameter vector ``[intercept, *coef]`` (intercept 0 if absent) or ``coef``."""
@@ -75,11 +85,20 @@ def make_coefficients(
 ) -> Coefficients:
     """Validate raw weights: 1-D coef (``(p, 1)``/``(1, p)`` accepted), scalar intercept.
 
-    Integers widen to float64 and ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still
-    names what the model holds, so the attainable accuracy is judged in bfloat16. ``names``:
-    the feature names the model carries, one per coefficient, if any.
+    A coef of shape ``(k, p)`` with ``k > 1`` (scikit-learn's layout) is a model of k outputs
+    when the intercept has k values, or is ``None`` and ``p > 1``: the result carries one
+    :class:`Coefficients` per output in ``outputs``. With a single intercept it is an error (a
+    fit that returned a matrix where one output was expected). Integers widen to float64 and
+    ``bfloat16`` (ml_dtypes) to float32; ``dtype`` then still names what the model holds, so
+    the attainable accuracy is judged in bfloat16. ``names``: the feature names the model
+    carries, one per coefficient, if any.
     """
     arr = _as_array(coef, source, "coefficients")
+    if arr.ndim == 2 and arr.shape[0] > 1 and (
+        np.shape(intercept) == (arr.shape[0],) or (intercept is None and arr.shape[1] > 1)
+    ):
+        return make_output_coefficients(arr, intercept, source, dtype=dtype, names=names,
+                                        kind=kind)
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
     elif arr.dtype.name == "bfloat16":  # ml_dtypes' (Keras, JAX, TF): numpy kind "V"
@@ -94,7 +113,8 @@ def make_coefficients(
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(
             f"{source}: expected one coefficient per feature (a single output); got shape "
-            f"{np.shape(coef)}"
+            f"{np.shape(coef)}" + (
+                " (k outputs: a (k, p) coef with k intercepts or none)" if arr.ndim == 2 else "")
         )
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
@@ -110,6 +130,47 @@ def make_coefficients(
     return Coefficients(
         arr, _scalar(intercept, source), dtype or arr.dtype.name, source, labels, kind
     )
+
+
+def make_output_coefficients(
+    coef: Any,
+    intercept: Any,
+    source: str,
+    *,
+    dtype: str | None = None,
+    names: Any = None,
+    kind: str = "unknown",
+) -> Coefficients:
+    """Coefficients of a model of k outputs from a ``(k, p)`` coef, one row per output.
+
+    ``intercept``: ``None`` or k values. Adapters that know the number of outputs call this
+    directly, so that one feature and k outputs, ``(k, 1)``, is not read as k coefficients. A
+    single row gives a single-output model.
+    """
+    coef = _as_array(coef, source, "coefficients")
+    if coef.ndim != 2 or coef.shape[0] == 0:
+        raise ValueError(f"{source}: expected a (k, p) array of coefficients; got {coef.shape}")
+    k = coef.shape[0]
+    if k == 1:
+        return make_coefficients(coef[0], intercept, source, dtype=dtype, names=names, kind=kind)
+    intercepts: list[Any] = [None] * k
+    if intercept is not None:
+        values = _as_array(intercept, source, "the intercept").reshape(-1)
+        if values.size != k:
+            raise ValueError(
+                f"{source}: {k} outputs (coef shape {coef.shape}) need {k} intercepts; got "
+                f"shape {np.shape(intercept)}"
+            )
+        intercepts = list(values)
+    outputs = tuple(
+        make_coefficients(coef[j], intercepts[j], f"{source}[output {j + 1}]", dtype=dtype,
+                          names=names, kind=kind)
+        for j in range(k)
+    )
+    stacked = np.stack([o.coef for o in outputs])
+    stacked.setflags(write=False)
+    first = outputs[0]
+    return Coefficients(stacked, None, first.dtype, source, first.names, first.kind, outputs)
 
 
 def _as_array(value: Any, source: str, what: str) -> npt.NDArray[Any]:

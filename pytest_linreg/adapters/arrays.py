@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._coefficients import Coefficients, make_coefficients
+from ._coefficients import Coefficients, make_coefficients, make_output_coefficients
 
 __all__ = [
     "ArrayAdapter",
@@ -27,9 +27,14 @@ def _is_sequence_of_numbers(obj: Any) -> bool:
 
 
 def _reference(obj: Any, source: str) -> Coefficients:
-    """A reference answer (``Dataset``, ``OLSResult``): intercept ``None`` when not fitted."""
-    return make_coefficients(obj.coef, obj.intercept if obj.fit_intercept else None, source,
-                             kind="direct")
+    """A reference answer (``Dataset``, ``OLSResult``): intercept ``None`` when not fitted.
+
+    A multi-output reference (``coef`` of shape (k, p)) gives one output per row.
+    """
+    intercept = obj.intercept if obj.fit_intercept else None
+    if np.ndim(obj.coef) == 2:
+        return make_output_coefficients(obj.coef, intercept, source, kind="direct")
+    return make_coefficients(obj.coef, intercept, source, kind="direct")
 
 
 class CoefficientsAdapter:
@@ -46,28 +51,28 @@ class CoefficientsAdapter:
 
 
 class DatasetAdapter:
-    """A ``Dataset``'s reference answer; intercept ``None`` for models without one."""
+    """A ``Dataset``'s (or ``MultiOutputDataset``'s) reference; intercept ``None`` without one."""
 
     name = "Dataset"
 
     def matches(self, obj: Any) -> bool:
-        from ..datasets import Dataset
+        from ..datasets import Dataset, MultiOutputDataset
 
-        return isinstance(obj, Dataset)
+        return isinstance(obj, (Dataset, MultiOutputDataset))
 
     def extract(self, obj: Any) -> Coefficients:
         return _reference(obj, f"Dataset:{obj.name}")
 
 
 class OLSResultAdapter:
-    """An ``OLSResult`` from :func:`pytest_linreg.ols`."""
+    """An ``OLSResult`` (or ``MultiOutputResult``) from :func:`pytest_linreg.ols`."""
 
     name = "OLSResult"
 
     def matches(self, obj: Any) -> bool:
-        from ..reference import OLSResult
+        from ..reference import MultiOutputResult, OLSResult
 
-        return isinstance(obj, OLSResult)
+        return isinstance(obj, (OLSResult, MultiOutputResult))
 
     def extract(self, obj: Any) -> Coefficients:
         return _reference(obj, f"OLSResult:{obj.method}")

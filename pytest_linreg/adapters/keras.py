@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._coefficients import Coefficients, make_coefficients
+from ._coefficients import Coefficients, make_output_coefficients
 
 __all__ = ["KerasAdapter"]
 
@@ -59,7 +59,9 @@ def _fit_kind(obj: Any) -> str:
 
 
 class KerasAdapter:
-    """A ``Dense`` layer with kernel shape ``(p, 1)`` (and bias), or a model holding one.
+    """A ``Dense`` layer with kernel shape ``(p, k)`` (and bias), or a model holding one.
+
+    ``Dense(1)`` is one output; ``Dense(k)`` is k outputs, compared output by output.
 
     Recognised by module name only (``keras.*``, ``tf_keras.*``, ``tensorflow.*``): checking
     ``isinstance(obj, keras.Model)`` would import TensorFlow. The dtype is the kernel's
@@ -116,8 +118,8 @@ class KerasAdapter:
             raise TypeError(
                 f"{source}: expected [kernel] or [kernel, bias]; got {len(weights)} arrays"
             )
-        kernel = np.asarray(weights[0])
-        if kernel.ndim != 2 or kernel.shape[1] != 1:
-            raise ValueError(f"{source}: kernel must have shape (p, 1); got {kernel.shape}")
+        kernel = np.asarray(weights[0])  # (p, k): Dense(k), k outputs
+        if kernel.ndim != 2:
+            raise ValueError(f"{source}: kernel must have shape (p, k); got {kernel.shape}")
         bias = np.asarray(weights[1]) if len(weights) == 2 else None
-        return make_coefficients(kernel[:, 0], bias, source, kind=_fit_kind(obj))
+        return make_output_coefficients(kernel.T, bias, source, kind=_fit_kind(obj))

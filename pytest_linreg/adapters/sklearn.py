@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._coefficients import Coefficients, make_coefficients
+from ._coefficients import Coefficients, make_coefficients, make_output_coefficients
 
 __all__ = ["SklearnAdapter"]
 
@@ -31,6 +31,8 @@ def _fit_kind(estimator: Any) -> str:
 class SklearnAdapter:
     """``LinearRegression``, ``Ridge``, ``SGDRegressor`` ... (duck typed on ``coef_``).
 
+    A ``coef_`` of shape (k, p) is a model of k targets, compared output by output.
+
     ``intercept`` is ``None`` when the estimator was built with ``fit_intercept=False``
     (scikit-learn then stores ``intercept_ = 0.0``).
     """
@@ -51,13 +53,10 @@ class SklearnAdapter:
                 f"{source} has no coef_: it is not fitted yet, or not a linear model "
                 "(for a Pipeline, pass its final estimator or a (coef, intercept) pair)"
             )
-        coef = np.asarray(obj.coef_)
-        if (coef.ndim == 2 and coef.shape[0] != 1) or np.size(obj.intercept_) > 1:
-            raise ValueError(
-                f"{source} is a multi-output model (coef_ shape {coef.shape}, "
-                f"{max(coef.shape[0], np.size(obj.intercept_))} targets); compare one target at "
-                "a time: (model.coef_[j], model.intercept_[j])"
-            )
+        coef = np.asarray(obj.coef_)  # (p,), or (k, p) for k targets: k outputs
         intercept = None if getattr(obj, "fit_intercept", True) is False else obj.intercept_
         names = getattr(obj, "feature_names_in_", None)  # set when fitted on a DataFrame
+        if coef.ndim == 2:  # a 2-D y: one row per target, (1, p) for a single column
+            return make_output_coefficients(coef, intercept, source, names=names,
+                                            kind=_fit_kind(obj))
         return make_coefficients(coef, intercept, source, names=names, kind=_fit_kind(obj))

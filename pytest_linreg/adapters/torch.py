@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._coefficients import Coefficients, make_coefficients
+from ._coefficients import Coefficients, make_output_coefficients
 
 __all__ = ["TorchLinearAdapter"]
 
@@ -73,8 +73,8 @@ class TorchLinearAdapter:
                     "output is not that of the Linear weights alone. Compare the nn.Linear on "
                     "data transformed the same way, or a (coef, intercept) pair"
                 )
-        weight, dtype = _to_numpy(layer.weight)
-        if weight.ndim != 2 or weight.shape[0] != 1:
-            raise ValueError(f"torch:Linear: weight must have shape (1, p); got {weight.shape}")
+        weight, dtype = _to_numpy(layer.weight)  # (k, p): nn.Linear(p, k), k outputs
+        if weight.ndim != 2:
+            raise ValueError(f"torch:Linear: weight must have shape (k, p); got {weight.shape}")
         bias = None if layer.bias is None else _to_numpy(layer.bias)[0]
-        return make_coefficients(weight[0], bias, "torch:Linear", dtype=dtype)
+        return make_output_coefficients(weight, bias, "torch:Linear", dtype=dtype)

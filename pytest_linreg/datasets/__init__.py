@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._dataset import Dataset
+from ._dataset import Dataset, MultiOutputDataset
 from ._registry import (
     BUILTIN_SOURCE,
     DatasetSpec,
@@ -25,6 +25,7 @@ __all__ = [
     "NIST_NAMES",
     "Dataset",
     "DatasetSpec",
+    "MultiOutputDataset",
     "builtin_specs",
     "dataset_names",
     "load_dataset",

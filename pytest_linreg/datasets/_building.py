@@ -172,10 +172,10 @@ def conditioning_tags(X: npt.NDArray[np.float64], fit_intercept: bool) -> tuple[
     The condition number and rank are the ones :func:`pytest_linreg.ols` reports, so tags and
     reference agree.
     """
-    from ..reference import ols
+    from ..reference import ols, one_output
 
     # Any response will do: the condition number depends on the design only.
-    return _reference_tags(ols(X, np.zeros(X.shape[0]), fit_intercept=fit_intercept))
+    return _reference_tags(one_output(ols(X, np.zeros(X.shape[0]), fit_intercept=fit_intercept)))
 
 
 def reference_dataset(
@@ -196,8 +196,8 @@ def reference_dataset(
     numerically rank deficient (the reference is then :func:`pytest_linreg.ols`'s
     minimum-norm solution, and it has warned).
     """
-    from ..reference import ols
+    from ..reference import ols, one_output
 
-    result = ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names)
+    result = one_output(ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names))
     tags = (*tags, *_reference_tags(result))
     return Dataset._solved(name, X, y, result, tags=tags, description=description, seed=seed)

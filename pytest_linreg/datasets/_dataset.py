@@ -10,17 +10,28 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import as_design, as_response, column_names
+from .._validation import (
+    as_design,
+    as_response,
+    as_responses,
+    as_sample_weight,
+    check_alpha,
+    column_names,
+)
 
 if TYPE_CHECKING:
-    from ..reference import OLSResult
+    from ..reference import MultiOutputResult, OLSResult
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "MultiOutputDataset", "one_dataset"]
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only array of ``arr``'s values: ``arr`` itself when it is a read-only array that
+    owns its data (the outputs of a multi-output dataset share one design), else a copy."""
+    if isinstance(arr, np.ndarray) and arr.flags.owndata and not arr.flags.writeable:
+        return arr
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return arr
@@ -91,6 +102,12 @@ class Dataset:
         Sorted tags used for selection (``"nist"``, ``"higher"``, ``"polynomial"`` ...).
     description : str
         One or two sentences on where the data come from and what makes them hard.
+    sample_weight : ndarray, shape (n,), or None
+        Observation weights of a weighted least-squares problem (read-only); ``None`` for OLS.
+        The reference minimises ``Σ wᵢ rᵢ²``; rows of zero weight do not count.
+    alpha : float
+        Ridge penalty on the coefficients (not on the intercept), ``0.0`` for least squares:
+        the reference minimises ``Σ wᵢ rᵢ² + alpha·‖coef‖²``, scikit-learn's ``Ridge(alpha)``.
     """
 
     name: str
@@ -115,6 +132,8 @@ class Dataset:
     exact_y: npt.NDArray[np.object_] | None = field(default=None, repr=False)
     #: Seed the data were generated from, if any (recorded in reports for replay).
     seed: int | None = None
+    sample_weight: FloatArray | None = field(default=None, repr=False)
+    alpha: float = 0.0
 
     def __post_init__(self) -> None:
         X = as_design(self.X, f"Dataset {self.name!r}: X")
@@ -129,6 +148,12 @@ class Dataset:
         object.__setattr__(self, "feature_names", names)
         object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "
+        weights = as_sample_weight(self.sample_weight, X.shape[0], prefix + "sample_weight")
+        object.__setattr__(self, "sample_weight", None if weights is None else _read_only(weights))
+        try:
+            object.__setattr__(self, "alpha", check_alpha(self.alpha))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(prefix + str(exc)) from None
         for attr, shape, dtype in (
             ("coef_std", coef.shape, np.float64),
             ("exact_X", X.shape, object),
@@ -154,13 +179,31 @@ class Dataset:
             return np.concatenate([[self.intercept], self.coef])
         return np.array(self.coef, copy=True)
 
-    def reference(self) -> OLSResult:
-        """Accurate OLS solution of the stored float64 data (not the certified values)."""
-        from ..reference import ols
+    @property
+    def problem(self) -> str:
+        """``"ols"``, ``"wls"`` (weights), ``"ridge"`` or ``"weighted ridge"``: what is solved."""
+        if self.alpha > 0:
+            return "ridge" if self.sample_weight is None else "weighted ridge"
+        return "ols" if self.sample_weight is None else "wls"
 
-        return ols(
-            self.X, self.y, fit_intercept=self.fit_intercept, feature_names=self.feature_names
+    def reference(self) -> OLSResult:
+        """Accurate solution of the stored float64 data (not the certified values).
+
+        Least squares, weighted by :attr:`sample_weight` and penalised by :attr:`alpha` when
+        the dataset has them.
+        """
+        from ..reference import OLSResult, ols
+
+        result = ols(
+            self.X,
+            self.y,
+            fit_intercept=self.fit_intercept,
+            feature_names=self.feature_names,
+            sample_weight=self.sample_weight,
+            alpha=self.alpha,
         )
+        assert isinstance(result, OLSResult)  # y is 1-D
+        return result
 
     @cached_property
     def float_reference(self) -> OLSResult:
@@ -183,7 +226,10 @@ class Dataset:
         tags: Iterable[str] = (),
         description: str = "",
         seed: int | None = None,
-    ) -> Dataset:
+        sample_weight: Any = None,
+        alpha: float = 0.0,
+        output_names: Sequence[str] | None = None,
+    ) -> Dataset | MultiOutputDataset:
         """Build a dataset from arrays; its reference answer is computed with :func:`ols`.
 
         Parameters
@@ -191,12 +237,21 @@ class Dataset:
         name : str
             Unique name; it becomes the pytest id.
         X, y : array_like
-            Design (n, p) without intercept column, and response (n,). Lists, integer arrays
-            and pandas objects are accepted; a DataFrame's columns become the feature names.
+            Design (n, p) without intercept column, and response (n,), or responses (n, k)
+            for a :class:`MultiOutputDataset` of k outputs. Lists, integer arrays and pandas
+            objects are accepted; a DataFrame's columns become the feature names (and a
+            DataFrame ``y``'s the output names).
         fit_intercept : bool, default True
         feature_names : sequence of str, optional
         tags : iterable of str
+            ``"weighted"``, ``"ridge"`` and ``"multi-output"`` are added when they apply.
         description : str
+        sample_weight : array_like (n,), optional
+            A weighted least-squares problem (``Σ wᵢ rᵢ²``); rows of zero weight do not count.
+        alpha : float, default 0.0
+            A ridge problem: the coefficients (not the intercept) penalised by ``alpha·‖β‖²``.
+        output_names : sequence of str, optional
+            Names of the k outputs; default a DataFrame's columns, else ``y1 … yk``.
 
         Examples
         --------
@@ -204,14 +259,53 @@ class Dataset:
         >>> ds = plr.Dataset.from_arrays("tiny", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
         >>> float(ds.coef[0]), ds.intercept
         (2.0, 1.0)
+        >>> plr.Dataset.from_arrays("tiny-ridge", [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0],
+        ...                         alpha=2.0).coef.tolist()
+        [1.0]
         """
-        from ..reference import ols
+        from ..reference import MultiOutputResult, ols
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        # ols validates X, y, fit_intercept and the names; __post_init__ stores read-only copies.
-        result = ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names)
-        return cls._solved(name, X, y, result, tags=tags, description=description, seed=seed)
+        # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
+        # stores read-only copies.
+        result = ols(
+            X,
+            y,
+            fit_intercept=fit_intercept,
+            feature_names=feature_names,
+            sample_weight=sample_weight,
+            alpha=alpha,
+        )
+        extra = (("weighted",) if sample_weight is not None else ()) + (
+            ("ridge",) if float(alpha) > 0 else ()
+        )
+        if isinstance(result, MultiOutputResult):
+            return MultiOutputDataset.solved(
+                name,
+                X,
+                y,
+                result,
+                tags=(*_sorted_tags(tags, name), *extra),
+                description=description,
+                seed=seed,
+                sample_weight=sample_weight,
+                alpha=float(alpha),
+                output_names=output_names,
+            )
+        if output_names is not None:
+            raise ValueError(f"Dataset {name!r}: output_names given for a single output y")
+        return cls._solved(
+            name,
+            X,
+            y,
+            result,
+            tags=(*_sorted_tags(tags, name), *extra),
+            description=description,
+            seed=seed,
+            sample_weight=sample_weight,
+            alpha=float(alpha),
+        )
 
     @classmethod
     def _solved(
@@ -224,6 +318,8 @@ class Dataset:
         tags: Iterable[str],
         description: str,
         seed: int | None,
+        sample_weight: FloatArray | None = None,
+        alpha: float = 0.0,
     ) -> Dataset:
         """The dataset of ``X, y`` whose reference is ``result``, :func:`ols` of the same data."""
         return cls(
@@ -238,4 +334,138 @@ class Dataset:
             tags=_sorted_tags(tags, name),
             description=description,
             seed=seed,
+            sample_weight=sample_weight,
+            alpha=alpha,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class MultiOutputDataset:
+    """A regression problem with ``k`` responses sharing one design: ``k`` single datasets.
+
+    Built by :meth:`Dataset.from_arrays` from a 2-D ``y``. Each output is a single-output
+    :class:`Dataset` named ``"<name>[<output name>]"``, sharing the read-only design, weights
+    and penalty; verdicts judge each output against its own reference and say which failed.
+
+    Attributes
+    ----------
+    name : str
+    outputs : tuple of Dataset
+        One per column of ``Y``.
+    output_names : tuple of str
+    """
+
+    name: str
+    outputs: tuple[Dataset, ...]
+    output_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.outputs) < 2 or len(self.output_names) != len(self.outputs):
+            raise ValueError(
+                f"MultiOutputDataset {self.name!r}: needs one name per output and at least 2 "
+                f"outputs; got {len(self.outputs)} outputs, {len(self.output_names)} names"
+            )
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.outputs)
+
+    @property
+    def X(self) -> FloatArray:
+        """The shared design (n, p), read-only."""
+        return self.outputs[0].X
+
+    @property
+    def Y(self) -> FloatArray:
+        """The responses, shape (n, k)."""
+        return np.stack([o.y for o in self.outputs], axis=1)
+
+    @property
+    def coef(self) -> FloatArray:
+        """Reference coefficients, shape (k, p) (scikit-learn's ``coef_`` layout)."""
+        return np.stack([o.coef for o in self.outputs])
+
+    @property
+    def intercept(self) -> FloatArray:
+        """Reference intercepts, shape (k,)."""
+        return np.array([o.intercept for o in self.outputs])
+
+    @property
+    def fit_intercept(self) -> bool:
+        return self.outputs[0].fit_intercept
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.outputs[0].feature_names
+
+    @property
+    def sample_weight(self) -> FloatArray | None:
+        return self.outputs[0].sample_weight
+
+    @property
+    def alpha(self) -> float:
+        return self.outputs[0].alpha
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.outputs[0].tags
+
+    @property
+    def n(self) -> int:
+        return self.outputs[0].n
+
+    @property
+    def p(self) -> int:
+        return self.outputs[0].p
+
+    @classmethod
+    def solved(
+        cls,
+        name: str,
+        X: Any,
+        y: Any,
+        result: MultiOutputResult,
+        *,
+        tags: Iterable[str],
+        description: str,
+        seed: int | None,
+        sample_weight: Any,
+        alpha: float,
+        output_names: Sequence[str] | None,
+    ) -> MultiOutputDataset:
+        """The dataset of ``X, Y`` whose references are ``result``'s outputs."""
+        Xa = _read_only(as_design(X, f"Dataset {name!r}: X"))
+        Y = as_responses(y, Xa.shape[0], f"Dataset {name!r}: y")
+        k = Y.shape[1]
+        if output_names is None and hasattr(y, "columns"):
+            output_names = [str(c) for c in y.columns]
+        names = column_names(None, k, output_names, f"Dataset {name!r}: output_names")
+        if output_names is None:
+            names = tuple(f"y{j + 1}" for j in range(k))
+        weights = as_sample_weight(sample_weight, Xa.shape[0], f"Dataset {name!r}: sample_weight")
+        shared_w = None if weights is None else _read_only(weights)
+        outputs = tuple(
+            Dataset._solved(
+                f"{name}[{names[j]}]",
+                Xa,
+                Y[:, j],
+                out,
+                tags=tags,
+                description=description,
+                seed=seed,
+                sample_weight=shared_w,
+                alpha=alpha,
+            )
+            for j, out in enumerate(result.outputs)
+        )
+        return cls(name, outputs, names)
+
+
+def one_dataset(dataset: Dataset | MultiOutputDataset) -> Dataset:
+    """``dataset`` of a single response; ``TypeError`` for a multi-output one."""
+    if isinstance(dataset, MultiOutputDataset):
+        raise TypeError(
+            f"dataset {dataset.name!r} has {dataset.n_outputs} outputs; this needs a single "
+            "response (use dataset.outputs[j])"
+        )
+    return dataset

@@ -57,17 +57,24 @@ def test_sklearn_estimators() -> None:
     assert c0.intercept is None and c0.source == "sklearn:Ridge"
 
 
-def test_sklearn_multi_output_and_unfitted_are_refused_by_name() -> None:
+def test_sklearn_multi_output_is_read_per_target_and_unfitted_is_refused() -> None:
     linear_model = pytest.importorskip("sklearn.linear_model")
-    # p == 1 with two targets: coef_ (2, 1) must not be read as two coefficients.
-    one = linear_model.LinearRegression().fit(X[:, :1], np.column_stack([Y, 2 * Y]))
-    with pytest.raises(ValueError, match=r"multi-output model \(coef_ shape \(2, 1\), 2 targets\)"):
-        extract_coefficients(one)
-    two = linear_model.LinearRegression(fit_intercept=False).fit(X, np.column_stack([Y, Y]))
-    with pytest.raises(ValueError, match=r"coef_ shape \(2, 2\).*coef_\[j\], model\.intercept_"):
-        extract_coefficients(two)
+    # p == 1 with two targets: coef_ (2, 1) is two outputs of one coefficient, not one of two.
+    one = extract_coefficients(
+        linear_model.LinearRegression().fit(X[:, :1], np.column_stack([Y, 2 * Y]))
+    )
+    assert one.n_outputs == 2 and one.p == 1
+    assert [o.source for o in one.outputs] == [
+        "sklearn:LinearRegression[output 1]", "sklearn:LinearRegression[output 2]"]
+    assert one.outputs[1].intercept == pytest.approx(2 * one.outputs[0].intercept)
+    two = extract_coefficients(
+        linear_model.LinearRegression(fit_intercept=False).fit(X, np.column_stack([Y, Y]))
+    )
+    assert two.n_outputs == 2 and two.p == 2
+    assert all(o.intercept is None for o in two.outputs)
     single = extract_coefficients(linear_model.LinearRegression().fit(X, Y[:, None]))
     assert single.coef.shape == (2,) and single.intercept == pytest.approx(0.5)
+    assert single.n_outputs == 1
     with pytest.raises(TypeError, match="sklearn:LinearRegression has no coef_: it is not fitted"):
         extract_coefficients(linear_model.LinearRegression())
 
@@ -264,7 +271,8 @@ def test_bad_hook_results_and_weights() -> None:
     with pytest.raises(TypeError, match="hook must be callable"):
         install_hook(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="single output"):
-        extract_coefficients(np.ones((2, 2)))
+        extract_coefficients((np.ones((2, 2)), 0.0))  # a matrix with one intercept
+    assert extract_coefficients(np.ones((2, 2))).n_outputs == 2  # (k, p), no intercept
     with pytest.raises(ValueError, match="intercept must be a single number"):
         extract_coefficients((np.ones(2), np.ones(2)))
     with pytest.raises(TypeError, match="must be real numbers"):

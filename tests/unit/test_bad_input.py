@@ -93,6 +93,8 @@ class DesignFn:
     uses_y: bool = True
     #: ``y=None`` is documented (a zero-residual fit is assumed), so it is no bad input.
     y_optional: bool = False
+    #: A 2-D ``y`` is several outputs (tests/unit/test_weighted_ridge_multioutput.py), not bad.
+    multi_output: bool = False
 
 
 def _params(result: Any) -> np.ndarray:
@@ -100,9 +102,11 @@ def _params(result: Any) -> np.ndarray:
 
 
 DESIGN_FUNCTIONS: dict[str, DesignFn] = {
-    "ols": DesignFn(lambda X, y: plr.ols(X, y), _params),
-    "ols_exact": DesignFn(lambda X, y: plr.ols(X, y, exact=True), _params),
-    "Dataset.from_arrays": DesignFn(lambda X, y: plr.Dataset.from_arrays("t", X, y), _params),
+    "ols": DesignFn(lambda X, y: plr.ols(X, y), _params, multi_output=True),
+    "ols_exact": DesignFn(lambda X, y: plr.ols(X, y, exact=True), _params, multi_output=True),
+    "Dataset.from_arrays": DesignFn(
+        lambda X, y: plr.Dataset.from_arrays("t", X, y), _params, multi_output=True
+    ),
     "condition_number": DesignFn(lambda X, y: plr.condition_number(X), float, uses_y=False),
     "numerical_rank": DesignFn(lambda X, y: plr.numerical_rank(X), int, uses_y=False),
     "near_null_combinations": DesignFn(
@@ -164,6 +168,13 @@ DESIGN_INPUTS: list[tuple[str, Any, Any, Raises | Same, bool]] = [
         X0,
         np.c_[Y0, Y0],
         Raises(ValueError, r"y must be 1-D .* got 2-D shape \(8, 2\)"),
+        True,
+    ),
+    (
+        "y-3d",
+        X0,
+        np.c_[Y0, Y0][:, :, None],
+        Raises(ValueError, r"y must be 1-D \(n_samples,\).* got 3-D shape \(8, 2, 1\)"),
         True,
     ),
     ("y-column", X0, Y0[:, None], Same(X0, Y0), True),
@@ -230,6 +241,8 @@ def _design_cases() -> list[Any]:
             if needs_y and not fn.uses_y:
                 continue  # the function takes no response
             if case_id == "y-None" and fn.y_optional:
+                continue
+            if case_id == "y-2d" and fn.multi_output:
                 continue
             cases.append(pytest.param(fn, X, y, outcome, id=f"{fname}-{case_id}"))
     return cases
@@ -830,9 +843,14 @@ OTHER_CASES: list[Any] = [
         id="extract_coefficients-empty-array",
     ),
     pytest.param(
-        lambda: plr.extract_coefficients(np.ones((2, 3))),
-        Raises(ValueError, r"single output.*shape \(2, 3\)"),
+        lambda: plr.extract_coefficients(np.ones((2, 3, 1))),
+        Raises(ValueError, r"single output.*shape \(2, 3, 1\)"),
         id="extract_coefficients-wrong-ndim",
+    ),
+    pytest.param(
+        lambda: plr.assert_coefficients_close((np.ones((2, 2)), [0.0, 0.0]), LINE),
+        Raises(ValueError, r"actual has 2 output\(s\) \(pair\) but expected has 1"),
+        id="assert_coefficients_close-2-outputs-vs-1",
     ),
     pytest.param(
         lambda: plr.extract_coefficients(([1.0], [1.0, 2.0])),

@@ -91,3 +91,39 @@ def test_blocks_do_not_change_the_answer(monkeypatch: pytest.MonkeyPatch) -> Non
     f2, g2 = augmented_residuals(AT, b, rh, rl, xh, xl)
     np.testing.assert_array_equal(f1, f2)
     np.testing.assert_array_max_ulp(g1, g2, maxulp=1)
+
+
+@pytest.mark.parametrize("triple", [False, True], ids=["double-double", "triple"])
+def test_g_of_a_separate_vector_plus_exact_addends(triple: bool) -> None:
+    """Weighted/penalised refinement: ``g = -Aᵀv + Σ addends`` with ``v`` ≠ ``r``, rounded once."""
+    rng = np.random.default_rng(4)
+    k, n = 3, 150
+    AT = rng.standard_normal((k, n))
+    xh, xl = rng.standard_normal(k), np.zeros(k)
+    rh, rl = rng.standard_normal(n), np.zeros(n)
+    b = AT.T @ xh + rh
+    vh = rng.standard_normal(n)
+    vl = vh * 2.0**-57
+    # Addends that nearly cancel -Aᵀv: the case where rounding them first would lose g.
+    exact_atv = [
+        sum(Fraction(AT[j, i]) * (Fraction(vh[i]) + Fraction(vl[i])) for i in range(n))
+        for j in range(k)
+    ]
+    hi = np.array([float(v) for v in exact_atv])
+    lo = np.array([float(v - Fraction(h)) for v, h in zip(exact_atv, hi, strict=True)])
+    tiny = np.array([2.0**-80, -(2.0**-90), 0.0])
+    f, g = augmented_residuals(
+        AT, b, rh, rl, xh, xl, triple=triple, g_vector=(vh, vl), g_addends=(hi, lo, tiny)
+    )
+    fe, _ = _exact_residuals(AT, b, rh, rl, xh, xl)  # f does not depend on the g arguments
+    scale_f = np.abs(b) + np.abs(rh) + np.abs(AT.T) @ np.abs(xh)
+    assert np.all(
+        np.abs(f - np.array([float(v) for v in fe])) <= 2.0**-100 * scale_f + np.spacing(np.abs(f))
+    )
+    expected = [
+        -a + Fraction(h) + Fraction(lw) + Fraction(t)
+        for a, h, lw, t in zip(exact_atv, hi, lo, tiny, strict=True)
+    ]
+    scale = np.abs(AT) @ np.abs(vh)
+    err = np.abs(g - np.array([float(v) for v in expected]))
+    assert np.all(err <= 2.0**-100 * scale + np.spacing(np.abs(tiny)))

@@ -1,0 +1,326 @@
+"""Weighted least squares, ridge and multi-output problems, judged against an exact oracle.
+
+The oracle here is independent of the package: the normal equations of the weighted,
+penalised problem solved in rational arithmetic (``fractions.Fraction``) on the same float64
+data. Both the reference (:func:`pytest_linreg.ols`) and the verdict
+(:func:`pytest_linreg.assert_coefficients_close`) are scored against it: the corpus counts
+false reds (the correctly rounded answer failed) and false greens (an answer with one
+parameter moved by 3e-7 relative passed); both must be 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import pytest_linreg as plr
+from pytest_linreg._records import collecting
+from pytest_linreg.adapters import Coefficients, make_output_coefficients
+from pytest_linreg.errors import LinregAssertionError
+from pytest_linreg.reference import one_output
+
+
+def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
+    """Gauss–Jordan elimination with exact pivoting on nonzero entries."""
+    m = len(rhs)
+    a = [[*row, r] for row, r in zip(matrix, rhs, strict=True)]
+    for col in range(m):
+        pivot = next(i for i in range(col, m) if a[i][col] != 0)
+        a[col], a[pivot] = a[pivot], a[col]
+        for i in range(m):
+            if i != col and a[i][col] != 0:
+                factor = a[i][col] / a[col][col]
+                a[i] = [x - factor * y for x, y in zip(a[i], a[col], strict=True)]
+    return [a[i][m] / a[i][i] for i in range(m)]
+
+
+def oracle(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray | None, alpha: float, fit_intercept: bool
+) -> list[Fraction]:
+    """Exact minimiser of ``Σ wᵢ (yᵢ − b − xᵢβ)² + α‖β‖²``, intercept first when fitted."""
+    n, p = X.shape
+    rows = [[Fraction(1)] * fit_intercept + [Fraction(v) for v in X[i]] for i in range(n)]
+    weights = [Fraction(1)] * n if w is None else [Fraction(v) for v in w]
+    k = p + fit_intercept
+    gram = [
+        [sum(weights[i] * rows[i][a] * rows[i][b] for i in range(n)) for b in range(k)]
+        for a in range(k)
+    ]
+    for j in range(fit_intercept, k):
+        gram[j][j] += Fraction(alpha)
+    rhs = [sum(weights[i] * rows[i][a] * Fraction(y[i]) for i in range(n)) for a in range(k)]
+    return _solve(gram, rhs)
+
+
+@dataclass(frozen=True)
+class Problem:
+    X: np.ndarray
+    Y: np.ndarray  # (n, k)
+    w: np.ndarray | None
+    alpha: float
+    fit_intercept: bool
+
+
+def random_problem(seed: int) -> Problem:
+    """Small problems with weights over 6 decades, zero weights, penalties and outputs."""
+    rng = np.random.default_rng(seed)
+    n, p, k = int(rng.integers(5, 11)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    X = rng.standard_normal((n, p)) * 10.0 ** rng.integers(-2, 3, size=p)
+    if p > 1 and seed % 3 == 0:  # nearly collinear columns: κ ≈ 1e4..1e6
+        X[:, 1] = X[:, 0] + 10.0 ** -rng.integers(2, 5) * rng.standard_normal(n)
+    X += rng.choice([0.0, 5.0, 100.0])  # offsets
+    beta = rng.standard_normal((p, k))
+    Y = X @ beta + 0.5 + 0.1 * rng.standard_normal((n, k))
+    w = None
+    if seed % 2 == 0:
+        w = 10.0 ** rng.uniform(-3, 3, size=n)
+        w[rng.integers(0, n)] = 0.0  # a row that does not count
+    alpha = float(rng.choice([0.0, 1e-3, 1.0, 100.0])) if seed % 4 != 1 else 0.0
+    return Problem(X, Y, w, alpha, bool(seed % 5 != 4))
+
+
+def _ulps(got: np.ndarray, exact: list[Fraction]) -> int:
+    rounded = np.array([float(v) for v in exact])
+    gap = np.abs(got - rounded) / np.spacing(np.maximum(np.abs(rounded), np.finfo(float).tiny))
+    return int(np.max(gap))
+
+
+def _answer(coef: np.ndarray, intercept: np.ndarray | None) -> Coefficients:
+    """k outputs of p coefficients, unambiguous even for p == 1 without intercept."""
+    return make_output_coefficients(coef, intercept, "oracle", kind="direct")
+
+
+SEEDS = range(48)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reference_and_verdict_against_the_rational_oracle(seed: int) -> None:
+    pb = random_problem(seed)
+    k = pb.Y.shape[1]
+    y = pb.Y[:, 0] if k == 1 else pb.Y
+    ds = plr.Dataset.from_arrays(
+        f"corpus-{seed}", pb.X, y, sample_weight=pb.w, alpha=pb.alpha,
+        fit_intercept=pb.fit_intercept,
+    )
+    exact = [oracle(pb.X, pb.Y[:, j], pb.w, pb.alpha, pb.fit_intercept) for j in range(k)]
+    outputs = ds.outputs if isinstance(ds, plr.MultiOutputDataset) else (ds,)
+    for out, want in zip(outputs, exact, strict=True):
+        got = np.concatenate([[out.intercept], out.coef]) if pb.fit_intercept else out.coef
+        # Refinement is accurate to O(u²) and rounds once: 1 ulp only at a near-tie.
+        assert _ulps(np.asarray(got), want) <= 1
+    rounded = np.array([[float(v) for v in e] for e in exact])  # (k, p + fit_intercept)
+    coef = rounded[:, 1:] if pb.fit_intercept else rounded
+    intercept = rounded[:, 0] if pb.fit_intercept else None
+    correct = _answer(coef, intercept)
+    with collecting():
+        plr.assert_coefficients_close(correct, ds, rtol=1e-7)  # no false red
+    for j, i in np.ndindex(*coef.shape):  # each coefficient of each output moved in turn
+        moved = coef.copy()
+        moved[j, i] *= 1 + 3e-7
+        with pytest.raises(LinregAssertionError) as info, collecting():
+            plr.assert_coefficients_close(_answer(moved, intercept), ds, rtol=1e-7)  # no green
+        if k > 1:
+            assert f"1/{k} outputs differ: y{j + 1} " in str(info.value)
+
+
+def test_rows_of_zero_weight_count_as_dropped_rows() -> None:
+    pb = random_problem(2)
+    assert pb.w is not None and np.any(pb.w == 0)
+    keep = pb.w > 0
+    with_zero = one_output(plr.ols(pb.X, pb.Y[:, 0], sample_weight=pb.w, alpha=pb.alpha))
+    dropped = one_output(plr.ols(pb.X[keep], pb.Y[keep, 0], sample_weight=pb.w[keep],
+                                 alpha=pb.alpha))
+    assert with_zero.params.tolist() == dropped.params.tolist()
+    assert with_zero.n == int(keep.sum())
+
+
+def test_the_exact_path_agrees_with_the_oracle_for_weights_penalty_and_outputs() -> None:
+    pb = random_problem(0)
+    result = plr.ols(pb.X, pb.Y, sample_weight=pb.w, alpha=pb.alpha, exact=True)
+    results = result.outputs if isinstance(result, plr.MultiOutputResult) else (result,)
+    for j, r in enumerate(results):
+        want = [float(v) for v in oracle(pb.X, pb.Y[:, j], pb.w, pb.alpha, True)]
+        assert r.params.tolist() == want  # the exact path is correctly rounded
+        assert r.method == "exact"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sample_weight": [1.0, -1.0, 1.0, 1.0]}, r"sample_weight holds 1 negative weight"),
+        ({"sample_weight": [1.0, np.nan, 1.0, 1.0]}, r"sample_weight.*nan"),
+        ({"sample_weight": [1.0, 1.0]}, r"sample_weight has 2 values but X has 4 rows"),
+        ({"sample_weight": [0.0, 0.0, 0.0, 0.0]}, r"sample_weight is zero everywhere"),
+        ({"alpha": -1.0}, r"alpha must be a finite number ≥ 0; got -1.0"),
+        ({"alpha": float("inf")}, r"alpha must be a finite number ≥ 0; got inf"),
+        ({"alpha": "big"}, r"alpha must be a real number"),
+    ],
+    ids=["negative", "nan", "length", "all-zero", "negative-alpha", "inf-alpha", "str-alpha"],
+)
+def test_bad_weights_and_penalties_are_named(kwargs: dict[str, object], message: str) -> None:
+    X, y = [[0.0], [1.0], [2.0], [4.0]], [1.0, 3.0, 5.0, 9.5]
+    with pytest.raises((ValueError, TypeError), match=message):
+        plr.ols(X, y, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises((ValueError, TypeError), match=message):
+        plr.Dataset.from_arrays("bad", X, y, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_scalar_weight_is_every_row_s_and_changes_nothing_but_the_problem_name() -> None:
+    X, y = [[0.0], [1.0], [2.0], [4.0]], [1.0, 3.0, 5.0, 9.5]
+    plain = one_output(plr.ols(X, y))
+    scaled = one_output(plr.ols(X, y, sample_weight=3.0))
+    assert scaled.params.tolist() == plain.params.tolist()
+    assert plr.Dataset.from_arrays("w", X, y, sample_weight=3.0).problem == "wls"
+
+
+def test_the_failure_message_says_what_a_ridge_reference_minimises() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((30, 2))
+    X[:, 1] = X[:, 0] + 1e-9 * rng.standard_normal(30)  # κ ≈ 1e9 without the penalty
+    y = X @ [1.0, 1.0] + 0.1 * rng.standard_normal(30)
+    ds = plr.Dataset.from_arrays("ridge-flat", X, y, alpha=1.0)
+    assert isinstance(ds, plr.Dataset) and ds.problem == "ridge"
+    with collecting() as rows:
+        plr.assert_coefficients_close(ds.reference(), ds, rtol=1e-7)
+    # The penalty rows bound the smallest singular value: the design is well conditioned.
+    assert rows[0].condition_number is not None and rows[0].condition_number < 1e3
+    moved = (ds.coef * [1 + 1e-6, 1.0], ds.intercept)
+    with pytest.raises(LinregAssertionError) as info, collecting():
+        plr.assert_coefficients_close(moved, ds, rtol=1e-7)
+    text = str(info.value)
+    assert "problem: ridge alpha=1, the intercept not penalised" in text
+    assert "α‖β‖²" in text and "√α·I" in text
+
+
+def test_a_model_of_k_outputs_against_one_output_is_refused_by_count() -> None:
+    X = np.arange(12.0).reshape(6, 2) ** 1.5
+    Y = np.column_stack([X @ [1.0, 2.0], X @ [3.0, -1.0]]) + 1.0
+    multi = plr.Dataset.from_arrays("two", X, Y, output_names=["a", "b"])
+    assert isinstance(multi, plr.MultiOutputDataset)
+    with pytest.raises(ValueError, match=r"actual has 1 output\(s\) .* expected has 2"):
+        plr.assert_coefficients_close(multi.outputs[0], multi)
+    with pytest.raises(ValueError, match=r"compare_coefficients compares one output"):
+        plr.verdicts.compare_coefficients(multi, multi.outputs[0])
+    with collecting() as rows:
+        plr.assert_coefficients_close((multi.coef, multi.intercept), multi)
+        plr.assert_predictions_close((multi.coef, multi.intercept), multi)
+    assert [r.dataset for r in rows] == ["two[a]", "two[b]"] * 2
+
+
+sklearn = pytest.importorskip("sklearn.linear_model", reason="scikit-learn is not installed")
+
+
+def _well_posed(seed: int, n: int = 60, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3)) + np.array([0.0, 2.0, -1.0])
+    Y = X @ rng.standard_normal((3, k)) + 0.7 + 0.05 * rng.standard_normal((n, k))
+    return X, (Y[:, 0] if k == 1 else Y)
+
+
+def _moved(coef: np.ndarray, index: tuple[int, ...]) -> np.ndarray:
+    out = np.array(coef, dtype=np.float64, copy=True)
+    out[index] *= 1 + 3e-7
+    return out
+
+
+def test_sklearn_linear_regression_with_sample_weight() -> None:
+    X, y = _well_posed(1)
+    w = np.random.default_rng(2).uniform(0.1, 10.0, size=y.size)
+    w[3] = 0.0
+    ds = plr.Dataset.from_arrays("weighted", X, y, sample_weight=w)
+    model = sklearn.LinearRegression().fit(X, y, sample_weight=w)
+    with collecting():
+        plr.assert_coefficients_close(model, ds, rtol=1e-7)
+    with pytest.raises(LinregAssertionError, match="1/4 mismatched"), collecting():
+        plr.assert_coefficients_close((_moved(model.coef_, (1,)), model.intercept_), ds,
+                                      rtol=1e-7)
+    # Unweighted, the same model is a different problem's answer.
+    plain = plr.Dataset.from_arrays("plain", X, y)
+    with pytest.raises(LinregAssertionError), collecting():
+        plr.assert_coefficients_close(model, plain, rtol=1e-7)
+
+
+def test_statsmodels_wls_is_judged_against_the_weighted_problem() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = _well_posed(3)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=y.size)
+    ds = plr.Dataset.from_arrays("wls", X, y, sample_weight=w)
+    with collecting():
+        plr.assert_coefficients_close(sm.WLS(y, sm.add_constant(X), weights=w).fit(), ds)
+
+
+@pytest.mark.parametrize("with_weights", [False, True], ids=["ridge", "weighted-ridge"])
+def test_sklearn_ridge_alpha_1(with_weights: bool) -> None:
+    X, y = _well_posed(5)
+    w = np.random.default_rng(6).uniform(0.1, 3.0, size=y.size) if with_weights else None
+    ds = plr.Dataset.from_arrays("ridge", X, y, alpha=1.0, sample_weight=w)
+    model = sklearn.Ridge(alpha=1.0).fit(X, y, sample_weight=w)
+    with collecting():
+        plr.assert_coefficients_close(model, ds, rtol=1e-7)
+    with pytest.raises(LinregAssertionError, match="1/4 mismatched"), collecting():
+        plr.assert_coefficients_close((_moved(model.coef_, (2,)), model.intercept_), ds,
+                                      rtol=1e-7)
+    ols_fit = sklearn.LinearRegression().fit(X, y, sample_weight=w)  # the unpenalised answer
+    with pytest.raises(LinregAssertionError), collecting():
+        plr.assert_coefficients_close(ols_fit, ds, rtol=1e-7)
+
+
+def test_sklearn_three_targets_are_judged_output_by_output() -> None:
+    X, Y = _well_posed(7, k=3)
+    ds = plr.Dataset.from_arrays("three", X, Y, output_names=["a", "b", "c"])
+    model = sklearn.LinearRegression().fit(X, Y)
+    with collecting() as rows:
+        plr.assert_coefficients_close(model, ds, rtol=1e-7)
+    assert [r.fitter for r in rows] == [f"sklearn:LinearRegression[output {j}]" for j in (1, 2, 3)]
+    with pytest.raises(LinregAssertionError) as info, collecting():
+        plr.assert_coefficients_close((_moved(model.coef_, (1, 0)), model.intercept_), ds,
+                                      rtol=1e-7)
+    text = str(info.value)
+    assert text.startswith("coefficients of 1/3 outputs differ: b (passed: a, c)")
+    assert "── output b ──" in text and "── output a ──" not in text
+    ridge = sklearn.Ridge(alpha=2.0).fit(X, Y)
+    with collecting():
+        plr.assert_coefficients_close(
+            ridge, plr.Dataset.from_arrays("three-ridge", X, Y, alpha=2.0), rtol=1e-7
+        )
+
+
+def _numpy_fit(X: np.ndarray, y: np.ndarray, *, fit_intercept: bool, dtype: str, device: str,
+               sample_weight: np.ndarray | None = None, alpha: float = 0.0) -> object:
+    """Weighted ridge by lstsq of the stacked system (what a user's fit function might do)."""
+    A = np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
+    root_w = np.ones(len(X)) if sample_weight is None else np.sqrt(sample_weight)
+    penalty = np.sqrt(alpha) * np.eye(A.shape[1])[int(fit_intercept):]
+    params = np.linalg.lstsq(np.vstack([root_w[:, None] * A, penalty]),
+                             np.concatenate([root_w * y, np.zeros(len(penalty))]), rcond=None)[0]
+    return (params[1:], params[0]) if fit_intercept else params
+
+
+def test_the_suite_hands_weights_and_alpha_to_the_fit_function() -> None:
+    X, y = _well_posed(11)
+    w = np.random.default_rng(12).uniform(0.2, 5.0, size=y.size)
+    weighted = plr.Dataset.from_arrays("suite-weighted", X, y, sample_weight=w)
+    ridge = plr.Dataset.from_arrays("suite-ridge", X, y, alpha=3.0)
+    seen: list[tuple[bool, float]] = []
+
+    def fit(X: np.ndarray, y: np.ndarray, **kwargs: object) -> object:
+        seen.append((kwargs.get("sample_weight") is not None, float(kwargs.get("alpha", 0.0))))
+        return _numpy_fit(X, y, **kwargs)  # type: ignore[arg-type]
+
+    results = plr.run_checks(fit, datasets=[weighted, ridge], dtypes=["float64"])
+    failed = [r.id for r in results if not r.passed and not r.skipped]
+    assert failed == []
+    assert {s for s in seen} == {(True, 0.0), (False, 3.0)}
+    skipped = [r.id for r in results if r.skipped]
+    assert skipped == ["suite-ridge-float64-cpu-collinear"]
+
+    def ignores_the_problem(X: np.ndarray, y: np.ndarray, *, fit_intercept: bool, dtype: str,
+                            device: str, **_: object) -> object:
+        return _numpy_fit(X, y, fit_intercept=fit_intercept, dtype=dtype, device=device)
+
+    results = plr.run_checks(ignores_the_problem, datasets=[weighted, ridge], dtypes=["float64"],
+                             checks=["coefficients"])
+    assert [r.passed for r in results] == [False, False]
