@@ -231,16 +231,19 @@ class Device:
         TensorFlow device string, ``"/CPU:0"`` or ``"/GPU:0"``.
     torch_device : str
         torch device string, ``"cpu"`` or ``"cuda:0"``.
+    jax_platform : str
+        JAX platform name, ``"cpu"`` or ``"gpu"`` (see :meth:`jax_device`).
 
     Examples
     --------
-    >>> CPU.name, CPU.tf_device, CPU.is_gpu
-    ('cpu', '/CPU:0', False)
+    >>> CPU.name, CPU.tf_device, CPU.jax_platform, CPU.is_gpu
+    ('cpu', '/CPU:0', 'cpu', False)
     """
 
     name: str
     tf_device: str
     torch_device: str
+    jax_platform: str = "cpu"
 
     @property
     def is_gpu(self) -> bool:
@@ -256,12 +259,21 @@ class Device:
         with tf.device(self.tf_device):
             yield
 
+    def jax_device(self) -> object:
+        """The first JAX device of this platform, for ``jax.device_put``/``jax.default_device``.
+
+        JAX is imported here, on first use. Raises RuntimeError (JAX's own) when the platform
+        has no device, for example ``gpu`` with a CPU-only jaxlib.
+        """
+        jax = importlib.import_module("jax")
+        return jax.devices(self.jax_platform)[0]
+
     def __str__(self) -> str:
         return self.name
 
 
-CPU = Device("cpu", "/CPU:0", "cpu")
-GPU = Device("gpu", "/GPU:0", "cuda:0")
+CPU = Device("cpu", "/CPU:0", "cpu", "cpu")
+GPU = Device("gpu", "/GPU:0", "cuda:0", "gpu")
 
 
 def device_named(name: str) -> Device:

@@ -1,22 +1,37 @@
-"""Control and record the framework numerics state (TF32, op determinism) around a test.
+"""Control and record the framework numerics state (TF32, matmul precision, determinism).
 
-Why TF32 matters here: on Ampere and newer NVIDIA GPUs TensorFlow and torch may run float32
-matrix products in TensorFloat-32, which keeps 10 explicit mantissa bits instead of 23
+Why TF32 matters here: on Ampere and newer NVIDIA GPUs TensorFlow, torch and JAX may run
+float32 matrix products in TensorFloat-32, which keeps 10 explicit mantissa bits instead of 23
 (NVIDIA, *A100 Tensor Core GPU Architecture*, 2020, "TF32"). A float32 least-squares fit then
 resolves about 3 significant digits instead of about 7, so a 1e-7 or even 1e-5 comparison
 fails for a reason unrelated to the model code. :func:`controlled_numerics` turns TF32 off
-for the duration of a test and restores the previous setting afterwards.
+for the duration of a test and restores the previous setting afterwards:
+
+- TensorFlow: ``tf.config.experimental.enable_tensor_float_32_execution(False)``;
+- torch: ``torch.backends.cuda.matmul.allow_tf32`` and ``torch.backends.cudnn.allow_tf32``
+  set to False (``torch.get_float32_matmul_precision()`` then reads ``"highest"``);
+- JAX: the ``jax_default_matmul_precision`` config set to ``"highest"`` (what
+  ``jax.default_matmul_precision("highest")`` does for a block); JAX's default lets the GPU
+  use TF32 or bfloat16 passes for float32 products.
+
+Keras 3 runs on whichever of the three ``KERAS_BACKEND`` names, so these switches cover it; the
+backend is recorded per test (``keras_backend``).
 
 Only frameworks that are already imported are touched, except that TensorFlow is imported on
 purpose for tests that run on the GPU device (they are going to use it anyway). Op
 determinism is a process-wide switch in TensorFlow with no public way to turn it off again,
-so ``--linreg-deterministic`` turns it on for the rest of the session.
+so ``--linreg-deterministic`` turns it on for the rest of the session; torch's
+``use_deterministic_algorithms(True)`` likewise. JAX has no runtime switch: XLA reads
+``--xla_gpu_deterministic_ops=true`` from ``XLA_FLAGS`` when it starts its GPU backend, so the
+flag is added to the environment (it takes effect if that backend has not started yet; set
+``XLA_FLAGS`` before the run to be sure), and the recorded state says whether it is there.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -29,6 +44,7 @@ __all__ = [
     "FRAMEWORK_MODULES",
     "PROPERTY_PREFIX",
     "STATE_KEYS",
+    "XLA_DETERMINISTIC_FLAG",
     "controlled_numerics",
     "numerics_state",
     "state_from_properties",
@@ -43,13 +59,19 @@ FRAMEWORK_MODULES: Mapping[str, str] = {
     "keras": "keras",
     "torch": "torch",
     "jax": "jax",
+    "flax": "flax",
+    "optax": "optax",
     "sklearn": "sklearn",
     "statsmodels": "statsmodels",
 }
 #: Prefix of the junit ``<property>`` names written for each test.
 PROPERTY_PREFIX = "linreg_"
 #: Keys of :func:`numerics_state` besides ``versions``.
-STATE_KEYS = ("device", "tf32", "deterministic", "dtype")
+STATE_KEYS = ("device", "tf32", "deterministic", "dtype", "keras_backend", "matmul_precision")
+#: The XLA flag that makes JAX's GPU ops deterministic (read when the GPU backend starts).
+XLA_DETERMINISTIC_FLAG = "--xla_gpu_deterministic_ops=true"
+#: JAX matmul precisions that rule out TF32/bfloat16 passes for float32 products.
+_JAX_FULL_PRECISION = frozenset({"highest", "float32", "HIGHEST", "Precision.HIGHEST"})
 
 
 def _imported(name: str) -> ModuleType | None:
@@ -92,9 +114,28 @@ def _torch_tf32_off(torch: ModuleType) -> Iterator[None]:
         matmul.allow_tf32, cudnn.allow_tf32 = previous
 
 
+def _jax_precision(jax: ModuleType) -> str | None:
+    """JAX's ``jax_default_matmul_precision`` (None: the platform's default, TF32 on a GPU)."""
+    value = getattr(jax.config, "jax_default_matmul_precision", None)
+    return None if value is None else str(value)
+
+
+@contextmanager
+def _jax_precision_highest(jax: ModuleType) -> Iterator[None]:
+    previous = getattr(jax.config, "jax_default_matmul_precision", None)
+    jax.config.update("jax_default_matmul_precision", "highest")
+    try:
+        yield
+    finally:
+        jax.config.update("jax_default_matmul_precision", previous)
+
+
 @contextmanager
 def tf32_disabled(*, import_tensorflow: bool = False) -> Iterator[None]:
     """Turn TF32 off in imported frameworks inside the block; restore the previous state.
+
+    TensorFlow's and torch's TF32 switches go off and JAX's default matmul precision becomes
+    ``"highest"``.
 
     Parameters
     ----------
@@ -116,6 +157,9 @@ def tf32_disabled(*, import_tensorflow: bool = False) -> Iterator[None]:
         torch = _imported("torch")
         if torch is not None:
             stack.enter_context(_torch_tf32_off(torch))
+        jax = _imported("jax")
+        if jax is not None and hasattr(jax, "config"):
+            stack.enter_context(_jax_precision_highest(jax))
         yield
 
 
@@ -129,7 +173,12 @@ def _enable_determinism() -> bool:
         torch.use_deterministic_algorithms(True)
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
-    return tf is not None or torch is not None
+    jax = _imported("jax")
+    if jax is not None:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if XLA_DETERMINISTIC_FLAG not in flags.split():
+            os.environ["XLA_FLAGS"] = f"{flags} {XLA_DETERMINISTIC_FLAG}".strip()
+    return tf is not None or torch is not None or jax is not None
 
 
 @contextmanager
@@ -185,7 +234,30 @@ def _tf32_state() -> bool | None:
     torch = _imported("torch")
     if torch is not None:
         states.append(bool(torch.backends.cuda.matmul.allow_tf32))
+    jax = _imported("jax")
+    if jax is not None and hasattr(jax, "config"):
+        states.append(_jax_precision(jax) not in _JAX_FULL_PRECISION)
     return any(states) if states else None
+
+
+def _matmul_precision() -> str | None:
+    """``"jax=highest, torch=highest"``: float32 matmul precision per imported framework."""
+    parts: list[str] = []
+    jax = _imported("jax")
+    if jax is not None and hasattr(jax, "config"):
+        parts.append(f"jax={_jax_precision(jax) or 'default'}")
+    torch = _imported("torch")
+    getter = getattr(torch, "get_float32_matmul_precision", None)
+    if callable(getter):
+        parts.append(f"torch={getter()}")
+    return ", ".join(parts) or None
+
+
+def _keras_backend() -> str | None:
+    """The Keras 3 backend (``KERAS_BACKEND``: tensorflow, jax or torch) if Keras is imported."""
+    keras = _imported("keras")
+    backend = getattr(getattr(keras, "backend", None), "backend", None)
+    return str(backend()) if callable(backend) else None
 
 
 def _determinism_state(requested: bool) -> bool | None:
@@ -195,6 +267,8 @@ def _determinism_state(requested: bool) -> bool | None:
     if _imported("tensorflow") is not None:
         # TensorFlow has no public getter; the switch is only ever set by --linreg-deterministic.
         return requested
+    if _imported("jax") is not None:
+        return XLA_DETERMINISTIC_FLAG in os.environ.get("XLA_FLAGS", "").split() or requested
     return None
 
 
@@ -224,7 +298,10 @@ def numerics_state(
     -------
     dict
         ``versions`` (framework name -> version), ``device``, ``tf32`` (bool or None when no
-        imported framework has the switch), ``deterministic`` and ``dtype``.
+        imported framework has the switch; JAX counts as TF32 unless its default matmul
+        precision is ``"highest"``), ``deterministic``, ``dtype``, ``keras_backend`` (None
+        without Keras) and ``matmul_precision`` (``"jax=highest, torch=highest"``, None when
+        neither is imported).
 
     Examples
     --------
@@ -242,6 +319,8 @@ def numerics_state(
         "tf32": _tf32_state(),
         "deterministic": _determinism_state(deterministic),
         "dtype": dtype_name,
+        "keras_backend": _keras_backend(),
+        "matmul_precision": _matmul_precision(),
     }
 
 

@@ -21,6 +21,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 import seed_solvers  # noqa: E402  (needs TensorFlow, hence after importorskip)
+from seed_solvers import TORCH_BACKEND_STALLS  # noqa: E402
 
 RTOL = 1e-7
 ATOL = 1e-12
@@ -48,6 +49,7 @@ def test_float64_closed_form_reaches_1e7(
     )
 
 
+@TORCH_BACKEND_STALLS
 def test_trained_float64_keras_model_reaches_1e7(
     seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
 ) -> None:

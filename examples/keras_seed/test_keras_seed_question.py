@@ -23,6 +23,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 import seed_solvers  # noqa: E402  (needs TensorFlow, hence after importorskip)
+from seed_solvers import TORCH_BACKEND_STALLS  # noqa: E402
 
 #: The message's near-null combination of the columns, e.g. "x1 − 1.00·x2 ≈ 0".
 NEAR_NULL = re.compile(r"x1 [−-] (\d\.\d+·)?x2 ≈ 0")
@@ -128,6 +129,7 @@ def test_question_second_program_stalls_in_float32(
     plr.assert_predictions_close((coef, intercept), seed_dataset, rtol=1e-5)
 
 
+@TORCH_BACKEND_STALLS
 def test_trap_float64_layer_with_float32_loss_stalls(
     seed_dataset: plr.Dataset, seed_ols: plr.OLSResult, linreg_device: Device
 ) -> None:

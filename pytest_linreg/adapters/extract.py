@@ -9,8 +9,10 @@ Resolution order
    ``pytest_unconfigure``; outside pytest (a notebook) nothing is installed and only the
    built-ins below run. ``None`` from the hook means "not mine".
 2. The built-in adapters, in order: :class:`Coefficients` as is, ``Dataset``, ``OLSResult``,
-   ``(coef, intercept)`` pairs, arrays and lists, scikit-learn estimators, statsmodels results,
-   Keras models and ``Dense`` layers, torch ``nn.Linear``.
+   JAX (flax ``nnx.Linear``, bound linen ``Dense``, JAX arrays and pairs of them; ahead of the
+   plain pairs so that a float32-only JAX says so), ``(coef, intercept)`` pairs, arrays and
+   lists, scikit-learn estimators, statsmodels results, Keras models and ``Dense`` layers, torch
+   ``nn.Linear``.
 
 A model no adapter reads raises ``TypeError`` naming every adapter tried.
 """
@@ -30,6 +32,7 @@ from .arrays import (
     OLSResultAdapter,
     PairAdapter,
 )
+from .jax import JaxAdapter
 from .keras import KerasAdapter
 from .sklearn import SklearnAdapter
 from .statsmodels import StatsmodelsAdapter
@@ -63,6 +66,7 @@ def builtin_adapters() -> tuple[ModelAdapter, ...]:
         CoefficientsAdapter(),
         DatasetAdapter(),
         OLSResultAdapter(),
+        JaxAdapter(),
         PairAdapter(),
         ArrayAdapter(),
         SklearnAdapter(),
@@ -122,8 +126,9 @@ def extract_coefficients(
     ----------
     obj : object
         A fitted scikit-learn estimator, statsmodels results, Keras model or ``Dense`` layer,
-        torch ``nn.Linear``, a ``(coef, intercept)`` tuple, an array or list of coefficients,
-        a ``Dataset`` or an ``OLSResult``, or anything the installed hook reads.
+        torch ``nn.Linear``, flax ``nnx.Linear`` or bound linen ``Dense``, JAX arrays, a
+        ``(coef, intercept)`` tuple, an array or list of coefficients, a ``Dataset`` or an
+        ``OLSResult``, or anything the installed hook reads.
     adapters : sequence of ModelAdapter, optional
         Replace the built-in adapters (the installed hook still runs first).
 

@@ -198,10 +198,12 @@ def test_keras_dense_model_and_layer(keras: Any) -> None:
         extract_coefficients(sigmoid)
     with pytest.raises(TypeError, match="keras: Sequential has no weights yet: build or fit it"):
         extract_coefficients(keras.Sequential([keras.layers.Dense(1)]))
-    wide = keras.layers.Dense(2)
+    wide = keras.layers.Dense(2)  # two outputs: kernel (3, 2), read one column per output
     wide.build((None, 3))
-    with pytest.raises(ValueError, match=r"kernel must have shape \(p, 1\); got \(3, 2\)"):
-        extract_coefficients(wide)
+    read = extract_coefficients(wide)
+    kernel = np.asarray(wide.get_weights()[0])
+    assert read.n_outputs == 2 and read.p == 3
+    assert [o.coef.tolist() for o in read.outputs] == kernel.T.tolist()
 
 
 def test_keras_weightless_layers_that_change_the_function_are_refused(keras: Any) -> None:

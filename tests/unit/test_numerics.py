@@ -57,8 +57,8 @@ def fake_tensorflow() -> Any:
 
 @pytest.fixture
 def no_frameworks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hide TensorFlow, Keras and torch from sys.modules for the test (restored after)."""
-    for name in ("tensorflow", "keras", "torch", "jax"):
+    """Hide the ML frameworks from sys.modules for the test (restored after)."""
+    for name in ("tensorflow", "keras", "torch", "jax", "flax", "optax"):
         monkeypatch.delitem(sys.modules, name, raising=False)
 
 
