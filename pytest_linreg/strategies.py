@@ -120,6 +120,11 @@ class Recipe:
     column_scale : int
         Columns are multiplied by powers of two ``2**e``, ``|e| <= column_scale``, drawn from
         the seed: exact, and the equilibrated condition number does not change.
+    weight_decades : int
+        A weighted problem when positive: ``sample_weight`` drawn log-uniformly from the seed
+        over ``10**±weight_decades`` (``cond`` is the unweighted design's).
+    alpha : float
+        A ridge problem when positive (the intercept not penalised).
 
     Examples
     --------
@@ -139,6 +144,8 @@ class Recipe:
     noise: float
     seed: int
     column_scale: int = 0
+    weight_decades: int = 0
+    alpha: float = 0.0
 
     @property
     def name(self) -> str:
@@ -150,6 +157,10 @@ class Recipe:
         ]
         if self.column_scale:
             parts.append(f"scale{self.column_scale}")
+        if self.weight_decades:
+            parts.append(f"weighted{self.weight_decades}")
+        if self.alpha:
+            parts.append(f"alpha{_number(self.alpha)}")
         parts.append(f"seed{self.seed}")
         return "_".join(parts)
 
@@ -177,9 +188,17 @@ class Recipe:
             e = rng.integers(-self.column_scale, self.column_scale + 1, size=self.p)
             X = np.ldexp(X, e)  # exact, and the equilibrated condition number is unchanged
             tags = (*tags, "scaled")
+        weights = None
+        if self.weight_decades:
+            rng = np.random.default_rng([2, self.seed])  # apart from the design's stream
+            weights = 10.0 ** rng.uniform(-self.weight_decades, self.weight_decades, self.n)
+            tags = (*tags, "weighted")
+        if self.alpha:
+            tags = (*tags, "ridge")
         # Exact rational least squares on the float64 data (cheap at these sizes, and faster
         # than the refined float solver): the reference is the exact answer rounded once.
-        result = one_output(ols(X, y, fit_intercept=self.fit_intercept, exact=True))
+        result = one_output(ols(X, y, fit_intercept=self.fit_intercept, exact=True,
+                                sample_weight=weights, alpha=self.alpha))
         description = (
             f"Drawn by pytest_linreg.strategies.problems: {self.n}x{self.p} design, "
             f"{self.structure} structure, condition number {self.cond:.3g}, noise "
@@ -188,7 +207,7 @@ class Recipe:
         )
         return Dataset._solved(
             self.name, X, y, result, tags=(*tags, *reference_tags(result), "drawn"),
-            description=description, seed=self.seed,
+            description=description, seed=self.seed, sample_weight=weights, alpha=self.alpha,
         )
 
     def _constructed(self) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
@@ -315,6 +334,8 @@ def problems(
     offsets: bool = True,
     noise: tuple[float, float] | None = (1e-8, 1e-1),
     column_scale: int = 0,
+    weights: bool = False,
+    alpha: tuple[float, float] | None = None,
 ) -> st.SearchStrategy[Dataset]:
     """Strategy of regression problems whose reference is the exact answer of their data.
 
@@ -353,6 +374,13 @@ def problems(
         Multiply the columns by powers of two ``2**e``, ``|e| <= column_scale`` (a drawn bound;
         exponents from the seed): columns of very different magnitudes, same condition number.
 
+    weights : bool, default False
+        Also draw weighted problems: ``sample_weight`` over up to three decades either side
+        of 1 (unweighted is one choice, what shrinking moves towards).
+    alpha : (float, float), optional
+        Also draw ridge problems, ``alpha`` log-uniform in the range (0, no penalty, is one
+        choice). The reference is then the exact ridge solution.
+
     Returns
     -------
     hypothesis.strategies.SearchStrategy of Dataset
@@ -385,6 +413,7 @@ def problems(
     cond_lo, cond_hi = _cond_range(min_cond, max_cond)
     intercepts = _strategy(fit_intercept, "fit_intercept")
     noise_range = _noise_range(noise)
+    alpha_range = _alpha_range(alpha)
     if not isinstance(column_scale, int) or not 0 <= column_scale <= MAX_COLUMN_SCALE:
         raise ValueError(
             f"column_scale must be an int in [0, {MAX_COLUMN_SCALE}]; got {column_scale!r}"
@@ -425,10 +454,27 @@ def problems(
         rows_min = max(n_lo, k + int(sd > 0), cols + 1 if structure == "offset" else 0)
         rows = draw(st.integers(rows_min, n_hi))
         scale = draw(st.integers(0, column_scale))
+        decades = draw(st.integers(0, 3)) if weights else 0
+        penalty = 0.0
+        if alpha_range is not None and draw(st.booleans()):
+            penalty = _log_grid(draw, *alpha_range)
         seed = draw(st.integers(0, 2**32 - 1))
-        return Recipe(structure, rows, cols, fi, cond, sd, seed, scale)
+        return Recipe(structure, rows, cols, fi, cond, sd, seed, scale, decades, penalty)
 
     return recipes().map(Recipe.build)
+
+
+def _alpha_range(alpha: Any) -> tuple[float, float] | None:
+    """``alpha=(low, high)``: a range of positive penalties, or None."""
+    if alpha is None:
+        return None
+    if (
+        not isinstance(alpha, tuple) or len(alpha) != 2
+        or not all(isinstance(a, (int, float)) and math.isfinite(a) and a > 0 for a in alpha)
+        or alpha[0] > alpha[1]
+    ):
+        raise ValueError(f"alpha must be a (low, high) range of finite numbers > 0; got {alpha!r}")
+    return float(alpha[0]), float(alpha[1])
 
 
 def _cond_range(min_cond: Any, max_cond: Any) -> tuple[float, float]:

@@ -210,3 +210,49 @@ def test_importing_the_package_does_not_import_hypothesis() -> None:
         "assert 'hypothesis' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _weighted_ridge_exactly(ds: plr.Dataset) -> FloatArray:
+    """``(AᵀWA + Λ) x = AᵀWy`` in rationals (Λ: alpha on the coefficients, not the intercept)."""
+    A = [[Fraction(1)] * ds.fit_intercept + [Fraction(v) for v in row] for row in ds.X.tolist()]
+    y = [Fraction(v) for v in ds.y.tolist()]
+    w = [Fraction(1)] * ds.n if ds.sample_weight is None else [
+        Fraction(v) for v in ds.sample_weight.tolist()]
+    k = len(A[0])
+    gram = [[sum((wr * r[i] * r[j] for r, wr in zip(A, w, strict=True)), Fraction(0))
+             for j in range(k)] for i in range(k)]
+    for j in range(int(ds.fit_intercept), k):
+        gram[j][j] += Fraction(ds.alpha)
+    rhs = [sum((wr * r[i] * v for r, v, wr in zip(A, y, w, strict=True)), Fraction(0))
+           for i in range(k)]
+    return np.array([float(v) for v in solve_fractions(gram, rhs)])
+
+
+@SETTINGS
+@given(problems(max_cond=1e8, weights=True, alpha=(1e-3, 1e2)))
+def test_weighted_and_ridge_problems_carry_their_exact_answer_and_are_judged_by_it(
+    ds: plr.Dataset,
+) -> None:
+    np.testing.assert_array_equal(ds.params, _weighted_ridge_exactly(ds))
+    refined = plr.reference.one_output(plr.ols(
+        ds.X, ds.y, fit_intercept=ds.fit_intercept, sample_weight=ds.sample_weight,
+        alpha=ds.alpha,
+    ))
+    np.testing.assert_array_max_ulp(refined.params, ds.params, maxulp=1)
+    plr.assert_coefficients_close(_pair(ds.params, ds.fit_intercept), ds, rtol=1e-7)
+    worst = int(np.argmax(np.abs(ds.coef)))
+    moved = ds.coef.copy()
+    moved[worst] *= 1 + 3e-7
+    with pytest.raises(plr.LinregAssertionError):
+        plr.assert_coefficients_close((moved, ds.intercept if ds.fit_intercept else 0.0), ds,
+                                      rtol=1e-7)
+
+
+def test_weights_and_alpha_are_drawn_and_named() -> None:
+    drawn = find(problems(weights=True, alpha=(1e-3, 1e2)),
+                 lambda d: d.sample_weight is not None and d.alpha > 0, settings=FIND_SETTINGS)
+    assert drawn.problem == "weighted ridge"
+    assert "_weighted" in drawn.name and "_alpha" in drawn.name
+    assert {"weighted", "ridge"} <= set(drawn.tags)
+    with pytest.raises(ValueError, match=r"alpha must be a \(low, high\) range"):
+        problems(alpha=(0.0, 1.0))
