@@ -21,7 +21,14 @@ from . import _messages as msg
 from ._canonical import first_of_largest
 from ._norms import column_norms, vector_norm
 from ._records import CheckRecord, record_check
-from ._validation import as_design, check_rtol
+from ._validation import (
+    as_design,
+    as_response,
+    as_sample_weight,
+    check_alpha,
+    check_rtol,
+    column_names,
+)
 from .adapters.extract import Coefficients
 from .diagnostics import Diagnosis, condition_number, diagnose
 from .digits import MAX_DIGITS
@@ -483,6 +490,8 @@ def assert_identifiable(
     fit_intercept: bool = True,
     y: Any = None,
     feature_names: Sequence[str] | None = None,
+    sample_weight: Any = None,
+    alpha: float = 0.0,
 ) -> None:
     """Assert that data and dtype determine every coefficient to ``rtol``.
 
@@ -505,6 +514,12 @@ def assert_identifiable(
     y : array_like (n,), optional
         With ``y`` the residual term counts; without it a zero-residual fit is assumed.
     feature_names : sequence of str, optional
+    sample_weight : array_like (n,), optional
+    alpha : float, default 0
+        A weighted or ridge problem (``Σ wᵢ rᵢ² + α‖β‖²``, the intercept not penalised) is
+        judged by its equivalent stacked least-squares system ``[√w·[1, X]; √α·I]``. The
+        penalty bounds that system's smallest singular value below by √α: ridge is always
+        identifiable, and the attainable rtol falls as α grows.
 
     Raises
     ------
@@ -519,7 +534,8 @@ def assert_identifiable(
     """
     __tracebackhide__ = True
     record, lines = explain_identifiability(
-        X, rtol=rtol, dtype=dtype, fit_intercept=fit_intercept, y=y, feature_names=feature_names
+        X, rtol=rtol, dtype=dtype, fit_intercept=fit_intercept, y=y, feature_names=feature_names,
+        sample_weight=sample_weight, alpha=alpha,
     )
     _conclude(record, lines)
 
@@ -532,12 +548,23 @@ def explain_identifiability(
     fit_intercept: bool = True,
     y: Any = None,
     feature_names: Sequence[str] | None = None,
+    sample_weight: Any = None,
+    alpha: float = 0.0,
 ) -> tuple[CheckRecord, list[str] | None]:
     """What :func:`assert_identifiable` decides: its report row, and the explanation (or None)."""
     rtol = check_rtol(rtol)
     name = dtype_name(dtype)
     u = unit_roundoff(name)
-    diag = diagnose(X, y, fit_intercept=fit_intercept, feature_names=feature_names, dtype=name)
+    problem = _identifiability_design(X, y, fit_intercept, feature_names, sample_weight, alpha)
+    if problem is None:
+        diag = diagnose(X, y, fit_intercept=fit_intercept, feature_names=feature_names,
+                        dtype=name)
+    else:  # the equivalent stacked system; without y, diagnose's equal-contribution fit
+        Xe, ye = problem.equivalent_ols(
+            problem.y if problem.y is not None else np.zeros(problem.X.shape[0]))
+        labels = ("intercept", *problem.names) if fit_intercept else problem.names
+        diag = diagnose(Xe, ye if problem.y is not None else None, fit_intercept=False,
+                        feature_names=labels, dtype=name)
     tol = SAFETY_FACTOR * diag.attainable_for(name)
     bad = np.flatnonzero(~(tol <= rtol))
     passed = bad.size == 0
@@ -561,6 +588,8 @@ def explain_identifiability(
     names = [diag.param_names[i] for i in bad]
     lines = [
         msg.identifiable_header(names, tol[bad], rtol, name),
+        *([] if problem is None else [msg.problem_line(
+            problem.sample_weight, problem.alpha, fit_intercept, problem.X.shape[1])]),
         *msg.design_lines(diag),
         msg.attainable_summary(diag, name, worst, u, SAFETY_FACTOR),
     ]
@@ -572,6 +601,20 @@ def explain_identifiability(
             msg.identifiable_advice(diag, name, rtol, SAFETY_FACTOR, large_offsets=offsets)
         )
     return record, lines
+
+
+def _identifiability_design(
+    X: Any, y: Any, fit_intercept: bool, feature_names: Sequence[str] | None,
+    sample_weight: Any, alpha: Any,
+) -> Design | None:
+    """The weighted or ridge problem to diagnose, or None for plain least squares."""
+    if sample_weight is None and alpha == 0:
+        return None
+    Xa = as_design(X)
+    weights = None if sample_weight is None else as_sample_weight(sample_weight, Xa.shape[0])
+    ya = None if y is None else as_response(y, Xa.shape[0])
+    names = column_names(X, Xa.shape[1], feature_names)
+    return Design(Xa, ya, fit_intercept, names, sample_weight=weights, alpha=check_alpha(alpha))
 
 
 def assert_predictions_close(

@@ -324,3 +324,20 @@ def test_the_suite_hands_weights_and_alpha_to_the_fit_function() -> None:
     results = plr.run_checks(ignores_the_problem, datasets=[weighted, ridge], dtypes=["float64"],
                              checks=["coefficients"])
     assert [r.passed for r in results] == [False, False]
+
+
+def test_ridge_makes_a_flat_design_identifiable_and_the_message_says_which_problem() -> None:
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((40, 2))
+    X[:, 1] = X[:, 0] + 1e-7 * rng.standard_normal(40)  # κ ≈ 1e7: not determined to 1e-10
+    with pytest.raises(LinregAssertionError), collecting():
+        plr.assert_identifiable(X, rtol=1e-10)
+    with collecting() as rows:
+        plr.assert_identifiable(X, rtol=1e-10, alpha=1.0)
+    assert rows[0].condition_number is not None and rows[0].condition_number < 1e2
+    w = rng.uniform(0.5, 2.0, size=40)
+    with pytest.raises(LinregAssertionError) as info, collecting():
+        plr.assert_identifiable(X, rtol=1e-10, sample_weight=w, alpha=1e-12)
+    assert "problem: weighted, ridge alpha=1e-12" in str(info.value)
+    with pytest.raises(ValueError, match="sample_weight holds 1 negative weight"):
+        plr.assert_identifiable(X, sample_weight=np.r_[-1.0, np.ones(39)])
