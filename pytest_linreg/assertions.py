@@ -705,5 +705,6 @@ def explain_predictions(
         f"worst row {w}: got {c.got[w]:.10g}, want {c.want[w]:.10g} "
         f"(abs err {abs(c.got[w] - c.want[w]):.2e})",
         f"design: condition number {cond:.2e}; rows off by more than rtol: "
-        f"{c.rows_off}/{design.X.shape[0]}",
+        f"{c.rows_off}/{c.counted.size}"
+        + ("" if c.counted.size == design.X.shape[0] else " (rows of positive weight)"),
     ]

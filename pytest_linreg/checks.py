@@ -210,7 +210,8 @@ def _identifiability_reason(dataset: Dataset, dtype: str, rtol: float, fallback:
 
     _, lines = explain_identifiability(
         dataset.X, rtol=rtol, dtype=np.dtype(dtype), fit_intercept=dataset.fit_intercept,
-        y=dataset.y, feature_names=dataset.feature_names,
+        y=dataset.y, feature_names=dataset.feature_names, sample_weight=dataset.sample_weight,
+        alpha=dataset.alpha,
     )
     return f"{fallback}; {lines[0]}" if lines else fallback
 
@@ -231,10 +232,9 @@ def _compare(fitted: _Fitted, dataset: Dataset, dtype: str, rtol: float | None,
     else:
         compared, note = "predictions", "predictions checked"
     if compared == "predictions":
-        from .tolerances import prediction_rtol
+        from .tolerances import problem_prediction_rtol
 
-        pred_tol = prediction_rtol(dataset.X, dataset.y, fit_intercept=dataset.fit_intercept,
-                                   dtype=dtype)
+        pred_tol = problem_prediction_rtol(dataset, dtype)
         if pred_tol > PREDICTION_RTOL_CEILING:
             # Fewer than 2 digits determined: a wrong model passes as easily as a right one,
             # so the comparison is reported as not checkable, not as passed.

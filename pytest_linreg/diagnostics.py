@@ -358,8 +358,14 @@ def _solver_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     return np.asarray(bound / fac.scale, dtype=np.float64)
 
 
-def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
+def _prediction_bound(
+    fac: _Factored, b: FloatArray, z: FloatArray, row_scale: FloatArray | None = None
+) -> float:
     """Columnwise bound on ``max_r |Δŷ_r| / (γ · max|ŷ|)`` for the fitted values.
+
+    ``row_scale``: the predictions judged are row ``r`` of the fitted values times
+    ``row_scale[r]`` (``1/√wᵢ`` for the stacked system of a weighted problem, 0 for rows not
+    judged: zero weight, penalty rows); each row's bound scales alike.
 
     ``Δŷ = A Δx = P(Δb − ΔA x) + A(AᵀA)⁻¹ΔAᵀr`` to first order (Higham 2002, §20.1), with
     ``P = QQᵀ``; row ``r`` is bounded by Cauchy-Schwarz with ``‖e_rᵀP‖₂ = ‖Q_r‖₂`` and
@@ -367,7 +373,8 @@ def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
     The row norms ``‖Q_r‖`` (square roots of the leverages) keep it independent of ``n``.
     """
     fitted = fac.As @ z
-    top = float(np.max(np.abs(fitted)))
+    scaled = np.abs(fitted) if row_scale is None else np.abs(fitted) * row_scale
+    top = float(np.max(scaled))
     if top == 0.0:
         return 0.0
     rk = fac.rank
@@ -376,8 +383,10 @@ def _prediction_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> float:
     size += float(np.sqrt(fac.k)) * float(np.linalg.norm(r)) / float(fac.sv[rk - 1])
     leverage = 0.0
     for start in range(0, fac.n, _ROW_BLOCK):
-        block = fac.Q[start : start + _ROW_BLOCK]
-        leverage = max(leverage, float(np.max(np.linalg.norm(block, axis=1))))
+        rows = np.linalg.norm(fac.Q[start : start + _ROW_BLOCK], axis=1)
+        if row_scale is not None:
+            rows = rows * row_scale[start : start + _ROW_BLOCK]
+        leverage = max(leverage, float(np.max(rows)))
     return leverage * size / top
 
 
@@ -424,6 +433,20 @@ def _relative(bound: FloatArray, scale: FloatArray, null: npt.NDArray[np.bool_])
         cond = np.where(scale > 0, bound / np.where(scale > 0, scale, 1.0), 0.0)
     cond[null] = np.inf
     return np.asarray(cond, dtype=np.float64)
+
+
+def weighted_prediction_condition(X: Any, y: Any, row_scale: FloatArray) -> float:
+    """:func:`prediction_condition` of ``X, y`` (no intercept) for rows scaled by ``row_scale``.
+
+    For the stacked system of a weighted or ridge problem
+    (:func:`pytest_linreg._problems.equivalent_ols`), ``row_scale`` maps its rows back to the
+    predictions of the original rows: ``1/√wᵢ``, and 0 for the rows that are not predictions.
+    """
+    fac = _factor(X, False)
+    b = as_response(y, fac.n)
+    unit = _power_of_two_below(float(np.max(np.abs(b))))
+    b = b / unit
+    return _prediction_bound(fac, b, _solve(fac, b), row_scale)
 
 
 def _conditions(fac: _Factored, y: Any) -> _Conditions:

@@ -42,8 +42,14 @@ import numpy.typing as npt
 
 from ._dtypes import dtype_name, unit_roundoff
 from ._norms import column_norms, vector_norm
+from ._problems import equivalent_ols
 from ._validation import as_design, as_response, check_rtol
-from .diagnostics import _conditions, _factor, attainable_accuracy
+from .diagnostics import (
+    _conditions,
+    _factor,
+    attainable_accuracy,
+    weighted_prediction_condition,
+)
 
 __all__ = [
     "PREDICTION_RTOL_CEILING",
@@ -231,6 +237,26 @@ def prediction_rtol(
     return SAFETY_FACTOR * solver_gamma(fac.n) * u * cond
 
 
+def problem_prediction_rtol(data: Any, dtype: Any = np.float64) -> float:
+    """:func:`prediction_rtol` of a Dataset (or verdict design), whatever problem it poses.
+
+    A weighted or ridge problem is bounded through its stacked system
+    (:func:`problem_arrays`), row by row mapped back to the predictions of the rows of
+    positive weight (``1/√wᵢ``); rows of zero weight and the penalty rows are not judged.
+    """
+    weights, alpha = getattr(data, "sample_weight", None), getattr(data, "alpha", 0.0)
+    if weights is None and not alpha:
+        return prediction_rtol(data.X, data.y, fit_intercept=data.fit_intercept, dtype=dtype)
+    A, b, _ = problem_arrays(data)
+    n = data.X.shape[0]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    row_scale = np.zeros(A.shape[0])
+    positive = np.flatnonzero(w > 0)
+    row_scale[positive] = 1.0 / np.sqrt(w[positive])
+    cond = weighted_prediction_condition(A, b, row_scale)
+    return SAFETY_FACTOR * solver_gamma(A.shape[0]) * unit_roundoff(dtype) * cond
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """A tolerance and where it came from.
@@ -293,8 +319,19 @@ class Tolerance:
 
 
 
-def _arrays(data: Any, fit_intercept: bool) -> tuple[Any, Any, bool]:
+def problem_arrays(data: Any, fit_intercept: bool = True) -> tuple[Any, Any, bool]:
+    """``(X, y, fit_intercept)`` of a Dataset or an ``(X, y)`` tuple, as plain least squares.
+
+    A weighted or ridge Dataset gives its equivalent stacked system, fitted without intercept
+    (:func:`pytest_linreg._problems.equivalent_ols`), whose bounds are the problem's.
+    """
     if hasattr(data, "X") and hasattr(data, "y") and hasattr(data, "fit_intercept"):
+        weights, alpha = getattr(data, "sample_weight", None), getattr(data, "alpha", 0.0)
+        if weights is not None or alpha:
+            A, b = equivalent_ols(np.asarray(data.X), np.asarray(data.y),
+                                  fit_intercept=bool(data.fit_intercept),
+                                  sample_weight=weights, alpha=float(alpha))
+            return A, b, False
         return data.X, data.y, bool(data.fit_intercept)
     if isinstance(data, tuple) and len(data) == 2:
         return data[0], data[1], fit_intercept
@@ -325,7 +362,7 @@ def derive_tolerance(
     -------
     Tolerance
     """
-    X, y, fit = _arrays(dataset_or_arrays, fit_intercept)
+    X, y, fit = problem_arrays(dataset_or_arrays, fit_intercept)
     name = dtype_name(dtype)
     u = unit_roundoff(name)
     fac = _factor(X, fit)

@@ -15,7 +15,6 @@ The metric, per parameter and in its own units: ``|a_i − e_i| ≤ atol_i + rto
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._canonical import first_of_largest
+from ._problems import equivalent_ols
 from ._validation import as_design, check_rtol, column_names
 from .adapters.extract import Coefficients, extract_coefficients
 from .digits import lre
@@ -34,7 +34,7 @@ from .tolerances import (
     TARGET_RTOL,
     derive_tolerance,
     dtype_name,
-    prediction_rtol,
+    problem_prediction_rtol,
     solver_gamma,
     unit_roundoff,
 )
@@ -75,27 +75,9 @@ class Design:
         return self.sample_weight is None and self.alpha == 0.0
 
     def equivalent_ols(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """The OLS problem, fitted without intercept, with the same minimiser as this one.
-
-        ``Σ wᵢ rᵢ² + α‖β‖²`` is the plain sum of squares of the stacked system
-        ``[√w ⊙ [1, X]; [0, √α I]] [b; β] ≈ [√w ⊙ y; 0]`` (row weighting and ridge regression
-        as stacked least squares: Golub & Van Loan, *Matrix Computations*, 4th ed., §6.1),
-        whose columns are the intercept's (when fitted) and then X's. Perturbation bounds of
-        this system are those of the weighted or penalised problem: the penalty rows bound
-        its smallest singular value below by √α, which is why ridge is always identifiable.
-        """
-        n, p = self.X.shape
-        root_w = np.ones(n) if self.sample_weight is None else np.sqrt(self.sample_weight)
-        columns = [root_w[:, None] * self.X]
-        if self.fit_intercept:
-            columns.insert(0, root_w[:, None])
-        top = np.hstack(columns)
-        rhs = root_w * y
-        if self.alpha == 0.0:
-            return top, rhs
-        penalty = np.zeros((p, top.shape[1]))
-        penalty[:, top.shape[1] - p:] = math.sqrt(self.alpha) * np.eye(p)
-        return np.vstack([top, penalty]), np.concatenate([rhs, np.zeros(p)])
+        """The stacked OLS system of this problem (``_problems.equivalent_ols``)."""
+        return equivalent_ols(self.X, y, fit_intercept=self.fit_intercept,
+                              sample_weight=self.sample_weight, alpha=self.alpha)
 
 
 def _atol_values(atol: Any) -> FloatArray | None:
@@ -275,6 +257,13 @@ def split_outputs(actual: Any, expected: Any, dataset: Any = None) -> list[Outpu
         references = _expected(expected).outputs or None
     if not act.outputs and references is None and per_dataset is None:
         return None
+    if dataset is not None and per_dataset is None:
+        # A one-output dataset would be dropped from every output's comparison (its design,
+        # its fit_intercept): refuse rather than compare without it.
+        raise ValueError(
+            f"dataset= has one output but the comparison has {max(act.n_outputs, 2)}: pass the "
+            "MultiOutputDataset (Dataset.from_arrays with a 2-D y)"
+        )
     k_exp = len(references) if references is not None else 1
     k_data = len(per_dataset) if per_dataset is not None else k_exp
     if act.n_outputs != k_exp or k_data != k_exp:
@@ -601,13 +590,7 @@ def _prediction_rtol(design: Design, dtype: str) -> tuple[float, str]:
     row-wise first-order bound of :func:`pytest_linreg.diagnostics.prediction_condition`
     (it covers rounding the data to ``dtype`` as well).
     """
-    if design.plain:
-        derived = prediction_rtol(design.X, design.y, fit_intercept=design.fit_intercept,
-                                  dtype=dtype)
-    else:  # the equivalent OLS system: its predictions are √w-scaled, the relative error alike
-        assert design.y is not None  # a Dataset's design
-        Xe, ye = design.equivalent_ols(design.y)
-        derived = prediction_rtol(Xe, ye, fit_intercept=False, dtype=dtype)
+    derived = problem_prediction_rtol(design, dtype)
     if derived > PREDICTION_RTOL_FLOOR:
         gamma = solver_gamma(design.X.shape[0])
         cond = derived / (SAFETY_FACTOR * unit_roundoff(dtype))
@@ -624,7 +607,9 @@ class PredictionComparison:
 
     ``passed`` iff the predictions are checkable and ``max|ŷ − ŷ_ref| ≤ rtol · max|ŷ_ref|``.
     Not checkable: no rtol was given and the derived one exceeds
-    :data:`~pytest_linreg.tolerances.PREDICTION_RTOL_CEILING`.
+    :data:`~pytest_linreg.tolerances.PREDICTION_RTOL_CEILING`. Only the rows that define the
+    problem count: for a weighted dataset, those of positive weight (a row of zero weight is
+    an extrapolation, which the data do not bound).
     """
 
     act: Coefficients
@@ -638,22 +623,34 @@ class PredictionComparison:
     want: FloatArray
 
     @property
+    def counted(self) -> npt.NDArray[np.intp]:
+        """Indices of the rows compared."""
+        weights = self.design.sample_weight
+        if weights is None:
+            return np.arange(self.got.shape[0])
+        return np.flatnonzero(weights > 0)
+
+    @property
+    def _error(self) -> FloatArray:
+        return np.asarray(np.abs(self.got - self.want)[self.counted], dtype=np.float64)
+
+    @property
     def scale(self) -> float:
-        return float(np.max(np.abs(self.want)))
+        return float(np.max(np.abs(self.want[self.counted])))
 
     @property
     def relative_error(self) -> float:
-        top = float(np.max(np.abs(self.got - self.want)))
+        top = float(np.max(self._error))
         return top / self.scale if self.scale > 0 else top
 
     @property
     def worst_row(self) -> int:
         """The row printed: the first of the rows tied (to rounding) for the largest error."""
-        return first_of_largest(np.abs(self.got - self.want))
+        return int(self.counted[first_of_largest(self._error)])
 
     @property
     def rows_off(self) -> int:
-        return int(np.count_nonzero(np.abs(self.got - self.want) > self.rtol * self.scale))
+        return int(np.count_nonzero(self._error > self.rtol * self.scale))
 
     @property
     def passed(self) -> bool:

@@ -341,3 +341,66 @@ def test_ridge_makes_a_flat_design_identifiable_and_the_message_says_which_probl
     assert "problem: weighted, ridge alpha=1e-12" in str(info.value)
     with pytest.raises(ValueError, match="sample_weight holds 1 negative weight"):
         plr.assert_identifiable(X, sample_weight=np.r_[-1.0, np.ones(39)])
+
+
+def test_several_outputs_with_a_one_output_dataset_are_refused_not_compared_without_it() -> None:
+    """Review finding: the dataset was dropped, and a wrong intercept passed."""
+    rng = np.random.default_rng(20)
+    X = rng.normal(size=(30, 3))
+    Y = X @ rng.normal(size=(3, 2)) + 0.1 * rng.normal(size=(30, 2))
+    no_intercept = plr.Dataset.from_arrays("m0", X, Y, fit_intercept=False)
+    assert isinstance(no_intercept, plr.MultiOutputDataset)
+    with pytest.raises(ValueError, match="dataset= has one output but the comparison has 2"):
+        plr.assert_coefficients_close((no_intercept.coef, [1.0, 2.0]), no_intercept.coef,
+                                      dataset=no_intercept.outputs[0])
+    with collecting(), pytest.raises(LinregAssertionError, match="outputs differ: y1, y2"):
+        plr.assert_coefficients_close((no_intercept.coef, [1.0, 2.0]), no_intercept)
+
+
+def _float32_solve(ds: plr.Dataset) -> Coefficients:
+    """The exact answer of the data rounded to float32, held in float32: the best fit there."""
+    r = plr.reference.one_output(plr.ols(
+        ds.X.astype(np.float32).astype(np.float64), ds.y.astype(np.float32).astype(np.float64),
+        sample_weight=ds.sample_weight, alpha=ds.alpha,
+    ))
+    return plr.adapters.make_coefficients(r.coef.astype(np.float32), np.float32(r.intercept),
+                                          "float32 solve")
+
+
+def test_the_suite_judges_a_weighted_problem_by_its_weighted_conditioning() -> None:
+    """Review finding: the checks derived tolerances from the unweighted X."""
+    rng = np.random.default_rng(21)
+    x1 = rng.normal(size=40)
+    x2 = x1 + 1e-6 * rng.normal(size=40)
+    x2[30:] = rng.normal(size=10)  # the well-conditioned rows carry no weight
+    w = np.r_[np.ones(30), np.zeros(10)]
+    X = np.column_stack([x1, x2])
+    ds = plr.Dataset.from_arrays("wcol", X, X @ [1.0, 2.0] + 0.01 * rng.normal(size=40),
+                                 sample_weight=w)
+
+    def fit(X: np.ndarray, y: np.ndarray, **kw: object) -> object:
+        return _float32_solve(plr.Dataset.from_arrays(  # type: ignore[arg-type]
+            "f", X.astype(np.float64), y.astype(np.float64), sample_weight=kw["sample_weight"]))
+
+    results = plr.run_checks(fit, datasets=[ds], dtypes=["float32"],
+                             checks=["coefficients", "predictions"])
+    assert all(r.passed or r.skipped for r in results), [r.message for r in results]
+    assert any(r.skipped for r in results)  # float32 cannot resolve the weighted problem
+
+
+def test_rows_of_zero_weight_are_not_judged_by_the_prediction_check() -> None:
+    """Review finding: an extrapolation to a row of zero weight failed a correct fit."""
+    rng = np.random.default_rng(22)
+    x = np.r_[rng.uniform(0, 1, 20), 1e4, 1e4 + 1]
+    w = np.r_[np.ones(20), 0.0, 0.0]
+    y = 1e4 - x + 0.01 * rng.normal(size=22)
+    ds = plr.Dataset.from_arrays("far", x[:, None], y, sample_weight=w)
+    assert isinstance(ds, plr.Dataset)
+    best = _float32_solve(ds)
+    with collecting():
+        plr.assert_coefficients_close(best, ds, rtol="auto")
+        plr.assert_predictions_close(best, ds)
+    assert best.intercept is not None
+    moved = plr.adapters.make_coefficients(best.coef, best.intercept * 1.001, "off")
+    with collecting(), pytest.raises(LinregAssertionError, match="rows of positive weight"):
+        plr.assert_predictions_close(moved, ds)
