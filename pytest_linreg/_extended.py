@@ -101,7 +101,9 @@ def augmented_residuals(
         ``-Aᵀ r`` accurate to ``O(u²)`` (``O(u³)`` with ``triple``) of ``|A|ᵀ|r|``, rounded once.
     """
     k, n = AT.shape
-    block = max(64, _BLOCK_ELEMENTS // k)
+    # Never wider than the data: the accumulators below are summed once per call, so their
+    # width is a fixed cost that a block sized for large n would make dominate small n.
+    block = max(1, min(n, max(64, _BLOCK_ELEMENTS // k)))
     # Products with -x are the exact negations of those with x: f's terms need no negation.
     neg_hi, neg_lo = split(-x_hi)
     nx, nxh, nxl = (-x_hi)[:, None], neg_hi[:, None], neg_lo[:, None]
@@ -138,15 +140,48 @@ def augmented_residuals(
         np.add(s, err, out=f[start:stop])
         gl = None if gl_all is None else gl_all[start:stop]
         _accumulate_g(acc, w, A, gh_all[start:stop], gl, m)
-    # -Aᵀv + Σ addends: each component summed exactly by fsum and rounded once.
+    # -Aᵀv + Σ addends: the accumulators folded to a few columns (vectorised, same
+    # accuracy), then each component summed exactly by fsum and rounded once.
+    folded = np.concatenate(_fold(acc), axis=1)
     negated = [-a for a in g_addends]
     g = np.array(
-        [
-            -math.fsum([*np.concatenate([a[j] for a in acc]), *(e[j] for e in negated)])
-            for j in range(k)
-        ]
+        [-math.fsum([*folded[j], *(e[j] for e in negated)]) for j in range(k)]
     )
     return f, g
+
+
+#: Width to which :func:`_fold` reduces the accumulators before the exact ``fsum``.
+_FOLDED_WIDTH = 16
+
+
+def _fold(acc: list[FloatArray]) -> list[FloatArray]:
+    """Halve the accumulators' width until it is at most :data:`_FOLDED_WIDTH`.
+
+    The top level is folded by TwoSum (its rounding errors join the next level), as the
+    blocks were accumulated (ORO05 §4, Sum2/SumK): level 1 then holds ``O(u)`` terms, added
+    plainly in double mode (error ``O(u²)``) or by TwoSum into level 2 in triple mode (error
+    ``O(u³)``); the depth grows by ``log2`` of the width, which the bounds absorb.
+    """
+    width = acc[0].shape[1]
+    while width > _FOLDED_WIDTH:
+        half, odd = width // 2, width % 2
+        s, e = two_sum(acc[0][:, :half], acc[0][:, half : 2 * half])
+        acc[0][:, :half] = s
+        if len(acc) == 2:
+            acc[1][:, :half] += acc[1][:, half : 2 * half]
+            acc[1][:, :half] += e
+        else:
+            mid, t = two_sum(acc[1][:, :half], acc[1][:, half : 2 * half])
+            acc[2][:, :half] += acc[2][:, half : 2 * half]
+            acc[2][:, :half] += t
+            mid, t = two_sum(mid, e)
+            acc[2][:, :half] += t
+            acc[1][:, :half] = mid
+        if odd:
+            for a in acc:
+                a[:, half] = a[:, 2 * half]
+        width = half + odd
+    return [a[:, :width] for a in acc]
 
 
 class _Workspace:
