@@ -65,12 +65,12 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         'pip install "pytest-linreg[hypothesis]"'
     ) from exc
 
-from .datasets import Dataset, make_ill_conditioned
+from .datasets import Dataset, MultiOutputDataset, make_ill_conditioned
 from .datasets._building import _reference_tags as reference_tags
 from .datasets.conditioning import _orthonormal
-from .reference import ols, one_output
+from .reference import MultiOutputResult, ols, one_output
 
-__all__ = ["MAX_COND", "Recipe", "Structure", "problems"]
+__all__ = ["MAX_COND", "Recipe", "Structure", "multi_output_problems", "problems"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -125,6 +125,9 @@ class Recipe:
         over ``10**±weight_decades`` (``cond`` is the unweighted design's).
     alpha : float
         A ridge problem when positive (the intercept not penalised).
+    outputs : int
+        Responses sharing the design (:meth:`build_outputs`); the first is :meth:`build`'s
+        ``y``, the others drawn from the seed like it.
 
     Examples
     --------
@@ -146,6 +149,7 @@ class Recipe:
     column_scale: int = 0
     weight_decades: int = 0
     alpha: float = 0.0
+    outputs: int = 1
 
     @property
     def name(self) -> str:
@@ -161,11 +165,57 @@ class Recipe:
             parts.append(f"weighted{self.weight_decades}")
         if self.alpha:
             parts.append(f"alpha{_number(self.alpha)}")
+        if self.outputs > 1:
+            parts.append(f"out{self.outputs}")
         parts.append(f"seed{self.seed}")
         return "_".join(parts)
 
     def build(self) -> Dataset:
-        """The dataset: design, response, and the exact OLS solution of that data, rounded once."""
+        """The dataset: design, response, and the exact solution of that data, rounded once."""
+        if self.outputs != 1:
+            raise ValueError(f"build() makes one output; use build_outputs() for {self.outputs}")
+        X, y, weights, tags = self._data()
+        # Exact rational least squares on the float64 data (cheap at these sizes, and faster
+        # than the refined float solver): the reference is the exact answer rounded once.
+        result = one_output(ols(X, y, fit_intercept=self.fit_intercept, exact=True,
+                                sample_weight=weights, alpha=self.alpha))
+        return Dataset._solved(
+            self.name, X, y, result, tags=(*tags, *reference_tags(result), "drawn"),
+            description=self._description(), seed=self.seed, sample_weight=weights,
+            alpha=self.alpha,
+        )
+
+    def build_outputs(self) -> MultiOutputDataset:
+        """The dataset of ``outputs ≥ 2`` responses on one design, each with its exact answer."""
+        if self.outputs < 2:
+            raise ValueError(f"build_outputs() needs outputs >= 2; got {self.outputs}")
+        X, y, weights, tags = self._data()
+        rng = np.random.default_rng([3, self.seed])  # apart from the design's stream
+        noise = self.noise * rng.standard_normal((self.n, self.outputs - 1))
+        beta = rng.choice([-1.0, 1.0], size=(self.p + 1, self.outputs - 1)) * rng.uniform(
+            0.5, 2.0, size=(self.p + 1, self.outputs - 1))
+        extra = X @ beta[1:] + (beta[0] if self.fit_intercept else 0.0) + noise
+        Y = np.column_stack([y, extra])
+        result = ols(X, Y, fit_intercept=self.fit_intercept, exact=True, sample_weight=weights,
+                     alpha=self.alpha)
+        assert isinstance(result, MultiOutputResult)
+        return MultiOutputDataset.solved(
+            self.name, X, Y, result, tags=(*tags, "multi-output", "drawn"),
+            description=self._description(), seed=self.seed, sample_weight=weights,
+            alpha=self.alpha, output_names=None,
+        )
+
+    def _description(self) -> str:
+        method = "build_outputs" if self.outputs > 1 else "build"
+        return (
+            f"Drawn by pytest_linreg.strategies: {self.n}x{self.p} design, "
+            f"{self.structure} structure, condition number {self.cond:.3g}, noise "
+            f"{self.noise:g}; reference is the exact solution of the stored data, rounded "
+            f"once. Rebuild: pytest_linreg.strategies.{self!r}.{method}()"
+        )
+
+    def _data(self) -> tuple[FloatArray, FloatArray, FloatArray | None, tuple[str, ...]]:
+        """``X``, the first response, the weights and the tags, from the recipe alone."""
         if self.structure not in STRUCTURES:
             raise ValueError(f"structure must be one of {STRUCTURES}; got {self.structure!r}")
         if not 0 <= self.column_scale <= MAX_COLUMN_SCALE:
@@ -195,20 +245,7 @@ class Recipe:
             tags = (*tags, "weighted")
         if self.alpha:
             tags = (*tags, "ridge")
-        # Exact rational least squares on the float64 data (cheap at these sizes, and faster
-        # than the refined float solver): the reference is the exact answer rounded once.
-        result = one_output(ols(X, y, fit_intercept=self.fit_intercept, exact=True,
-                                sample_weight=weights, alpha=self.alpha))
-        description = (
-            f"Drawn by pytest_linreg.strategies.problems: {self.n}x{self.p} design, "
-            f"{self.structure} structure, condition number {self.cond:.3g}, noise "
-            f"{self.noise:g}; reference is the exact OLS solution of the stored data, rounded "
-            f"once. Rebuild: pytest_linreg.strategies.{self!r}.build()"
-        )
-        return Dataset._solved(
-            self.name, X, y, result, tags=(*tags, *reference_tags(result), "drawn"),
-            description=description, seed=self.seed, sample_weight=weights, alpha=self.alpha,
-        )
+        return X, y, weights, tags
 
     def _constructed(self) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
         """The ``collinear`` and ``offset`` data, ``y`` drawn as ``make_ill_conditioned`` does."""
@@ -408,6 +445,68 @@ def problems(
     ...     assert np.linalg.norm(residual) <= 1e-6 * np.linalg.norm(problem.y)
     >>> test_zero_residual()
     """
+    return _recipes(
+        n=n, p=p, min_cond=min_cond, max_cond=max_cond, fit_intercept=fit_intercept,
+        collinearity=collinearity, offsets=offsets, noise=noise, column_scale=column_scale,
+        weights=weights, alpha=alpha, outputs=(1, 1),
+    ).map(Recipe.build)
+
+
+def multi_output_problems(
+    *,
+    outputs: int | tuple[int, int] = (2, 4),
+    n: int | tuple[int, int] = (2, 30),
+    p: int | tuple[int, int] = (1, 6),
+    min_cond: float = 1.0,
+    max_cond: float = 1e8,
+    fit_intercept: bool | st.SearchStrategy[bool] | None = None,
+    collinearity: bool = True,
+    offsets: bool = True,
+    noise: tuple[float, float] | None = (1e-8, 1e-1),
+    column_scale: int = 0,
+    weights: bool = False,
+    alpha: tuple[float, float] | None = None,
+) -> st.SearchStrategy[MultiOutputDataset]:
+    """Strategy of problems with several responses on one design, each with its exact answer.
+
+    ``outputs``: the number of responses, ``>= 2`` (shrinking towards the smallest); the other
+    arguments as :func:`problems`. Each drawn :class:`~pytest_linreg.MultiOutputDataset`'s
+    first output is the problem :func:`problems` would draw from the same recipe.
+
+    Examples
+    --------
+    >>> import pytest_linreg as plr
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=3, derandomize=True, database=None, deadline=None)
+    ... @given(plr.strategies.multi_output_problems(outputs=3, max_cond=1e4))
+    ... def test_outputs(problem):
+    ...     assert problem.n_outputs == 3 and problem.coef.shape == (3, problem.p)
+    >>> test_outputs()
+    """
+    lo, hi = _range(outputs, "outputs", 2)
+    return _recipes(
+        n=n, p=p, min_cond=min_cond, max_cond=max_cond, fit_intercept=fit_intercept,
+        collinearity=collinearity, offsets=offsets, noise=noise, column_scale=column_scale,
+        weights=weights, alpha=alpha, outputs=(lo, hi),
+    ).map(Recipe.build_outputs)
+
+
+def _recipes(
+    *,
+    n: int | tuple[int, int],
+    p: int | tuple[int, int],
+    min_cond: float,
+    max_cond: float,
+    fit_intercept: bool | st.SearchStrategy[bool] | None,
+    collinearity: bool,
+    offsets: bool,
+    noise: tuple[float, float] | None,
+    column_scale: int,
+    weights: bool,
+    alpha: tuple[float, float] | None,
+    outputs: tuple[int, int],
+) -> st.SearchStrategy[Recipe]:
+    """The recipes :func:`problems` and :func:`multi_output_problems` build (arguments checked)."""
     n_lo, n_hi = _range(n, "n", 1)
     p_lo, p_hi = _range(p, "p", 1)
     cond_lo, cond_hi = _cond_range(min_cond, max_cond)
@@ -458,10 +557,13 @@ def problems(
         penalty = 0.0
         if alpha_range is not None and draw(st.booleans()):
             penalty = _log_grid(draw, *alpha_range)
+        # Drawn only when there is a choice: problems() keeps the draws (and so the examples
+        # a derandomised run finds) it had before outputs existed.
+        k_out = outputs[0] if outputs[0] == outputs[1] else draw(st.integers(*outputs))
         seed = draw(st.integers(0, 2**32 - 1))
-        return Recipe(structure, rows, cols, fi, cond, sd, seed, scale, decades, penalty)
+        return Recipe(structure, rows, cols, fi, cond, sd, seed, scale, decades, penalty, k_out)
 
-    return recipes().map(Recipe.build)
+    return recipes()
 
 
 def _alpha_range(alpha: Any) -> tuple[float, float] | None:

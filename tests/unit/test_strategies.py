@@ -19,9 +19,10 @@ import pytest
 from hypothesis import find, given, settings
 
 import pytest_linreg as plr
+from pytest_linreg.adapters import make_output_coefficients
 from pytest_linreg.datasets._building import solve_fractions
 from pytest_linreg.diagnostics import condition_number
-from pytest_linreg.strategies import Recipe, problems
+from pytest_linreg.strategies import Recipe, multi_output_problems, problems
 from pytest_linreg.tolerances import derive_tolerance
 
 pytestmark = pytest.mark.slow  # property tests over drawn problems, and shrinking
@@ -256,3 +257,40 @@ def test_weights_and_alpha_are_drawn_and_named() -> None:
     assert {"weighted", "ridge"} <= set(drawn.tags)
     with pytest.raises(ValueError, match=r"alpha must be a \(low, high\) range"):
         problems(alpha=(0.0, 1.0))
+
+
+@SETTINGS
+@given(multi_output_problems(outputs=(2, 3), max_cond=1e8, weights=True, alpha=(1e-3, 1e2)))
+def test_multi_output_problems_carry_one_exact_answer_per_output_and_are_judged_each(
+    ds: plr.MultiOutputDataset,
+) -> None:
+    for out in ds.outputs:  # each output's reference is its exact answer, rounded once
+        np.testing.assert_array_equal(out.params, _weighted_ridge_exactly(out))
+    refined = plr.ols(ds.X, ds.Y, fit_intercept=ds.fit_intercept, sample_weight=ds.sample_weight,
+                      alpha=ds.alpha)
+    assert isinstance(refined, plr.MultiOutputResult)
+    np.testing.assert_array_max_ulp(refined.coef, ds.coef, maxulp=1)
+    intercept = ds.intercept if ds.fit_intercept else None
+    plr.assert_coefficients_close(make_output_coefficients(ds.coef, intercept, "exact"), ds,
+                                  rtol=1e-7)
+    last = ds.n_outputs - 1
+    moved = ds.coef.copy()
+    worst = int(np.argmax(np.abs(moved[last])))
+    moved[last, worst] *= 1 + 3e-7
+    with pytest.raises(plr.LinregAssertionError, match=f"1/{ds.n_outputs} outputs differ"):
+        plr.assert_coefficients_close(make_output_coefficients(moved, intercept, "moved"), ds,
+                                      rtol=1e-7)
+
+
+def test_multi_output_recipes_rebuild_and_refuse_the_wrong_builder() -> None:
+    recipe = Recipe("spread", n=8, p=2, fit_intercept=True, cond=1e3, noise=0.0, seed=1,
+                    outputs=3)
+    ds = recipe.build_outputs()
+    assert ds.n_outputs == 3 and ds.name.endswith("_out3_seed1")
+    assert ds.outputs[0].y.tolist() == Recipe("spread", n=8, p=2, fit_intercept=True, cond=1e3,
+                                              noise=0.0, seed=1).build().y.tolist()
+    assert "build_outputs()" in ds.outputs[0].description
+    with pytest.raises(ValueError, match="use build_outputs"):
+        recipe.build()
+    with pytest.raises(ValueError, match="outputs must satisfy 2 <= min"):
+        multi_output_problems(outputs=1)
