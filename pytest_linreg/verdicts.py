@@ -15,9 +15,10 @@ The metric, per parameter and in its own units: ``|a_i − e_i| ≤ atol_i + rto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +51,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class Design:
     seed: int | None = None
     sample_weight: FloatArray | None = None
     alpha: float = 0.0
+    #: The Dataset this design is, unchanged (its arrays, weights and penalty): derived
+    #: tolerances are then kept with it (:func:`_memo`). ``None`` for any other design.
+    source: Any = field(default=None, compare=False, repr=False)
 
     @property
     def plain(self) -> bool:
@@ -134,18 +139,43 @@ class _Tolerances:
     condition_number: float | None = None
 
 
+#: What has been derived from each Dataset's data, by (kind, dtype): a Dataset is immutable
+#: (frozen, read-only arrays), so a factorisation made for one assertion serves every later
+#: one on the same dataset. Weak keys: the entries go with the Dataset.
+_DERIVED: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _memo(design: Design, kind: str, dtype: str, compute: Callable[[], _T]) -> _T:
+    """``compute()``, kept with the design's Dataset when the design is that Dataset's own."""
+    src = design.source
+    if src is None or design.X is not src.X or design.y is not src.y:
+        return compute()
+    per_dataset = _DERIVED.setdefault(src, {})
+    key = (kind, dtype)
+    if key not in per_dataset:
+        per_dataset[key] = compute()
+    return cast(_T, per_dataset[key])
+
+
 def _attainable(design: Design, exp: Coefficients, dtype: str) -> Any:
     """:func:`derive_tolerance` of the design in ``dtype``, for the expected answer's fit.
 
     A weighted or ridge problem is judged by its equivalent OLS system
     (:meth:`Design.equivalent_ols`), whose parameters are in the same order (intercept first).
+    Derived once per Dataset and dtype (:func:`_memo`).
     """
     y = design.y
     if y is None:  # no response known: the expected answer's own, zero-residual, fit
         y = predictions_of(exp, design.X)
-    if design.plain:
-        return derive_tolerance((design.X, y), dtype, fit_intercept=design.fit_intercept)
-    return derive_tolerance(design.equivalent_ols(y), dtype, fit_intercept=False)
+
+    def derive() -> Any:
+        if design.plain:
+            return derive_tolerance((design.X, y), dtype, fit_intercept=design.fit_intercept)
+        return derive_tolerance(design.equivalent_ols(y), dtype, fit_intercept=False)
+
+    return _memo(design, "coefficients", dtype, derive)
 
 
 def _tolerances(
@@ -299,7 +329,7 @@ def _design_of(obj: Any) -> Design | None:
 
     if isinstance(obj, Dataset):
         return Design(obj.X, obj.y, obj.fit_intercept, obj.feature_names, obj.name, obj.seed,
-                      obj.sample_weight, obj.alpha)
+                      obj.sample_weight, obj.alpha, source=obj)
     return None
 
 
@@ -590,7 +620,7 @@ def _prediction_rtol(design: Design, dtype: str) -> tuple[float, str]:
     row-wise first-order bound of :func:`pytest_linreg.diagnostics.prediction_condition`
     (it covers rounding the data to ``dtype`` as well).
     """
-    derived = problem_prediction_rtol(design, dtype)
+    derived = _memo(design, "predictions", dtype, lambda: problem_prediction_rtol(design, dtype))
     if derived > PREDICTION_RTOL_FLOOR:
         gamma = solver_gamma(design.X.shape[0])
         cond = derived / (SAFETY_FACTOR * unit_roundoff(dtype))

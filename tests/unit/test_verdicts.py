@@ -337,3 +337,36 @@ def test_corpus_has_no_false_greens_and_no_false_reds() -> None:
     assert greens == [], greens
     assert reds == [], reds
     assert verdicts > 1000
+
+
+def test_a_dataset_is_factored_once_for_every_assertion_on_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The derived tolerance is kept with the (immutable) Dataset, per dtype and kind."""
+    import pytest_linreg.verdicts as verdicts
+
+    calls: list[str] = []
+    real = verdicts.derive_tolerance
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(str(args[1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(verdicts, "derive_tolerance", counting)
+    ds = plr.load_dataset("Longley")
+    ref = ds.reference()
+    with collecting():
+        for _ in range(3):
+            plr.assert_coefficients_close(ref, ds)
+        plr.assert_coefficients_close(ref, ds, rtol="auto")
+        plr.assert_coefficients_close((ref.coef.astype(np.float32), ref.intercept), ds,
+                                      rtol="auto")
+        # A design that is not the dataset's own (X= given) is derived afresh, every time.
+        plr.assert_coefficients_close(ref, ds, X=np.array(ds.X))
+        plr.assert_coefficients_close(ref, ds, X=np.array(ds.X))
+    assert calls == ["float64", "float32", "float64", "float64"]
+    # Another Dataset object with the same data has its own entry.
+    twin = plr.load_dataset("Longley")
+    with collecting():
+        plr.assert_coefficients_close(ref, twin)
+    assert calls[-1] == "float64" and len(calls) == 5
