@@ -108,6 +108,17 @@ PARALLEL = dict(
 FAILED_WITHOUT_FAILING_CHECK = {"test_raises_first", "test_strict_xpass", "test_teardown_error"}
 
 
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester for an inner run that is not itself an xdist worker.
+
+    When this suite runs under xdist, its worker's PYTEST_XDIST_WORKER would reach the inner
+    serial run, whose crash tests would then kill that run instead of skipping.
+    """
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    return pytester
+
+
 def _run(pytester: pytest.Pytester, workers: int, report: str) -> pytest.RunResult:
     pytest.importorskip("xdist")
     pytester.makepyfile(test_project=PROJECT)
