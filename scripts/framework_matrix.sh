@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The framework configurations of the tox envs keras-tf, keras-jax, keras-torch, torch and jax,
-# each run with the Python on PATH. tox runs one per env (`tox -e keras-jax`); CI runs them in
+# The framework configurations of the tox envs keras-tf, keras-jax, keras-torch, torch, jax
+# and spark, each run with the Python on PATH. tox runs one per env (`tox -e keras-jax`); CI runs them in
 # its own environment, which holds every framework (one install instead of five).
 #
 #   bash scripts/framework_matrix.sh keras-jax keras-torch
@@ -22,6 +22,7 @@ for name in "$@"; do
             tests/unit ;;
         jax) run "$name" python -m pytest -p no:cacheprovider -q -k "jax or numerics" \
             tests/unit ;;
-        *) echo "unknown configuration: $name (keras-tf keras-jax keras-torch torch jax)"; exit 2 ;;
+        spark) run "$name" python -m pytest -p no:cacheprovider -q tests/unit/test_spark_fits.py ;;
+        *) echo "unknown configuration: $name (keras-tf keras-jax keras-torch torch jax spark)"; exit 2 ;;
     esac
 done

@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CONSTRAINT=
 python -m pip install -q --upgrade pip
 # torch stays at the CPU build 2.13.0 (an unpinned torch resolves to a CUDA build of GBs).
-python -m pip install -q -e ".[test,tensorflow,sklearn,statsmodels,torch,jax,report,lint,type,dist]" \
+python -m pip install -q -e ".[test,tensorflow,sklearn,statsmodels,torch,jax,spark,report,lint,type,dist]" \
     "tox>=4.11" "torch==2.13.0"
 python -m pytest -p no:cacheprovider -q
 python -m pytest -p no:cacheprovider -q examples

@@ -12,7 +12,7 @@ Resolution order
    JAX (flax ``nnx.Linear``, bound linen ``Dense``, JAX arrays and pairs of them; ahead of the
    plain pairs so that a float32-only JAX says so), ``(coef, intercept)`` pairs, arrays and
    lists, scikit-learn estimators, statsmodels results, Keras models and ``Dense`` layers, torch
-   ``nn.Linear``.
+   ``nn.Linear``, Spark MLlib ``LinearRegressionModel``.
 
 A model no adapter reads raises ``TypeError`` naming every adapter tried.
 """
@@ -35,6 +35,7 @@ from .arrays import (
 from .jax import JaxAdapter
 from .keras import KerasAdapter
 from .sklearn import SklearnAdapter
+from .spark import SparkAdapter
 from .statsmodels import StatsmodelsAdapter
 from .torch import TorchLinearAdapter
 
@@ -73,6 +74,7 @@ def builtin_adapters() -> tuple[ModelAdapter, ...]:
         StatsmodelsAdapter(),
         KerasAdapter(),
         TorchLinearAdapter(),
+        SparkAdapter(),
     )
 
 
@@ -126,7 +128,8 @@ def extract_coefficients(
     ----------
     obj : object
         A fitted scikit-learn estimator, statsmodels results, Keras model or ``Dense`` layer,
-        torch ``nn.Linear``, flax ``nnx.Linear`` or bound linen ``Dense``, JAX arrays, a
+        torch ``nn.Linear``, flax ``nnx.Linear`` or bound linen ``Dense``, JAX arrays, a Spark
+        ``LinearRegressionModel``, a
         ``(coef, intercept)`` tuple, an array or list of coefficients, a ``Dataset`` or an
         ``OLSResult``, or anything the installed hook reads.
     adapters : sequence of ModelAdapter, optional
