@@ -16,9 +16,21 @@ _DIRECT = frozenset({"LinearRegression"})
 _DIRECT_RIDGE_SOLVERS = frozenset({"auto", "svd", "cholesky"})
 
 
+def _library(estimator: Any) -> str:
+    """The estimator's top-level package: ``sklearn``, or another library following its API
+    (dask-ml's ``dask_ml``, cuML's ``cuml``), named as such in the source."""
+    return type(estimator).__module__.split(".")[0]
+
+
 def _fit_kind(estimator: Any) -> str:
-    """``"direct"``, ``"iterative"`` (fitted by iterations: ``n_iter_`` is set) or unknown."""
+    """``"direct"``, ``"iterative"`` (fitted by iterations: ``n_iter_`` is set) or unknown.
+
+    Names mean scikit-learn's estimators only: dask-ml's ``LinearRegression`` iterates (ADMM,
+    L-BFGS) although it has the same name.
+    """
     name = type(estimator).__name__
+    if _library(estimator) != "sklearn":
+        return "iterative" if getattr(estimator, "n_iter_", None) is not None else "unknown"
     if name in _DIRECT:
         return "direct"
     if name == "Ridge" and getattr(estimator, "solver", None) in _DIRECT_RIDGE_SOLVERS:
@@ -30,6 +42,9 @@ def _fit_kind(estimator: Any) -> str:
 
 class SklearnAdapter:
     """``LinearRegression``, ``Ridge``, ``SGDRegressor`` ... (duck typed on ``coef_``).
+
+    Estimators of other libraries with scikit-learn's API (dask-ml, cuML) are read the same
+    way and named by their package (``dask_ml:LinearRegression``).
 
     A ``coef_`` of shape (k, p) is a model of k targets, compared output by output.
 
@@ -47,7 +62,7 @@ class SklearnAdapter:
         return type(obj).__module__.split(".")[0] == "sklearn" and hasattr(obj, "fit")
 
     def extract(self, obj: Any) -> Coefficients:
-        source = f"sklearn:{type(obj).__name__}"
+        source = f"{_library(obj)}:{type(obj).__name__}"
         if not hasattr(obj, "coef_"):
             raise TypeError(
                 f"{source} has no coef_: it is not fitted yet, or not a linear model "

@@ -57,6 +57,23 @@ def test_sklearn_estimators() -> None:
     assert c0.intercept is None and c0.source == "sklearn:Ridge"
 
 
+class _ApiFollower:
+    """An estimator of another library that follows scikit-learn's API (dask-ml, cuML)."""
+
+    __module__ = "dask_ml.linear_model.glm"
+
+    def __init__(self) -> None:
+        self.coef_ = np.array([0.5, 0.25])
+        self.intercept_ = 1.0
+        self.n_iter_ = 12
+
+
+def test_estimators_of_other_libraries_are_named_by_their_package_and_not_called_direct() -> None:
+    read = extract_coefficients(_ApiFollower())
+    assert read.source == "dask_ml:_ApiFollower"
+    assert read.kind == "iterative" and read.coef.tolist() == [0.5, 0.25]
+
+
 def test_sklearn_multi_output_is_read_per_target_and_unfitted_is_refused() -> None:
     linear_model = pytest.importorskip("sklearn.linear_model")
     # p == 1 with two targets: coef_ (2, 1) is two outputs of one coefficient, not one of two.
