@@ -31,7 +31,6 @@ import numpy.typing as npt
 
 from ._records import CheckRecord, record_check
 from .datasets import Dataset
-from .datasets._dataset import one_dataset
 from .errors import LinregAssertionError
 from .tolerances import PREDICTION_RTOL_CEILING
 from .tolerances import TARGET_RTOL as _TARGET_RTOL
@@ -438,13 +437,13 @@ def _offset_dataset(dataset: Dataset, offset: float) -> Dataset:
     # measures the fit, not an unavoidable cancellation. y is left alone for the same reason.
     sign = np.where(dataset.coef < 0, -1.0, 1.0)
     shifted = X + sign * offset * std
-    return one_dataset(Dataset.from_arrays(
+    return Dataset.from_arrays(
         f"{dataset.name}[offset {offset:.1e} std]", shifted, dataset.y,
         fit_intercept=True, feature_names=dataset.feature_names, tags=(*dataset.tags, "offset"),
         description=f"{dataset.name} with every column shifted by {offset:.1e} "
                     "standard deviations",
         seed=dataset.seed, sample_weight=dataset.sample_weight, alpha=dataset.alpha,
-    ))
+    )
 
 
 def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, device: str,
@@ -474,13 +473,13 @@ def check_intercept_offset(fit: FitFunction, dataset: Dataset, dtype: str, devic
 
 def _scaled_dataset(dataset: Dataset) -> Dataset:
     factors = np.array([SCALE_FACTORS[j % len(SCALE_FACTORS)] for j in range(dataset.p)])
-    return one_dataset(Dataset.from_arrays(
+    return Dataset.from_arrays(
         f"{dataset.name}[columns scaled]", dataset.X * factors, dataset.y,
         fit_intercept=dataset.fit_intercept, feature_names=dataset.feature_names,
         tags=(*dataset.tags, "scaled"),
         description=f"{dataset.name} with columns multiplied by {factors.tolist()}",
         seed=dataset.seed, sample_weight=dataset.sample_weight, alpha=dataset.alpha,
-    ))
+    )
 
 
 def check_column_scaling(fit: FitFunction, dataset: Dataset, dtype: str, device: str,

@@ -22,9 +22,19 @@ from .._validation import (
 if TYPE_CHECKING:
     from ..reference import MultiOutputResult, OLSResult
 
-__all__ = ["Dataset", "MultiOutputDataset", "one_dataset"]
+__all__ = ["Dataset", "MultiOutputDataset"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def _rows(X: Any) -> int:
+    """Rows of the design (validated): what the responses and weights must match."""
+    return int(as_design(X).shape[0])
+
+
+def _problem_tags(sample_weight: Any, alpha: float) -> tuple[str, ...]:
+    """``"weighted"`` and ``"ridge"`` where they apply."""
+    return (("weighted",) if sample_weight is not None else ()) + (("ridge",) if alpha else ())
 
 
 def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -228,8 +238,7 @@ class Dataset:
         seed: int | None = None,
         sample_weight: Any = None,
         alpha: float = 0.0,
-        output_names: Sequence[str] | None = None,
-    ) -> Dataset | MultiOutputDataset:
+    ) -> Dataset:
         """Build a dataset from arrays; its reference answer is computed with :func:`ols`.
 
         Parameters
@@ -237,21 +246,19 @@ class Dataset:
         name : str
             Unique name; it becomes the pytest id.
         X, y : array_like
-            Design (n, p) without intercept column, and response (n,), or responses (n, k)
-            for a :class:`MultiOutputDataset` of k outputs. Lists, integer arrays and pandas
-            objects are accepted; a DataFrame's columns become the feature names (and a
-            DataFrame ``y``'s the output names).
+            Design (n, p) without intercept column, and response (n,) (an (n, 1) column is
+            accepted; several responses make a :meth:`MultiOutputDataset.from_arrays`). Lists,
+            integer arrays and pandas objects are accepted; a DataFrame's columns become the
+            feature names.
         fit_intercept : bool, default True
         feature_names : sequence of str, optional
         tags : iterable of str
-            ``"weighted"``, ``"ridge"`` and ``"multi-output"`` are added when they apply.
+            ``"weighted"`` and ``"ridge"`` are added when they apply.
         description : str
         sample_weight : array_like (n,), optional
             A weighted least-squares problem (``Σ wᵢ rᵢ²``); rows of zero weight do not count.
         alpha : float, default 0.0
             A ridge problem: the coefficients (not the intercept) penalised by ``alpha·‖β‖²``.
-        output_names : sequence of str, optional
-            Names of the k outputs; default a DataFrame's columns, else ``y1 … yk``.
 
         Examples
         --------
@@ -263,48 +270,26 @@ class Dataset:
         ...                         alpha=2.0).coef.tolist()
         [1.0]
         """
-        from ..reference import MultiOutputResult, ols
+        from ..reference import ols, one_output
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
+        shape = np.shape(y) if isinstance(y, np.ndarray) or hasattr(y, "shape") else None
+        if shape is not None and len(shape) == 2 and shape[1] > 1:
+            raise ValueError(
+                f"Dataset {name!r}: y must be 1-D (n_samples,); got 2-D shape {tuple(shape)}: "
+                f"for {shape[1]} outputs use MultiOutputDataset.from_arrays"
+            )
         # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
         # stores read-only copies.
-        result = ols(
-            X,
-            y,
-            fit_intercept=fit_intercept,
-            feature_names=feature_names,
-            sample_weight=sample_weight,
-            alpha=alpha,
-        )
-        extra = (("weighted",) if sample_weight is not None else ()) + (
-            ("ridge",) if float(alpha) > 0 else ()
-        )
-        if isinstance(result, MultiOutputResult):
-            return MultiOutputDataset.solved(
-                name,
-                X,
-                y,
-                result,
-                tags=(*_sorted_tags(tags, name), *extra),
-                description=description,
-                seed=seed,
-                sample_weight=sample_weight,
-                alpha=float(alpha),
-                output_names=output_names,
-            )
-        if output_names is not None:
-            raise ValueError(f"Dataset {name!r}: output_names given for a single output y")
+        result = one_output(ols(X, as_response(y, _rows(X), f"Dataset {name!r}: y"),
+                                fit_intercept=fit_intercept, feature_names=feature_names,
+                                sample_weight=sample_weight, alpha=alpha))
         return cls._solved(
-            name,
-            X,
-            y,
-            result,
-            tags=(*_sorted_tags(tags, name), *extra),
-            description=description,
-            seed=seed,
-            sample_weight=sample_weight,
-            alpha=float(alpha),
+            name, X, y, result, tags=(*_sorted_tags(tags, name), *_problem_tags(
+                sample_weight, result.alpha)),
+            description=description, seed=seed, sample_weight=sample_weight,
+            alpha=result.alpha,
         )
 
     @classmethod
@@ -419,6 +404,58 @@ class MultiOutputDataset:
         return self.outputs[0].p
 
     @classmethod
+    def from_arrays(
+        cls,
+        name: str,
+        X: Any,
+        Y: Any,
+        *,
+        fit_intercept: bool = True,
+        feature_names: Sequence[str] | None = None,
+        tags: Iterable[str] = (),
+        description: str = "",
+        seed: int | None = None,
+        sample_weight: Any = None,
+        alpha: float = 0.0,
+        output_names: Sequence[str] | None = None,
+    ) -> MultiOutputDataset:
+        """Build a dataset of k ≥ 2 responses on one design: one factorisation, k answers.
+
+        Arguments as :meth:`Dataset.from_arrays`, with ``Y`` of shape (n, k) (a DataFrame's
+        columns become the output names) and ``output_names`` (default ``y1 … yk``). Output
+        ``j`` is the single-output dataset ``"<name>[<output name>]"`` in :attr:`outputs`.
+
+        Examples
+        --------
+        >>> import pytest_linreg as plr
+        >>> two = plr.MultiOutputDataset.from_arrays(
+        ...     "two", [[0.0], [1.0], [2.0]], [[1.0, 0.0], [3.0, 1.0], [5.0, 2.0]])
+        >>> two.coef.tolist(), two.intercept.tolist(), two.outputs[1].name
+        ([[2.0], [1.0]], [1.0, 0.0], 'two[y2]')
+        """
+        from ..reference import MultiOutputResult, ols
+
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty string; got {name!r}")
+        Ya = as_responses(Y, _rows(X), f"MultiOutputDataset {name!r}: Y")
+        if Ya.shape[1] < 2:
+            raise ValueError(
+                f"MultiOutputDataset {name!r}: Y has one column; a single response is a "
+                "Dataset (Dataset.from_arrays)"
+            )
+        result = ols(X, Ya, fit_intercept=fit_intercept, feature_names=feature_names,
+                     sample_weight=sample_weight, alpha=alpha)
+        assert isinstance(result, MultiOutputResult)
+        alpha_value = result.outputs[0].alpha
+        return cls.solved(
+            name, X, Y, result,
+            tags=(*_sorted_tags(tags, name), *_problem_tags(sample_weight, alpha_value),
+                  "multi-output"),
+            description=description, seed=seed, sample_weight=sample_weight,
+            alpha=alpha_value, output_names=output_names,
+        )
+
+    @classmethod
     def solved(
         cls,
         name: str,
@@ -459,13 +496,3 @@ class MultiOutputDataset:
             for j, out in enumerate(result.outputs)
         )
         return cls(name, outputs, names)
-
-
-def one_dataset(dataset: Dataset | MultiOutputDataset) -> Dataset:
-    """``dataset`` of a single response; ``TypeError`` for a multi-output one."""
-    if isinstance(dataset, MultiOutputDataset):
-        raise TypeError(
-            f"dataset {dataset.name!r} has {dataset.n_outputs} outputs; this needs a single "
-            "response (use dataset.outputs[j])"
-        )
-    return dataset

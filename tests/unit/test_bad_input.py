@@ -104,9 +104,7 @@ def _params(result: Any) -> np.ndarray:
 DESIGN_FUNCTIONS: dict[str, DesignFn] = {
     "ols": DesignFn(lambda X, y: plr.ols(X, y), _params, multi_output=True),
     "ols_exact": DesignFn(lambda X, y: plr.ols(X, y, exact=True), _params, multi_output=True),
-    "Dataset.from_arrays": DesignFn(
-        lambda X, y: plr.Dataset.from_arrays("t", X, y), _params, multi_output=True
-    ),
+    "Dataset.from_arrays": DesignFn(lambda X, y: plr.Dataset.from_arrays("t", X, y), _params),
     "condition_number": DesignFn(lambda X, y: plr.condition_number(X), float, uses_y=False),
     "numerical_rank": DesignFn(lambda X, y: plr.numerical_rank(X), int, uses_y=False),
     "near_null_combinations": DesignFn(

@@ -83,7 +83,7 @@ def _keras_fit(keras: Any, X: np.ndarray, Y: np.ndarray, *, lr: float, epochs: i
 def test_keras_dense_3_on_a_3_output_dataset(keras: Any) -> None:
     X = _orthogonal_design(0)
     Y = _responses(X, K, 1)
-    ds = plr.Dataset.from_arrays("three-outputs", X, Y)
+    ds = plr.MultiOutputDataset.from_arrays("three-outputs", X, Y)
     model = _keras_fit(keras, X, Y, lr=1.0, epochs=200)  # Keras's mse averages the k outputs
     with collecting() as rows:
         plr.assert_coefficients_close(model, ds, rtol=1e-7)
@@ -137,7 +137,7 @@ def _torch_sgd(torch: Any, X: np.ndarray, Y: np.ndarray, *, lr: float, steps: in
 def test_torch_linear_with_3_outputs(torch: Any) -> None:
     X = _orthogonal_design(4)
     Y = _responses(X, K, 5)
-    ds = plr.Dataset.from_arrays("torch-three", X, Y, output_names=["a", "b", "c"])
+    ds = plr.MultiOutputDataset.from_arrays("torch-three", X, Y, output_names=["a", "b", "c"])
     model = _torch_sgd(torch, X, Y, lr=1.0, steps=300)  # torch.mean averages n·k terms
     with collecting() as rows:
         plr.assert_coefficients_close(model, ds, rtol=1e-7)

@@ -100,10 +100,10 @@ SEEDS = range(48)
 def test_reference_and_verdict_against_the_rational_oracle(seed: int) -> None:
     pb = random_problem(seed)
     k = pb.Y.shape[1]
-    y = pb.Y[:, 0] if k == 1 else pb.Y
-    ds = plr.Dataset.from_arrays(
-        f"corpus-{seed}", pb.X, y, sample_weight=pb.w, alpha=pb.alpha,
-        fit_intercept=pb.fit_intercept,
+    build = plr.Dataset.from_arrays if k == 1 else plr.MultiOutputDataset.from_arrays
+    ds = build(
+        f"corpus-{seed}", pb.X, pb.Y[:, 0] if k == 1 else pb.Y, sample_weight=pb.w,
+        alpha=pb.alpha, fit_intercept=pb.fit_intercept,
     )
     exact = [oracle(pb.X, pb.Y[:, j], pb.w, pb.alpha, pb.fit_intercept) for j in range(k)]
     outputs = ds.outputs if isinstance(ds, plr.MultiOutputDataset) else (ds,)
@@ -182,7 +182,7 @@ def test_the_failure_message_says_what_a_ridge_reference_minimises() -> None:
     X[:, 1] = X[:, 0] + 1e-9 * rng.standard_normal(30)  # κ ≈ 1e9 without the penalty
     y = X @ [1.0, 1.0] + 0.1 * rng.standard_normal(30)
     ds = plr.Dataset.from_arrays("ridge-flat", X, y, alpha=1.0)
-    assert isinstance(ds, plr.Dataset) and ds.problem == "ridge"
+    assert ds.problem == "ridge"
     with collecting() as rows:
         plr.assert_coefficients_close(ds.reference(), ds, rtol=1e-7)
     # The penalty rows bound the smallest singular value: the design is well conditioned.
@@ -198,8 +198,7 @@ def test_the_failure_message_says_what_a_ridge_reference_minimises() -> None:
 def test_a_model_of_k_outputs_against_one_output_is_refused_by_count() -> None:
     X = np.arange(12.0).reshape(6, 2) ** 1.5
     Y = np.column_stack([X @ [1.0, 2.0], X @ [3.0, -1.0]]) + 1.0
-    multi = plr.Dataset.from_arrays("two", X, Y, output_names=["a", "b"])
-    assert isinstance(multi, plr.MultiOutputDataset)
+    multi = plr.MultiOutputDataset.from_arrays("two", X, Y, output_names=["a", "b"])
     with pytest.raises(ValueError, match=r"actual has 1 output\(s\) .* expected has 2"):
         plr.assert_coefficients_close(multi.outputs[0], multi)
     with pytest.raises(ValueError, match=r"compare_coefficients compares one output"):
@@ -270,7 +269,7 @@ def test_sklearn_ridge_alpha_1(with_weights: bool) -> None:
 
 def test_sklearn_three_targets_are_judged_output_by_output() -> None:
     X, Y = _well_posed(7, k=3)
-    ds = plr.Dataset.from_arrays("three", X, Y, output_names=["a", "b", "c"])
+    ds = plr.MultiOutputDataset.from_arrays("three", X, Y, output_names=["a", "b", "c"])
     model = sklearn.LinearRegression().fit(X, Y)
     with collecting() as rows:
         plr.assert_coefficients_close(model, ds, rtol=1e-7)
@@ -284,7 +283,7 @@ def test_sklearn_three_targets_are_judged_output_by_output() -> None:
     ridge = sklearn.Ridge(alpha=2.0).fit(X, Y)
     with collecting():
         plr.assert_coefficients_close(
-            ridge, plr.Dataset.from_arrays("three-ridge", X, Y, alpha=2.0), rtol=1e-7
+            ridge, plr.MultiOutputDataset.from_arrays("three-ridge", X, Y, alpha=2.0), rtol=1e-7
         )
 
 
@@ -348,8 +347,7 @@ def test_several_outputs_with_a_one_output_dataset_are_refused_not_compared_with
     rng = np.random.default_rng(20)
     X = rng.normal(size=(30, 3))
     Y = X @ rng.normal(size=(3, 2)) + 0.1 * rng.normal(size=(30, 2))
-    no_intercept = plr.Dataset.from_arrays("m0", X, Y, fit_intercept=False)
-    assert isinstance(no_intercept, plr.MultiOutputDataset)
+    no_intercept = plr.MultiOutputDataset.from_arrays("m0", X, Y, fit_intercept=False)
     with pytest.raises(ValueError, match="dataset= has one output but the comparison has 2"):
         plr.assert_coefficients_close((no_intercept.coef, [1.0, 2.0]), no_intercept.coef,
                                       dataset=no_intercept.outputs[0])
@@ -395,7 +393,6 @@ def test_rows_of_zero_weight_are_not_judged_by_the_prediction_check() -> None:
     w = np.r_[np.ones(20), 0.0, 0.0]
     y = 1e4 - x + 0.01 * rng.normal(size=22)
     ds = plr.Dataset.from_arrays("far", x[:, None], y, sample_weight=w)
-    assert isinstance(ds, plr.Dataset)
     best = _float32_solve(ds)
     with collecting():
         plr.assert_coefficients_close(best, ds, rtol="auto")
@@ -404,3 +401,19 @@ def test_rows_of_zero_weight_are_not_judged_by_the_prediction_check() -> None:
     moved = plr.adapters.make_coefficients(best.coef, best.intercept * 1.001, "off")
     with collecting(), pytest.raises(LinregAssertionError, match="rows of positive weight"):
         plr.assert_predictions_close(moved, ds)
+
+
+def test_one_response_is_a_dataset_and_several_are_a_multi_output_dataset() -> None:
+    X = np.arange(12.0).reshape(6, 2) ** 1.5
+    Y = np.column_stack([X @ [1.0, 2.0], X @ [3.0, -1.0]]) + 1.0
+    with pytest.raises(ValueError, match=r"for 2 outputs use MultiOutputDataset.from_arrays"):
+        plr.Dataset.from_arrays("two", X, Y)
+    with pytest.raises(ValueError, match=r"Y has one column; a single response is a Dataset"):
+        plr.MultiOutputDataset.from_arrays("one", X, Y[:, :1])
+    column = plr.Dataset.from_arrays("column", X, Y[:, :1])  # an (n, 1) column is one response
+    assert column.coef.tolist() == plr.Dataset.from_arrays("flat", X, Y[:, 0]).coef.tolist()
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame(Y, columns=["up", "down"])
+    named = plr.MultiOutputDataset.from_arrays("named", X, frame, sample_weight=np.ones(6))
+    assert named.output_names == ("up", "down") and named.outputs[1].name == "named[down]"
+    assert {"multi-output", "weighted"} <= set(named.tags)
