@@ -295,7 +295,12 @@ def assert_coefficients_close(
         against a reference fitted without one (a Dataset or OLSResult with
         ``fit_intercept=False``) is compared with 0. Against a bare array it is not compared.
     expected : Dataset, OLSResult, pair or array
-        The reference. Its intercept is compared when it has one. A certified Dataset (NIST)
+        The reference. Its intercept is compared when it has one. A weighted or ridge Dataset
+        (``sample_weight=``, ``alpha=``) is the exact solution of that problem, and the
+        attainable tolerance is that problem's. A model of k outputs is compared output by
+        output with a :class:`~pytest_linreg.MultiOutputDataset` (or ``MultiOutputResult``,
+        or a ``(k, p)`` pair): one report row each, one failure naming the outputs that
+        differ. A certified Dataset (NIST)
         is judged by the exact OLS solution of the float64 data a fitter is handed
         (:attr:`pytest_linreg.Dataset.float_reference`), not by the certified values of the
         decimal data: no solver of the float64 data can be closer than that solution. A
