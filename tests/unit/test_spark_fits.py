@@ -18,7 +18,13 @@ from pytest_linreg._records import collecting
 from pytest_linreg.adapters import extract_coefficients, make_coefficients
 from pytest_linreg.errors import LinregAssertionError
 
-pytestmark = pytest.mark.slow  # starts a JVM (several seconds)
+pytestmark = [
+    pytest.mark.slow,  # starts a JVM (several seconds)
+    # Starting the JVM forks; with JAX imported earlier in the same process (its tests), JAX's
+    # at-fork hook warns that forking a multithreaded process may deadlock. Spark's child
+    # execs at once, so the warning does not apply here.
+    pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning"),
+]
 
 pytest.importorskip("pyspark", reason="pyspark is not installed")
 if shutil.which("java") is None:
