@@ -145,7 +145,8 @@ def memory_table(n: int) -> str:
         "numpy lstsq": lstsq,
     }
     rows = [[name, f"{_peak_copies(fn, X):.2f}"] for name, fn in measured.items()]
-    return _table([f"peak memory, {n:,} × 10", "copies of X (target ≤ 2 beyond X)"], rows)
+    head = [f"peak memory, {n:,} × 10", "copies of X held at peak (X itself not counted)"]
+    return _table(head, rows)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:

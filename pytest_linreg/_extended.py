@@ -27,7 +27,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["augmented_residuals", "dd_add", "split", "two_sum"]
+__all__ = ["ScaledDesign", "augmented_residuals", "dd_add", "split", "two_sum"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -35,6 +35,56 @@ FloatArray = npt.NDArray[np.float64]
 _SPLITTER = 134217729.0
 #: Number of scalars per block: 32 768 doubles = 256 KiB, several of which fit in L2.
 _BLOCK_ELEMENTS = 32768
+
+
+class ScaledDesign:
+    """The equilibrated design ``A = [1, X]·2^-e`` without a copy of it: X and the exponents.
+
+    Scaling by powers of two is exact, so every entry of a block is bit for bit the entry a
+    scaled copy would hold; the residuals need A only one block of rows at a time, so the
+    n×k copy is never made (issue: bounded memory).
+    """
+
+    def __init__(self, X: FloatArray, scale: FloatArray, fit_intercept: bool) -> None:
+        self.X, self.scale, self.fit_intercept = X, scale, fit_intercept
+        self.n = X.shape[0]
+        self.k = X.shape[1] + int(fit_intercept)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(k, n)``: the transposed layout the residual kernel works in."""
+        return self.k, self.n
+
+    def block(self, start: int, stop: int, out: FloatArray) -> FloatArray:
+        """Rows ``start:stop`` of A, transposed into ``out[:, :stop - start]`` (k × m)."""
+        m = stop - start
+        A = out[:, :m]
+        i = int(self.fit_intercept)
+        if i:
+            A[0] = self.scale[0]
+        np.multiply(self.X[start:stop].T, self.scale[i:, None], out=A[i:])
+        return A
+
+    def transposed(self) -> FloatArray:
+        """The whole ``(k, n)`` scaled copy (what the factorisation is computed in)."""
+        return self.block(0, self.n, np.empty((self.k, self.n)))
+
+    def matvec(self, x: FloatArray) -> FloatArray:
+        """``A x``."""
+        i = int(self.fit_intercept)
+        out: FloatArray = self.X @ (self.scale[i:] * x[i:])
+        if i:
+            out += self.scale[0] * x[0]
+        return out
+
+    def rmatvec(self, v: FloatArray) -> FloatArray:
+        """``Aᵀ v``."""
+        i = int(self.fit_intercept)
+        out = np.empty(self.k)
+        if i:
+            out[0] = self.scale[0] * float(np.sum(v))
+        out[i:] = self.scale[i:] * (v @ self.X)
+        return out
 
 
 def two_sum(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -62,7 +112,7 @@ def dd_add(hi: FloatArray, lo: FloatArray, d: FloatArray) -> tuple[FloatArray, F
 
 
 def augmented_residuals(
-    AT: FloatArray,
+    AT: FloatArray | ScaledDesign,
     b: FloatArray,
     r_hi: FloatArray,
     r_lo: FloatArray,
@@ -81,8 +131,8 @@ def augmented_residuals(
 
     Parameters
     ----------
-    AT : ndarray (k, n)
-        The design, transposed and C-contiguous.
+    AT : ndarray (k, n), or ScaledDesign
+        The design, transposed and C-contiguous, or read block by block from X.
     b : ndarray (n,)
     r_hi, r_lo : ndarray (n,)
         Current residual as an unevaluated sum ``r_hi + r_lo``.
@@ -114,13 +164,18 @@ def augmented_residuals(
         gl_all = None
     f = np.empty(n)
     w = _Workspace(k, block)
+    design_block = np.empty((k, block)) if isinstance(AT, ScaledDesign) else None
     # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
     # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
     acc = [np.zeros((k, block)) for _ in range(3 if triple else 2)]
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start
-        A = AT[:, start:stop]
+        if isinstance(AT, ScaledDesign):
+            assert design_block is not None
+            A = AT.block(start, stop, design_block)
+        else:
+            A = AT[:, start:stop]
         A_hi, A_lo, tmp = w.hi[:, :m], w.lo[:, :m], w.tmp[:, :m]
         _split_into(A, A_hi, A_lo)
         # f = b - r_hi - r_lo + sum_j A_j (-x_hi_j) + errors + A_j (-x_lo_j)

@@ -54,7 +54,7 @@ import numpy.typing as npt
 
 from ._canonical import first_of_largest
 from ._exact import ExactSolution, exact_lstsq_outputs, fraction_sqrt
-from ._extended import augmented_residuals, dd_add, split, two_sum
+from ._extended import ScaledDesign, augmented_residuals, dd_add, split, two_sum
 from ._validation import (
     as_array,
     as_design,
@@ -352,9 +352,11 @@ def ols(
 class _Problem:
     """The design with its intercept column, equilibrated by powers of two, and its QR.
 
-    With weights or a penalty the QR is of the preconditioner ``[√W A; √Λ]`` (stored
-    transposed, ``PT``), while ``AT`` stays the equilibrated design itself: the refinement's
-    residuals use ``AT``, the weights and ``Λ`` exactly, the corrections use the QR.
+    With weights or a penalty the QR is of the preconditioner ``[√W A; √Λ]`` (built
+    transposed and factorised in place), while ``A`` stays the equilibrated design itself,
+    read from X block by block (:class:`~pytest_linreg._extended.ScaledDesign`): the
+    refinement's residuals use ``A``, the weights and ``Λ`` exactly, the corrections use the
+    QR. The reflectors are the one n×k array kept.
     :meth:`with_response` attaches one response; the factorisation is shared between outputs.
     """
 
@@ -383,11 +385,9 @@ class _Problem:
         # and make the solver exactly equivariant under power-of-two column scaling.
         self.col_exp = _pow2_exponents(norms)
         scale = np.ldexp(1.0, -self.col_exp)
-        AT = np.empty((self.k, self.n))
-        if fit_intercept:
-            AT[0] = scale[0]
-        np.multiply(X.T, scale[int(fit_intercept) :, None], out=AT[int(fit_intercept) :])
-        self.AT = AT
+        # The equilibrated design, read from X block by block (no n×k copy is kept): the
+        # residuals use it exactly; only the factorisation below works in a scaled copy.
+        self.A = ScaledDesign(X, scale, fit_intercept)
         # Weights scaled by a power of two into (0.5, 1]: products wᵢ·rᵢ then split without
         # overflow. Scaling W by 2**-e and Λ by the same factor leaves the minimiser unchanged.
         w_exp = 0 if weights is None else int(np.frexp(float(np.max(weights)))[1])
@@ -395,8 +395,10 @@ class _Problem:
         self.w_exp = w_exp
         self.lam = _penalty(alpha, self.col_exp, fit_intercept, w_exp)
         self.plain = self.w is None and self.lam is None
-        self.PT = AT if self.plain else self._preconditioner()
-        h, tau = _householder_qr(self.PT)  # h is (k, rows): LAPACK's reflectors, transposed
+        PT = self.A.transposed() if self.plain else self._preconditioner()
+        self.rows = PT.shape[1]
+        # In place: the scaled copy becomes the reflectors, the one n×k array ols keeps.
+        h, tau = _householder_qr(PT, overwrite=True)  # (k, rows): the reflectors, transposed
         self.R = np.triu(h[:, : self.k].T)
         V = h
         for j in range(self.k):
@@ -418,13 +420,15 @@ class _Problem:
 
     def _preconditioner(self) -> FloatArray:
         """``[√W A; √Λ]`` transposed, ``(k, n + m)`` for ``m`` penalised columns."""
-        rows = [self.AT if self.w is None else self.AT * np.sqrt(self.w)]
-        if self.lam is not None:
-            penalised = np.flatnonzero(self.lam)
-            block = np.zeros((self.k, penalised.size))
-            block[penalised, np.arange(penalised.size)] = np.sqrt(self.lam[penalised])
-            rows.append(block)
-        return np.ascontiguousarray(np.concatenate(rows, axis=1))
+        AT = self.A.transposed()
+        if self.w is not None:
+            AT *= np.sqrt(self.w)
+        if self.lam is None:
+            return AT
+        penalised = np.flatnonzero(self.lam)
+        block = np.zeros((self.k, penalised.size))
+        block[penalised, np.arange(penalised.size)] = np.sqrt(self.lam[penalised])
+        return np.ascontiguousarray(np.concatenate([AT, block], axis=1))
 
     def with_response(self, y: FloatArray) -> _Problem:
         """This design with the response ``y`` (a shallow copy sharing the factorisation)."""
@@ -438,7 +442,7 @@ class _Problem:
         """An n-vector in the preconditioner's row space: ``[√W f; 0]`` (``f`` when plain)."""
         if self.plain:
             return f
-        out = np.zeros(self.PT.shape[1])
+        out = np.zeros(self.rows)
         out[: self.n] = f if self.w is None else f * np.sqrt(self.w)
         return out
 
@@ -474,7 +478,7 @@ class _Problem:
             vector = (p, s)
             tail = t + e2
             if np.any(tail):
-                addends.append(-(self.AT @ tail))
+                addends.append(-self.A.rmatvec(tail))
         if self.lam is not None:
             for part in (x_hi, x_lo):
                 addends.extend(_two_product(self.lam, part))
@@ -560,18 +564,21 @@ def _to_float(q: Fraction) -> float:
         return math.inf if q > 0 else -math.inf
 
 
-def _householder_qr(AT: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _householder_qr(
+    AT: FloatArray, *, overwrite: bool = False
+) -> tuple[FloatArray, FloatArray]:
     """LAPACK ``dgeqrf`` of ``A = ATᵀ``: reflectors and R in a ``(k, n)`` array, and ``tau``.
 
     A row-major ``(k, n)`` array is LAPACK's column-major ``(n, k)``, so numpy's bundled
-    ``lapack_lite.dgeqrf`` factorises a single copy in place; ``np.linalg.qr(mode="raw")``
-    returns the same but copies and transposes twice on the way (the fallback).
+    ``lapack_lite.dgeqrf`` factorises it in place (in ``AT`` itself with ``overwrite``, else
+    in a copy); ``np.linalg.qr(mode="raw")`` returns the same but copies and transposes twice
+    on the way (the fallback).
     """
     k, n = AT.shape
     try:
         from numpy.linalg import lapack_lite
 
-        h = AT.copy()
+        h = AT if overwrite and AT.flags.c_contiguous else AT.copy()
         tau = np.zeros(k)
         work = np.zeros(1)
         lapack_lite.dgeqrf(n, k, h, n, tau, work, -1, 0)  # workspace query
@@ -686,7 +693,7 @@ def _refine(pb: _Problem) -> _Refined:
     dx, _ = _correction_x(pb, pb.b, np.zeros(k))  # from x = r = 0: the plain QR solution
     x_hi, x_lo = dx, np.zeros(k)
     # Start r from b - A x0 (one pass); refinement treats r as an unknown of its own.
-    r_hi, r_lo = pb.b - pb.AT.T @ x_hi, np.zeros(pb.n)
+    r_hi, r_lo = pb.b - pb.A.matvec(x_hi), np.zeros(pb.n)
     kappa = pb.condition_number
     rnorm = pb.objective_norm(r_hi, x_hi)
     # Errors in g reach x amplified by κ² (Björck 1996, §2.9.2): accumulate it to u³ unless
@@ -701,7 +708,7 @@ def _refine(pb: _Problem) -> _Refined:
     steps = stalls = 0
     for steps in range(1, MAX_REFINEMENT_STEPS + 1):
         f, g = augmented_residuals(
-            pb.AT, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple, **pb.g_terms(r_hi, r_lo, x_hi, x_lo)
+            pb.A, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple, **pb.g_terms(r_hi, r_lo, x_hi, x_lo)
         )
         dx, pending = _correction_x(pb, f, g)
         x_hi, x_lo = dd_add(x_hi, x_lo, dx)
@@ -735,13 +742,13 @@ def _refine(pb: _Problem) -> _Refined:
             break
         # With weights or a penalty, Q's rows are those of [√W A; √Λ], not of r: the first
         # block row of the augmented system gives dr = f − A dx directly.
-        dr = _correction_r(pb, pending) if pb.plain else f - pb.AT.T @ dx
+        dr = _correction_r(pb, pending) if pb.plain else f - pb.A.matvec(dx)
         r_hi, r_lo = dd_add(r_hi, r_lo, dr)
     else:
         return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
     # Stopped before updating r: the first block row of the augmented system gives the last
     # correction as dr = f - A dx, one pass instead of two applications of Q.
-    r_final: FloatArray = r_hi + (r_lo + (f - pb.AT.T @ dx))
+    r_final: FloatArray = r_hi + (r_lo + (f - pb.A.matvec(dx)))
     return _Refined(x_hi, x_lo, r_final, est, converged, steps, bool(converged and floored.any()))
 
 
@@ -804,7 +811,7 @@ def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
         stacklevel=4,  # user -> ols -> _solve_float -> _minimum_norm
     )
     params = pb.unscale(coef_s)
-    resid = pb.b - pb.AT.T @ coef_s
+    resid = pb.b - pb.A.matvec(coef_s)
     rel = np.full(pb.k, math.inf)
     rss = pb.weighted_sum_of_squares(resid)
     return _result(pb, params, rss, rank, rel, "minimum-norm", False, 0)
