@@ -8,7 +8,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pytest_linreg._extended import augmented_residuals, dd_add, split, two_sum
+from pytest_linreg._extended import (
+    ScaledDesign,
+    augmented_residuals,
+    dd_add,
+    split,
+    two_sum,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -127,3 +133,25 @@ def test_g_of_a_separate_vector_plus_exact_addends(triple: bool) -> None:
     scale = np.abs(AT) @ np.abs(vh)
     err = np.abs(g - np.array([float(v) for v in expected]))
     assert np.all(err <= 2.0**-100 * scale + np.spacing(np.abs(tiny)))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_a_scaled_design_read_by_blocks_is_the_scaled_copy_bit_for_bit(fit_intercept: bool) -> None:
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 3)) * [1e-3, 1.0, 1e5]
+    k = 3 + int(fit_intercept)
+    scale = np.ldexp(1.0, rng.integers(-20, 20, size=k))
+    design = ScaledDesign(X, scale, fit_intercept)
+    copy = np.column_stack([np.ones(300), X]) * scale if fit_intercept else X * scale
+    np.testing.assert_array_equal(design.transposed(), copy.T)
+    np.testing.assert_array_equal(design.block(40, 140, np.empty((k, 128))), copy[40:140].T)
+    x, v = rng.standard_normal(k), rng.standard_normal(300)
+    np.testing.assert_allclose(design.matvec(x), copy @ x, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(design.rmatvec(v), copy.T @ v, rtol=1e-13)
+    # The residual kernel gives the same answer from either form, to the last bit.
+    b, rh, rl = rng.standard_normal(300), rng.standard_normal(300), np.zeros(300)
+    xh, xl = rng.standard_normal(k), np.zeros(k)
+    f1, g1 = augmented_residuals(copy.T.copy(), b, rh, rl, xh, xl)
+    f2, g2 = augmented_residuals(design, b, rh, rl, xh, xl)
+    np.testing.assert_array_equal(f1, f2)
+    np.testing.assert_array_equal(g1, g2)
