@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._validation import (
+    as_array,
     as_design,
     as_response,
     as_responses,
@@ -274,11 +275,11 @@ class Dataset:
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        shape = np.shape(y) if isinstance(y, np.ndarray) or hasattr(y, "shape") else None
-        if shape is not None and len(shape) == 2 and shape[1] > 1:
+        y = as_array(y, f"Dataset {name!r}: y")  # lists and pandas too; ragged ones refused
+        if y.ndim == 2 and y.shape[1] > 1:
             raise ValueError(
-                f"Dataset {name!r}: y must be 1-D (n_samples,); got 2-D shape {tuple(shape)}: "
-                f"for {shape[1]} outputs use MultiOutputDataset.from_arrays"
+                f"Dataset {name!r}: y must be 1-D (n_samples,); got 2-D shape {y.shape}: "
+                f"for {y.shape[1]} outputs use MultiOutputDataset.from_arrays"
             )
         # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
         # stores read-only copies.
@@ -442,6 +443,11 @@ class MultiOutputDataset:
             raise ValueError(
                 f"MultiOutputDataset {name!r}: Y has one column; a single response is a "
                 "Dataset (Dataset.from_arrays)"
+            )
+        if output_names is not None and len(output_names) != Ya.shape[1]:
+            raise ValueError(
+                f"MultiOutputDataset {name!r}: output_names has {len(output_names)} names but Y "
+                f"has {Ya.shape[1]} columns"
             )
         result = ols(X, Ya, fit_intercept=fit_intercept, feature_names=feature_names,
                      sample_weight=sample_weight, alpha=alpha)

@@ -417,3 +417,13 @@ def test_one_response_is_a_dataset_and_several_are_a_multi_output_dataset() -> N
     named = plr.MultiOutputDataset.from_arrays("named", X, frame, sample_weight=np.ones(6))
     assert named.output_names == ("up", "down") and named.outputs[1].name == "named[down]"
     assert {"multi-output", "weighted"} <= set(named.tags)
+
+
+def test_output_counts_are_named_before_anything_is_solved() -> None:
+    """Review findings: the count message spoke of X's columns; a list y lost the hint."""
+    X = [[0.0], [1.0], [2.0], [3.0]]
+    Y = [[1.0, 0.0, 1.0], [3.0, 1.0, 1.0], [5.0, 2.0, 1.0], [7.0, 3.0, 1.0]]
+    with pytest.raises(ValueError, match=r"output_names has 2 names but Y has 3 columns"):
+        plr.MultiOutputDataset.from_arrays("m", X, Y, output_names=["a", "b"])
+    with pytest.raises(ValueError, match=r"for 3 outputs use MultiOutputDataset.from_arrays"):
+        plr.Dataset.from_arrays("list", X, Y)
