@@ -55,6 +55,7 @@ import numpy.typing as npt
 from ._canonical import first_of_largest
 from ._exact import ExactSolution, exact_lstsq_outputs, fraction_sqrt
 from ._extended import ScaledDesign, augmented_residuals, dd_add, split, two_sum
+from ._outputs import SharedDesignOutputs
 from ._validation import (
     as_array,
     as_design,
@@ -166,7 +167,7 @@ class OLSResult:
 
 
 @dataclass(frozen=True)
-class MultiOutputResult:
+class MultiOutputResult(SharedDesignOutputs):
     """The answer of :func:`ols` for a response ``Y`` of shape ``(n, k)``: one fit per output.
 
     The layout follows scikit-learn's: ``coef`` is ``(k, p)``, ``intercept`` ``(k,)``. Every
@@ -177,41 +178,9 @@ class MultiOutputResult:
     outputs: tuple[OLSResult, ...]
 
     @property
-    def n_outputs(self) -> int:
-        """Number of outputs ``k``."""
-        return len(self.outputs)
-
-    @property
-    def coef(self) -> FloatArray:
-        """Coefficients, shape ``(k, p)``: row ``j`` is output ``j``'s."""
-        return np.stack([o.coef for o in self.outputs])
-
-    @property
-    def intercept(self) -> FloatArray:
-        """Intercepts, shape ``(k,)`` (zeros without an intercept)."""
-        return np.array([o.intercept for o in self.outputs])
-
-    @property
     def params(self) -> FloatArray:
         """Parameters, shape ``(k, p + fit_intercept)``, intercept first when fitted."""
         return np.stack([o.params for o in self.outputs])
-
-    @property
-    def p(self) -> int:
-        """Number of coefficients per output (the intercept not counted)."""
-        return self.outputs[0].p
-
-    @property
-    def fit_intercept(self) -> bool:
-        return self.outputs[0].fit_intercept
-
-    @property
-    def feature_names(self) -> tuple[str, ...]:
-        return self.outputs[0].feature_names
-
-    @property
-    def n(self) -> int:
-        return self.outputs[0].n
 
     @property
     def rank(self) -> int:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from .._outputs import SharedDesignOutputs
 from .._validation import (
     as_array,
     as_design,
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["Dataset", "MultiOutputDataset"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _rows(X: Any) -> int:
-    """Rows of the design (validated): what the responses and weights must match."""
-    return int(as_design(X).shape[0])
 
 
 def _problem_tags(sample_weight: Any, alpha: float) -> tuple[str, ...]:
@@ -283,8 +279,7 @@ class Dataset:
             )
         # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
         # stores read-only copies.
-        result = one_output(ols(X, as_response(y, _rows(X), f"Dataset {name!r}: y"),
-                                fit_intercept=fit_intercept, feature_names=feature_names,
+        result = one_output(ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names,
                                 sample_weight=sample_weight, alpha=alpha))
         return cls._solved(
             name, X, y, result, tags=(*_sorted_tags(tags, name), *_problem_tags(
@@ -326,7 +321,7 @@ class Dataset:
 
 
 @dataclass(frozen=True, eq=False)
-class MultiOutputDataset:
+class MultiOutputDataset(SharedDesignOutputs):
     """A regression problem with ``k`` responses sharing one design: ``k`` single datasets.
 
     Built by :meth:`Dataset.from_arrays` from a 2-D ``y``. Each output is a single-output
@@ -353,10 +348,6 @@ class MultiOutputDataset:
             )
 
     @property
-    def n_outputs(self) -> int:
-        return len(self.outputs)
-
-    @property
     def X(self) -> FloatArray:
         """The shared design (n, p), read-only."""
         return self.outputs[0].X
@@ -365,24 +356,6 @@ class MultiOutputDataset:
     def Y(self) -> FloatArray:
         """The responses, shape (n, k)."""
         return np.stack([o.y for o in self.outputs], axis=1)
-
-    @property
-    def coef(self) -> FloatArray:
-        """Reference coefficients, shape (k, p) (scikit-learn's ``coef_`` layout)."""
-        return np.stack([o.coef for o in self.outputs])
-
-    @property
-    def intercept(self) -> FloatArray:
-        """Reference intercepts, shape (k,)."""
-        return np.array([o.intercept for o in self.outputs])
-
-    @property
-    def fit_intercept(self) -> bool:
-        return self.outputs[0].fit_intercept
-
-    @property
-    def feature_names(self) -> tuple[str, ...]:
-        return self.outputs[0].feature_names
 
     @property
     def sample_weight(self) -> FloatArray | None:
@@ -395,14 +368,6 @@ class MultiOutputDataset:
     @property
     def tags(self) -> tuple[str, ...]:
         return self.outputs[0].tags
-
-    @property
-    def n(self) -> int:
-        return self.outputs[0].n
-
-    @property
-    def p(self) -> int:
-        return self.outputs[0].p
 
     @classmethod
     def from_arrays(
@@ -438,13 +403,14 @@ class MultiOutputDataset:
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        Ya = as_responses(Y, _rows(X), f"MultiOutputDataset {name!r}: Y")
-        if Ya.shape[1] < 2:
+        # Only the count here; ols validates X, Y, the weights and alpha (once).
+        Ya = as_array(Y, f"MultiOutputDataset {name!r}: Y")
+        if Ya.ndim == 1 or (Ya.ndim == 2 and Ya.shape[1] < 2):
             raise ValueError(
                 f"MultiOutputDataset {name!r}: Y has one column; a single response is a "
                 "Dataset (Dataset.from_arrays)"
             )
-        if output_names is not None and len(output_names) != Ya.shape[1]:
+        if output_names is not None and Ya.ndim == 2 and len(output_names) != Ya.shape[1]:
             raise ValueError(
                 f"MultiOutputDataset {name!r}: output_names has {len(output_names)} names but Y "
                 f"has {Ya.shape[1]} columns"
