@@ -413,8 +413,9 @@ def fit_tf_gradient_descent(
 
 #: Heavy-ball training through ``model.fit`` does not converge under Keras's torch backend:
 #: measured with Keras 3.15.1 and torch 2.13.0, the error estimate is still 8e-5 after 10 000
-#: steps where the TensorFlow and JAX backends reach 1e-9 in about 4 250. Not yet explained
-#: (the backend also refuses ``steps_per_execution`` > 1); skipped there, visibly, with why.
+#: steps, where the TensorFlow backend reaches 1e-9 in about 4 250 and JAX within 10 000.
+#: Not yet explained (the backend also refuses ``steps_per_execution`` > 1); skipped there,
+#: visibly, with why.
 TORCH_BACKEND_STALLS = pytest.mark.skipif(
     keras.backend.backend() == "torch",
     reason="heavy-ball model.fit stalls near 8e-5 under KERAS_BACKEND=torch (measured, "
