@@ -27,7 +27,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ScaledDesign", "augmented_residuals", "dd_add", "split", "two_sum"]
+__all__ = [
+    "ScaledDesign",
+    "augmented_residual_parts",
+    "augmented_residuals",
+    "dd_add",
+    "residual_dd",
+    "split",
+    "sum_g",
+    "two_sum",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -150,14 +159,35 @@ def augmented_residuals(
     g : ndarray (k,)
         ``-Aᵀ r`` accurate to ``O(u²)`` (``O(u³)`` with ``triple``) of ``|A|ᵀ|r|``, rounded once.
     """
+    f, partial = augmented_residual_parts(
+        AT, b, r_hi, r_lo, x_hi, x_lo, triple=triple, g_vector=g_vector
+    )
+    return f, sum_g([partial], g_addends)
+
+
+def augmented_residual_parts(
+    AT: FloatArray | ScaledDesign,
+    b: FloatArray,
+    r_hi: FloatArray,
+    r_lo: FloatArray,
+    x_hi: FloatArray,
+    x_lo: FloatArray,
+    *,
+    triple: bool = False,
+    g_vector: tuple[FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`augmented_residuals` over some rows, with ``Aᵀv`` left unrounded.
+
+    Returns ``f`` of these rows and ``Aᵀv``'s accumulators, ``(k, w)`` floats whose exact row
+    sums are ``Aᵀv`` to ``O(u²)`` (``O(u³)`` with ``triple``). Chunks of one design are solved
+    apart and their accumulators merged by :func:`sum_g` without error, so that the sum, and
+    the solution refined with it, do not depend on how the rows were chunked.
+    """
     k, n = AT.shape
     # Never wider than the data: the accumulators below are summed once per call, so their
     # width is a fixed cost that a block sized for large n would make dominate small n.
     block = max(1, min(n, max(64, _BLOCK_ELEMENTS // k)))
-    # Products with -x are the exact negations of those with x: f's terms need no negation.
-    neg_hi, neg_lo = split(-x_hi)
-    nx, nxh, nxl = (-x_hi)[:, None], neg_hi[:, None], neg_lo[:, None]
-    nxl_lo = (-x_lo)[:, None] if np.any(x_lo) else None  # zero on the first step
+    minus_x = _MinusX(x_hi, x_lo)
     rl_all = r_lo if np.any(r_lo) else None
     gh_all, gl_all = (r_hi, rl_all) if g_vector is None else g_vector
     if gl_all is not None and not np.any(gl_all):
@@ -171,38 +201,103 @@ def augmented_residuals(
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start
-        if isinstance(AT, ScaledDesign):
-            assert design_block is not None
-            A = AT.block(start, stop, design_block)
-        else:
-            A = AT[:, start:stop]
-        A_hi, A_lo, tmp = w.hi[:, :m], w.lo[:, :m], w.tmp[:, :m]
+        A = _design_block(AT, start, stop, design_block)
+        A_hi, A_lo = w.hi[:, :m], w.lo[:, :m]
         _split_into(A, A_hi, A_lo)
-        # f = b - r_hi - r_lo + sum_j A_j (-x_hi_j) + errors + A_j (-x_lo_j)
-        terms = w.terms[:, :m]
-        terms[0] = b[start:stop]
-        np.negative(r_hi[start:stop], out=terms[1])
-        np.multiply(A, nx, out=terms[2:])
-        small = w.err[:, :m]
-        _product_error_into(A_hi, A_lo, nxh, nxl, terms[2:], small, tmp)
-        if nxl_lo is not None:
-            np.multiply(A, nxl_lo, out=tmp)
-            small += tmp
-        s, err = _tree_sum_into(terms, w.pong[:, :m], w.tree_e[:, :m], w.tree_t[:, :m])
-        if rl_all is not None:
-            err -= rl_all[start:stop]
-        err += small.sum(axis=0)
+        rl = None if rl_all is None else rl_all[start:stop]
+        s, err = _residual_block(A, w, minus_x, b[start:stop], r_hi[start:stop], rl, m)
         np.add(s, err, out=f[start:stop])
         gl = None if gl_all is None else gl_all[start:stop]
         _accumulate_g(acc, w, A, gh_all[start:stop], gl, m)
-    # -Aᵀv + Σ addends: the accumulators folded to a few columns (vectorised, same
-    # accuracy), then each component summed exactly by fsum and rounded once.
-    folded = np.concatenate(_fold(acc), axis=1)
-    negated = [-a for a in g_addends]
-    g = np.array(
-        [-math.fsum([*folded[j], *(e[j] for e in negated)]) for j in range(k)]
+    return f, np.concatenate(_fold(acc), axis=1)
+
+
+def sum_g(partials: list[FloatArray], addends: tuple[FloatArray, ...] = ()) -> FloatArray:
+    """``g = -Σ partials + Σ addends``, each component summed exactly and rounded once.
+
+    ``partials`` are accumulators of :func:`augmented_residual_parts` (of one or several
+    chunks, any order: ``math.fsum`` is exact whatever the order of its terms).
+    """
+    k = partials[0].shape[0]
+    negated = [-a for a in addends]
+    return np.array(
+        [
+            -math.fsum([*(v for p in partials for v in p[j]), *(e[j] for e in negated)])
+            for j in range(k)
+        ]
     )
-    return f, g
+
+
+def residual_dd(
+    AT: FloatArray | ScaledDesign, b: FloatArray, x_hi: FloatArray, x_lo: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``b - A x`` as a double-double ``hi + lo``, accurate to ``O(u²)`` of its terms.
+
+    The same sum as ``f`` of :func:`augmented_residuals` with ``r = 0`` (Dot2, ORO05 §5),
+    renormalised by TwoSum instead of rounded: the baseline from which the chunked
+    refinement (:mod:`pytest_linreg._chunked`) rebuilds its residual on every pass.
+    """
+    k, n = AT.shape
+    block = max(1, min(n, max(64, _BLOCK_ELEMENTS // k)))
+    minus_x = _MinusX(x_hi, x_lo)
+    hi, lo = np.empty(n), np.empty(n)
+    w = _Workspace(k, block)
+    design_block = np.empty((k, block)) if isinstance(AT, ScaledDesign) else None
+    zeros = np.zeros(block)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        m = stop - start
+        A = _design_block(AT, start, stop, design_block)
+        _split_into(A, w.hi[:, :m], w.lo[:, :m])
+        s, err = _residual_block(A, w, minus_x, b[start:stop], zeros[:m], None, m)
+        hi[start:stop], lo[start:stop] = two_sum(s, err)
+    return hi, lo
+
+
+class _MinusX:
+    """``-x`` split for the products of the residual: ``A(-x)`` is the exact negation of ``Ax``."""
+
+    def __init__(self, x_hi: FloatArray, x_lo: FloatArray) -> None:
+        neg_hi, neg_lo = split(-x_hi)
+        self.x, self.x_split = (-x_hi)[:, None], (neg_hi[:, None], neg_lo[:, None])
+        self.x_lo = (-x_lo)[:, None] if np.any(x_lo) else None  # zero on the first step
+
+
+def _design_block(
+    AT: FloatArray | ScaledDesign, start: int, stop: int, buffer: FloatArray | None
+) -> FloatArray:
+    if isinstance(AT, ScaledDesign):
+        assert buffer is not None
+        return AT.block(start, stop, buffer)
+    return AT[:, start:stop]
+
+
+def _residual_block(
+    A: FloatArray,
+    w: _Workspace,
+    minus_x: _MinusX,
+    b: FloatArray,
+    r_hi: FloatArray,
+    r_lo: FloatArray | None,
+    m: int,
+) -> tuple[FloatArray, FloatArray]:
+    """``b - r - A x`` over one block as ``(sum, errors)`` (``A`` split into ``w.hi/lo``)."""
+    A_hi, A_lo, tmp = w.hi[:, :m], w.lo[:, :m], w.tmp[:, :m]
+    # f = b - r_hi - r_lo + sum_j A_j (-x_hi_j) + errors + A_j (-x_lo_j)
+    terms = w.terms[:, :m]
+    terms[0] = b
+    np.negative(r_hi, out=terms[1])
+    np.multiply(A, minus_x.x, out=terms[2:])
+    small = w.err[:, :m]
+    _product_error_into(A_hi, A_lo, *minus_x.x_split, terms[2:], small, tmp)
+    if minus_x.x_lo is not None:
+        np.multiply(A, minus_x.x_lo, out=tmp)
+        small += tmp
+    s, err = _tree_sum_into(terms, w.pong[:, :m], w.tree_e[:, :m], w.tree_t[:, :m])
+    if r_lo is not None:
+        err -= r_lo
+    err += small.sum(axis=0)
+    return s, err
 
 
 #: Width to which :func:`_fold` reduces the accumulators before the exact ``fsum``.

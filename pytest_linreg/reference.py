@@ -8,15 +8,18 @@ Two paths behind :func:`ols`:
   squares solutions I", BIT 7, 1967; Björck, *Numerical Methods for Least Squares Problems*,
   SIAM 1996, §2.9). The residuals of that system are accumulated in double-double or better
   (:mod:`pytest_linreg._extended`), and ``x`` and ``r`` are kept as double-double sums, so
-  the answer is within about an ulp of the *exact* least-squares solution of the float64 data.
-  Measured: 0 ulps from the exact solution on all 11 NIST designs and on designs with
-  condition numbers up to 1e13, with and without residuals (the tests require at most 2), and
-  at most 1 ulp from 1e14 to 3e14. When refinement cannot certify its answer (κ·u near 1),
-  problems with ``n·k <= EXACT_FALLBACK_LIMIT`` (2e5) are solved exactly instead and larger
-  ones warn (:class:`IllConditionedWarning`) with the estimated error; never silently wrong.
-  A parameter at or below the limiting absolute accuracy ``κ·u²·‖x‖∞`` (an exactly zero
-  coefficient) is certified to that absolute accuracy: solved exactly when small, otherwise
-  returned without a warning, its ``relative_error`` stating the absolute bound over its size.
+  the answer is the *exact* least-squares solution of the float64 data, rounded: refinement
+  stops only when the bound on the remaining corrections of every parameter is below 1/32 of
+  its ulp and below its distance to a rounding boundary (:class:`StepJudge`). Measured: 0 ulps
+  from the exact solution on all 11 NIST designs and on designs with condition numbers up to
+  1e13, with and without residuals, and at most 1 ulp from 1e14 to 3e14. When refinement
+  cannot certify its answer (κ·u near 1), problems with ``n·k <= EXACT_FALLBACK_LIMIT``
+  (2e5) are solved exactly instead and larger ones warn (:class:`IllConditionedWarning`) with
+  the estimated error; never silently wrong. A parameter below what double-double residuals
+  resolve for it (``‖eᵢᵀR⁻¹‖·(k+2)·u²·(‖x‖₁ + ‖r‖)``: an exactly zero coefficient, one tiny
+  beside the others, or one whose exact value lies that close to a rounding midpoint) is
+  certified to that absolute accuracy: solved exactly when small, otherwise returned without
+  a warning, its ``relative_error`` stating the absolute bound over its size.
 * **exact path** (``exact=True``): rational arithmetic (:mod:`pytest_linreg._exact`), correctly
   rounded.
 
@@ -47,7 +50,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -90,6 +93,52 @@ RANK_RTOL_PER_COLUMN = float(np.finfo(np.float64).eps)
 _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
 
 _Pending = tuple[FloatArray, FloatArray, FloatArray]
+
+
+class ProblemInfo(Protocol):
+    """What the result builders need of a factored problem, in memory or in chunks.
+
+    ``R`` is the ``k × k`` triangular factor of the equilibrated design (of the preconditioner
+    ``[√W A; √Λ]`` with weights or a penalty); the sums of squares are of the scaled response
+    ``y / 2**y_exp`` (and scaled weights ``w / 2**w_exp``).
+    """
+
+    n: int
+    k: int
+    fit_intercept: bool
+    names: tuple[str, ...]
+    labels: tuple[str, ...]
+    col_exp: npt.NDArray[np.int64]
+    y_exp: int
+    w_exp: int
+    R: FloatArray
+    rank: int
+    condition_number: float
+    alpha: float
+    weights: FloatArray | None
+
+    def projected_response(self) -> FloatArray: ...
+
+    def residual_sum_of_squares(self, x: FloatArray) -> float: ...
+
+    def total_sum_of_squares(self) -> float: ...
+
+    def unscale(self, x_scaled: FloatArray) -> FloatArray: ...
+
+
+def rank_and_condition(R: FloatArray) -> tuple[int, float]:
+    """Numerical rank and 2-norm condition number of the design whose QR factor is ``R``.
+
+    Both are of the column-equilibrated design (unit columns): the singular values of ``R``
+    with its columns normalised, ranked against :data:`RANK_RTOL_PER_COLUMN` · k · σ_max.
+    """
+    k = R.shape[1]
+    col_norms = np.linalg.norm(R, axis=0)
+    col_norms[col_norms == 0] = 1.0
+    sv_unit = np.linalg.svd(R / col_norms, compute_uv=False)
+    smax = sv_unit[0]
+    condition = float(smax / sv_unit[-1]) if sv_unit[-1] > 0 else math.inf
+    return int(np.count_nonzero(sv_unit > RANK_RTOL_PER_COLUMN * k * smax)), condition
 
 
 @dataclass(frozen=True)
@@ -375,13 +424,7 @@ class _Problem:
             V[j, j] = 1.0
         self.V = V
         self.T = _wy_factor(V, tau)
-        col_norms = np.linalg.norm(self.R, axis=0)
-        col_norms[col_norms == 0] = 1.0
-        self.sv_unit = np.linalg.svd(self.R / col_norms, compute_uv=False)
-        smax = self.sv_unit[0]
-        self.condition_number = float(smax / self.sv_unit[-1]) if self.sv_unit[-1] > 0 else math.inf
-        tol = RANK_RTOL_PER_COLUMN * self.k * smax
-        self.rank = int(np.count_nonzero(self.sv_unit > tol))
+        self.rank, self.condition_number = rank_and_condition(self.R)
         self.labels = (("intercept",) if fit_intercept else ()) + names
         self.y = np.zeros(self.n)
         self.b = self.y
@@ -418,6 +461,23 @@ class _Problem:
     def weighted_sum_of_squares(self, r: FloatArray) -> float:
         """``Σ wᵢ rᵢ²`` (the scaled weights: callers undo the power of two)."""
         return float(r @ r) if self.w is None else float((self.w * r) @ r)
+
+    def total_sum_of_squares(self) -> float:
+        """``Σ wᵢ (bᵢ - b̄)²`` about the (weighted) mean, or about 0 without an intercept."""
+        b = self.b
+        mean = 0.0
+        if self.fit_intercept:
+            mean = float(np.mean(b)) if self.w is None else float(self.w @ b / np.sum(self.w))
+        return self.weighted_sum_of_squares(b - mean)
+
+    def residual_sum_of_squares(self, x: FloatArray) -> float:
+        """``Σ wᵢ (b - A x)ᵢ²`` for parameters ``x`` of the equilibrated problem."""
+        return self.weighted_sum_of_squares(self.b - self.A.matvec(x))
+
+    def projected_response(self) -> FloatArray:
+        """``Q₁ᵀ b``: the response in the basis of the factor's columns (``[√W b; 0]``)."""
+        out: FloatArray = self.qt(self.lift(self.b))[: self.k]
+        return out
 
     def objective_norm(self, r: FloatArray, x: FloatArray) -> float:
         """``‖[√W r; √Λ x]‖``: the residual norm the refinement's accuracy depends on."""
@@ -645,80 +705,145 @@ class _Refined:
     floored: bool = False
 
 
+class StepJudge:
+    """When to stop refining, and the error estimate: the rules of :func:`_refine`.
+
+    Convergence is judged per parameter, as in the extra-precise refinement of Demmel, Hida,
+    Kahan, Li, Mukherjee & Riedy ("Error bounds from extra-precise iterative refinement",
+    ACM TOMS 32(2), 2006). Errors reach the parameters through ``R⁻¹`` (``δx = R⁻¹z``), so
+    corrections are measured as ``z = R·dx``: if they contract by ``ρ`` a step, the
+    remaining corrections move parameter ``i`` by at most ``‖eᵢᵀR⁻¹‖·ρ/(1-ρ)·‖z‖``, its
+    error estimate. Stop when that is below 1/32 of every parameter's ulp and below its
+    distance to a rounding boundary (so further steps cannot change the rounded answer; one
+    step suffices on well-conditioned data), or give up when corrections stop shrinking.
+    ``ρ`` is the observed contraction, at least ``4·k·u·κ`` (Björck's rate ``O(u·κ)``).
+    The in-memory and the chunked (:mod:`pytest_linreg._chunked`) refinements share these
+    rules.
+    """
+
+    def __init__(
+        self, R: FloatArray, condition_number: float, x0: FloatArray, residual_norm: float
+    ) -> None:
+        k = R.shape[0]
+        self.R = R
+        self.kappa = condition_number
+        self.residual_norm = residual_norm
+        # ‖eᵢᵀR⁻¹‖: how far parameter i moves per unit of z (δx = R⁻¹z).
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            self.sensitivity = np.linalg.norm(np.linalg.inv(R), axis=1)
+        self.sensitivity[~np.isfinite(self.sensitivity)] = math.inf
+        self.rho_theory = min(4.0 * k * _U * condition_number, 0.5)
+        self.prev = max(float(np.linalg.norm(R @ x0)), 1e-300)
+        self.est = np.full(k, math.inf)
+        self.floored = np.zeros(k, dtype=bool)
+        self.converged = False
+        self.stalls = 0
+
+    def stop(self, step: int, dx: FloatArray, x_hi: FloatArray, x_lo: FloatArray) -> bool:
+        """Judge the correction ``dx`` of step ``step`` (``x_hi + x_lo``: the updated solution)."""
+        size = float(np.linalg.norm(self.R @ dx))
+        ratio = size / self.prev
+        self.prev = max(size, 1e-300)
+        # Double-double residuals resolve the solution only to an absolute accuracy: each
+        # f = b − r − A x is summed to ~(k+2)·u² of its terms (Dot2, ORO05 Prop. 5.5), so
+        # ‖δf‖ ≲ (k+2)·u²·(‖r‖ + ‖x‖₁) with unit columns, and the fixed point moves by
+        # δx = R⁻¹Q₁ᵀδf: parameter i by up to ‖eᵢᵀR⁻¹‖·‖δf‖ (g's errors are kept below
+        # the smallest parameter's ulp by the triple mode). A parameter whose 1/32 ulp is
+        # below that (zero, or tiny beside the others) cannot be certified relatively: an
+        # intercept of 1e-16 beside coefficients of 1 came out 1-3 ulps wrong while its
+        # corrections had converged. Such a parameter is judged by the absolute accuracy
+        # instead (Demmel et al. 2006 likewise switch components that cannot converge
+        # relatively to a normwise test), and "floored" so that small problems are solved
+        # exactly; without it a design with an exactly zero coefficient ran every step and
+        # warned at κ ≈ 1.
+        k = x_hi.shape[0]
+        f_error = (k + 2) * _U**2 * (float(np.sum(np.abs(x_hi))) + self.residual_norm)
+        noise = np.maximum(self.sensitivity * f_error, np.finfo(np.float64).tiny)
+        relative = 2.0**-5 * np.spacing(np.abs(x_hi))
+        # x_hi is x_hi + x_lo rounded, and stays so while x moves by less than the distance
+        # to the nearest rounding boundary: requiring the tail to be below it certifies the
+        # rounding (an exact value 8e-5 ulp from a midpoint otherwise rounded either way).
+        to_boundary = _distance_to_rounding_boundary(x_hi, x_lo)
+        negligible = (relative < noise) | (to_boundary <= noise)
+        target = np.where(negligible, noise, relative)
+        rho = min(max(ratio, self.rho_theory), 0.5)
+        tail = self.sensitivity * (rho / (1.0 - rho) * size)
+        # Certifying the rounding takes a cautious rate: single steps contracted by up to
+        # ~6·k·u·κ in our corpora (a measured ratio can be far smaller), so 64·k·u·κ. It
+        # only costs a step when a parameter lies near a midpoint.
+        safe = min(max(ratio, 16.0 * self.rho_theory), 0.5)
+        rounding_tail = self.sensitivity * (safe / (1.0 - safe) * size)
+        if np.all(tail <= target) and np.all(negligible | (rounding_tail < to_boundary)):
+            self.floored = negligible
+            self.est = np.where(negligible, np.maximum(tail, noise), tail)
+            self.converged = True
+            return True
+        rho = min(max(ratio, self.rho_theory), 0.9)
+        self.est = np.maximum(np.abs(dx), self.sensitivity * size) / (1.0 - rho)
+        # The QR solution's error carries a κ²·u·‖r‖ term that the first step removes, so
+        # only later steps are judged for contraction; near κ·u ≈ 0.1 single steps can
+        # stall, so give up after two in a row that do not halve the correction.
+        self.stalls = self.stalls + 1 if step >= 2 and ratio >= 0.5 else 0
+        return self.stalls >= 2
+
+    @property
+    def only_absolute(self) -> bool:
+        """Converged, with some parameter certified only to the residuals' absolute accuracy."""
+        return bool(self.converged and self.floored.any())
+
+
+def _distance_to_rounding_boundary(x_hi: FloatArray, x_lo: FloatArray) -> FloatArray:
+    """How far ``x_hi + x_lo`` may move before ``fl(x_hi + x_lo)`` stops being ``x_hi``.
+
+    ``x_hi`` rounds every value strictly between the midpoints to its neighbours; the gaps
+    differ on either side of a power of two.
+    """
+    up = np.nextafter(x_hi, np.inf) - x_hi
+    down = x_hi - np.nextafter(x_hi, -np.inf)
+    out: FloatArray = np.minimum(0.5 * up - x_lo, 0.5 * down + x_lo)
+    return out
+
+
+def needs_triple(condition_number: float, k: int, residual_norm: float, x0: FloatArray) -> bool:
+    """Whether ``g`` must be accumulated to ``u³``, not ``u²`` (see :func:`_refine`)."""
+    smallest = max(float(np.min(np.abs(x0))), 1e-300)
+    return bool(condition_number**2 * k * _U**2 * residual_norm > 2.0**-8 * _U * smallest)
+
+
 def _refine(pb: _Problem) -> _Refined:
     """Björck's iterative refinement with extended-precision residuals, ``x`` and ``r``.
 
-    Convergence is judged componentwise, as in the extra-precise refinement of Demmel, Hida,
-    Kahan, Li, Mukherjee & Riedy ("Error bounds from extra-precise iterative refinement",
-    ACM TOMS 32(2), 2006): stop when the last correction moves no parameter by more than
-    1/32 of its ulp (so further steps cannot change the rounded answer), or when the
-    normwise tail ``ρ/(1-ρ)·‖dx‖`` of the remaining corrections is already below that for
-    every parameter (one step suffices on well-conditioned data), or when corrections stop
-    shrinking. ``ρ`` is the observed contraction of successive corrections, at least
-    ``4·k·u·κ`` (Björck's rate ``O(u·κ)``). The error estimate of parameter ``i`` is the
-    smaller of ``ρ/(1-ρ)·|dx_i|`` and the normwise tail.
+    The stopping rules and error estimates are :class:`StepJudge`'s.
     """
     k = pb.k
     dx, _ = _correction_x(pb, pb.b, np.zeros(k))  # from x = r = 0: the plain QR solution
     x_hi, x_lo = dx, np.zeros(k)
     # Start r from b - A x0 (one pass); refinement treats r as an unknown of its own.
     r_hi, r_lo = pb.b - pb.A.matvec(x_hi), np.zeros(pb.n)
-    kappa = pb.condition_number
-    rnorm = pb.objective_norm(r_hi, x_hi)
     # Errors in g reach x amplified by κ² (Björck 1996, §2.9.2): accumulate it to u³ unless
     # u² is plainly enough for the smallest parameter.
-    smallest = max(float(np.min(np.abs(x_hi))), 1e-300)
-    triple = kappa**2 * k * _U**2 * rnorm > 2.0**-8 * _U * smallest
-    rho_theory = min(4.0 * k * _U * kappa, 0.5)
-    prev = max(float(np.max(np.abs(x_hi))), 1e-300)
-    est = np.full(k, math.inf)
-    floored = np.zeros(k, dtype=bool)
-    converged = False
-    steps = stalls = 0
+    rnorm = pb.objective_norm(r_hi, x_hi)
+    triple = needs_triple(pb.condition_number, k, rnorm, x_hi)
+    judge = StepJudge(pb.R, pb.condition_number, x_hi, rnorm)
+    steps = 0
     for steps in range(1, MAX_REFINEMENT_STEPS + 1):
         f, g = augmented_residuals(
             pb.A, pb.b, r_hi, r_lo, x_hi, x_lo, triple=triple, **pb.g_terms(r_hi, r_lo, x_hi, x_lo)
         )
         dx, pending = _correction_x(pb, f, g)
         x_hi, x_lo = dd_add(x_hi, x_lo, dx)
-        size = float(np.max(np.abs(dx)))
-        ratio = size / prev
-        prev = max(size, 1e-300)
-        # A parameter that is zero, or below what double-double residuals resolve
-        # (~κ·u²·‖x‖∞), never gets within 1/32 ulp of itself: each step shrinks it by ~κ·u.
-        # Such a parameter is judged by that absolute accuracy instead (Demmel et al. 2006
-        # likewise switch components that cannot converge relatively to a normwise test);
-        # without it a design with an exactly zero coefficient ran every step and warned at
-        # κ ≈ 1.
-        noise = max(kappa, 1.0) * _U**2 * float(np.max(np.abs(x_hi)))
-        negligible = np.abs(x_hi) <= noise
-        target = np.where(negligible, noise, 2.0**-5 * np.spacing(np.abs(x_hi)))
-        rho = min(max(ratio, rho_theory), 0.5)
-        normwise = np.full(k, rho / (1.0 - rho) * size)  # |next corrections| <= ρ‖dx‖ each
-        if np.all(np.abs(dx) <= target) or np.all(normwise <= target):
-            est = np.minimum(rho / (1.0 - rho) * np.abs(dx), normwise) if ratio < 0.5 else normwise
-            floored = negligible
-            est = np.where(floored, np.maximum(est, noise), est)
-            converged = True
-            break
-        rho = min(max(ratio, rho_theory), 0.9)
-        est = np.abs(dx) / (1.0 - rho)
-        # The QR solution's error carries a κ²·u·‖r‖ term that the first step removes, so
-        # only later steps are judged for contraction; near κ·u ≈ 0.1 single steps can
-        # stall, so give up after two in a row that do not halve the correction.
-        stalls = stalls + 1 if steps >= 2 and ratio >= 0.5 else 0
-        if stalls >= 2:
+        if judge.stop(steps, dx, x_hi, x_lo):
             break
         # With weights or a penalty, Q's rows are those of [√W A; √Λ], not of r: the first
         # block row of the augmented system gives dr = f − A dx directly.
         dr = _correction_r(pb, pending) if pb.plain else f - pb.A.matvec(dx)
         r_hi, r_lo = dd_add(r_hi, r_lo, dr)
     else:
-        return _Refined(x_hi, x_lo, r_hi, est, converged, steps)
+        return _Refined(x_hi, x_lo, r_hi, judge.est, judge.converged, steps)
     # Stopped before updating r: the first block row of the augmented system gives the last
     # correction as dr = f - A dx, one pass instead of two applications of Q.
     r_final: FloatArray = r_hi + (r_lo + (f - pb.A.matvec(dx)))
-    return _Refined(x_hi, x_lo, r_final, est, converged, steps, bool(converged and floored.any()))
+    return _Refined(x_hi, x_lo, r_final, judge.est, judge.converged, steps, judge.only_absolute)
 
 
 def _solve_float(pb: _Problem) -> OLSResult:
@@ -734,27 +859,14 @@ def _solve_float(pb: _Problem) -> OLSResult:
             return _minimum_norm(pb, exact_rank=sol.rank)
         return _exact_result(pb, sol, method="exact-fallback")
     params = pb.unscale(ref.x_hi)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(ref.x_hi != 0, ref.abs_error / np.abs(ref.x_hi), np.inf)
+    rel = refined_relative_error(ref.x_hi, ref.abs_error)
     if not ref.converged:
-        worst = first_of_largest(rel)
-        label = pb.labels[worst]
-        # The absolute error too: a parameter whose exact value is 0 (y = 2·x1 exactly, with an
-        # intercept) cannot converge relatively, however small its error.
-        abs_err = math.ldexp(float(ref.abs_error[worst]), int(pb.y_exp - pb.col_exp[worst]))
-        warnings.warn(
-            f"OLS refinement did not converge (condition number {pb.condition_number:.3g}, "
-            f"n={pb.n}, {pb.k} parameters, {ref.steps} steps); estimated relative error up to "
-            f"{rel[worst]:.2g} ({label}), i.e. {label} = {params[worst]:.3g} ± {abs_err:.2g}. "
-            f"Too large for the exact fallback (n·k > {EXACT_FALLBACK_LIMIT}); use exact=True to "
-            "solve it exactly.",
-            IllConditionedWarning,
-            stacklevel=3,
-        )
+        warn_not_converged(pb, params, rel, ref.abs_error, ref.steps)
     return _result(
         pb,
         params,
         pb.weighted_sum_of_squares(ref.r_hi),
+        pb.total_sum_of_squares(),
         pb.rank,
         rel,
         "refined-qr",
@@ -763,12 +875,39 @@ def _solve_float(pb: _Problem) -> OLSResult:
     )
 
 
-def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
+def refined_relative_error(x_hi: FloatArray, abs_error: FloatArray) -> FloatArray:
+    """Each parameter's estimated relative error (``inf`` for a zero parameter)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel: FloatArray = np.where(x_hi != 0, abs_error / np.abs(x_hi), np.inf)
+    return rel
+
+
+def warn_not_converged(
+    pb: ProblemInfo, params: FloatArray, rel: FloatArray, abs_error: FloatArray, steps: int
+) -> None:
+    """The :class:`IllConditionedWarning` of a refinement that could not certify its answer."""
+    worst = first_of_largest(rel)
+    label = pb.labels[worst]
+    # The absolute error too: a parameter whose exact value is 0 (y = 2·x1 exactly, with an
+    # intercept) cannot converge relatively, however small its error.
+    abs_err = math.ldexp(float(abs_error[worst]), int(pb.y_exp - pb.col_exp[worst]))
+    warnings.warn(
+        f"OLS refinement did not converge (condition number {pb.condition_number:.3g}, "
+        f"n={pb.n}, {pb.k} parameters, {steps} steps); estimated relative error up to "
+        f"{rel[worst]:.2g} ({label}), i.e. {label} = {params[worst]:.3g} ± {abs_err:.2g}. "
+        f"Too large for the exact fallback (n·k > {EXACT_FALLBACK_LIMIT}); use exact=True to "
+        "solve it exactly.",
+        IllConditionedWarning,
+        stacklevel=4,  # user -> ols -> solver -> here
+    )
+
+
+def _minimum_norm(pb: ProblemInfo, exact_rank: int | None = None) -> OLSResult:
     """Truncated-SVD minimum-norm solution of the equilibrated problem, with a warning."""
     U, s, Wt = np.linalg.svd(pb.R)
     rank = pb.rank if exact_rank is None else exact_rank
     rank = max(rank, 1) if s[0] > 0 else 0
-    c = pb.qt(pb.lift(pb.b))[: pb.k]
+    c = pb.projected_response()
     coef_s = Wt[:rank].T @ ((U[:, :rank].T @ c) / s[:rank])
     null = Wt[rank:].T
     relations = _relations(null, pb.col_exp, pb.labels)
@@ -777,13 +916,14 @@ def _minimum_norm(pb: _Problem, exact_rank: int | None = None) -> OLSResult:
         f"{pb.condition_number:.3g}); dependent columns: {'; '.join(relations)}. Returned the "
         "minimum-norm solution of the column-equilibrated problem, which is not unique OLS.",
         RankDeficientWarning,
-        stacklevel=4,  # user -> ols -> _solve_float -> _minimum_norm
+        stacklevel=4,  # user -> ols -> solver -> _minimum_norm
     )
     params = pb.unscale(coef_s)
-    resid = pb.b - pb.A.matvec(coef_s)
     rel = np.full(pb.k, math.inf)
-    rss = pb.weighted_sum_of_squares(resid)
-    return _result(pb, params, rss, rank, rel, "minimum-norm", False, 0)
+    rss = pb.residual_sum_of_squares(coef_s)
+    return _result(
+        pb, params, rss, pb.total_sum_of_squares(), rank, rel, "minimum-norm", False, 0
+    )
 
 
 def _relations(
@@ -894,9 +1034,10 @@ def _exact_result(pb: _Problem, sol: ExactSolution, *, method: str) -> OLSResult
 
 
 def _result(
-    pb: _Problem,
+    pb: ProblemInfo,
     params: FloatArray,
     rss: float,
+    tss: float,
     rank: int,
     rel: FloatArray,
     method: str,
@@ -905,12 +1046,7 @@ def _result(
 ) -> OLSResult:
     # rss is of the scaled response b = y / 2**y_exp (and, with weights, of the scaled weights
     # w / 2**w_exp): ratios and the residual standard deviation are formed there, so that huge
-    # or tiny data neither overflow nor underflow.
-    b = pb.b
-    mean = 0.0
-    if pb.fit_intercept:
-        mean = float(np.mean(b)) if pb.w is None else float(pb.w @ b / np.sum(pb.w))
-    tss = pb.weighted_sum_of_squares(b - mean)
+    # or tiny data neither overflow nor underflow; tss likewise.
     rss_scale = pb.y_exp * 2 + pb.w_exp  # rss / tss needs no scale; residual_std does
     dof = pb.n - rank
     return OLSResult(

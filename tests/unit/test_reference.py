@@ -66,9 +66,14 @@ def test_conditioned_within_2_ulps_of_exact(
     # fallback instead -- see test_tiny_parameter_is_never_silently_wrong.
     y = y + 0.75 if fit_intercept else y
     res = plr.ols(X, y, fit_intercept=fit_intercept)
-    assert res.method == "refined-qr", "refinement alone must reach the target"
+    # Up to κ = 1e10 refinement alone certifies every parameter. At 1e13 a parameter whose
+    # 1/32 ulp lies below what double-double residuals resolve for it (‖eᵢᵀR⁻¹‖·(k+2)·u²·
+    # (‖x‖₁ + ‖r‖)) is only certified absolutely, and a problem this small is then solved
+    # exactly instead.
+    allowed = {"refined-qr"} if cond <= 1e10 else {"refined-qr", "exact-fallback"}
+    assert res.method in allowed, "refinement alone must reach the target"
     assert res.converged
-    assert ulps(res.params, exact_params(X, y, fit_intercept)).max() <= 2
+    assert ulps(res.params, exact_params(X, y, fit_intercept)).max() == 0
 
 
 def test_tiny_parameter_is_never_silently_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,13 +81,15 @@ def test_tiny_parameter_is_never_silently_wrong(monkeypatch: pytest.MonkeyPatch)
     exact = exact_params(X, y, True)
     assert plr.ols(X, y).method == "exact-fallback"
     monkeypatch.setattr(reference, "EXACT_FALLBACK_LIMIT", 0)
-    with pytest.warns(
-        plr.IllConditionedWarning,
-        match=r"relative error up to .* \(intercept\), i\.e\. intercept = -1\.\d+e-19 ± \d",
-    ):
-        res = plr.ols(X, y)
+    # Too large to solve exactly: the intercept is certified to the absolute accuracy the
+    # residuals resolve, and its relative_error says so (far above an ulp) instead of
+    # claiming full precision; the coefficients are certified to their last bit.
+    res = plr.ols(X, y)
+    assert res.converged and res.method == "refined-qr"
+    assert res.relative_error[0] > 1e-15
+    assert np.all(res.relative_error[1:] < 2.0**-5 * 2.0**-52)
     assert np.all(np.abs(res.params - exact) <= res.relative_error * np.abs(exact))
-    assert ulps(res.coef, exact[1:]).max() <= 2
+    assert ulps(res.coef, exact[1:]).max() == 0
 
 
 def test_condition_number_is_of_the_equilibrated_design() -> None:

@@ -11,48 +11,16 @@ parameter moved by 3e-7 relative passed); both must be 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import pytest
+from rational_oracle import oracle, ulps_from_exact
 
 import pytest_linreg as plr
 from pytest_linreg._records import collecting
 from pytest_linreg.adapters import Coefficients, make_output_coefficients
 from pytest_linreg.errors import LinregAssertionError
 from pytest_linreg.reference import one_output
-
-
-def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
-    """Gauss–Jordan elimination with exact pivoting on nonzero entries."""
-    m = len(rhs)
-    a = [[*row, r] for row, r in zip(matrix, rhs, strict=True)]
-    for col in range(m):
-        pivot = next(i for i in range(col, m) if a[i][col] != 0)
-        a[col], a[pivot] = a[pivot], a[col]
-        for i in range(m):
-            if i != col and a[i][col] != 0:
-                factor = a[i][col] / a[col][col]
-                a[i] = [x - factor * y for x, y in zip(a[i], a[col], strict=True)]
-    return [a[i][m] / a[i][i] for i in range(m)]
-
-
-def oracle(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray | None, alpha: float, fit_intercept: bool
-) -> list[Fraction]:
-    """Exact minimiser of ``Σ wᵢ (yᵢ − b − xᵢβ)² + α‖β‖²``, intercept first when fitted."""
-    n, p = X.shape
-    rows = [[Fraction(1)] * fit_intercept + [Fraction(v) for v in X[i]] for i in range(n)]
-    weights = [Fraction(1)] * n if w is None else [Fraction(v) for v in w]
-    k = p + fit_intercept
-    gram = [
-        [sum(weights[i] * rows[i][a] * rows[i][b] for i in range(n)) for b in range(k)]
-        for a in range(k)
-    ]
-    for j in range(fit_intercept, k):
-        gram[j][j] += Fraction(alpha)
-    rhs = [sum(weights[i] * rows[i][a] * Fraction(y[i]) for i in range(n)) for a in range(k)]
-    return _solve(gram, rhs)
 
 
 @dataclass(frozen=True)
@@ -82,12 +50,6 @@ def random_problem(seed: int) -> Problem:
     return Problem(X, Y, w, alpha, bool(seed % 5 != 4))
 
 
-def _ulps(got: np.ndarray, exact: list[Fraction]) -> int:
-    rounded = np.array([float(v) for v in exact])
-    gap = np.abs(got - rounded) / np.spacing(np.maximum(np.abs(rounded), np.finfo(float).tiny))
-    return int(np.max(gap))
-
-
 def _answer(coef: np.ndarray, intercept: np.ndarray | None) -> Coefficients:
     """k outputs of p coefficients, unambiguous even for p == 1 without intercept."""
     return make_output_coefficients(coef, intercept, "oracle", kind="direct")
@@ -110,7 +72,7 @@ def test_reference_and_verdict_against_the_rational_oracle(seed: int) -> None:
     for out, want in zip(outputs, exact, strict=True):
         got = np.concatenate([[out.intercept], out.coef]) if pb.fit_intercept else out.coef
         # Refinement is accurate to O(u²) and rounds once: 1 ulp only at a near-tie.
-        assert _ulps(np.asarray(got), want) <= 1
+        assert ulps_from_exact(np.asarray(got), want) <= 1
     rounded = np.array([[float(v) for v in e] for e in exact])  # (k, p + fit_intercept)
     coef = rounded[:, 1:] if pb.fit_intercept else rounded
     intercept = rounded[:, 0] if pb.fit_intercept else None
