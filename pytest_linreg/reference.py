@@ -59,6 +59,7 @@ from ._canonical import first_of_largest
 from ._exact import ExactSolution, exact_lstsq_outputs, fraction_sqrt
 from ._extended import ScaledDesign, augmented_residuals, dd_add, split, two_sum
 from ._outputs import SharedDesignOutputs
+from ._row_blocks import is_out_of_core, row_blocks
 from ._validation import (
     as_array,
     as_design,
@@ -336,6 +337,8 @@ def ols(
         raise TypeError(f"fit_intercept must be a bool; got {fit_intercept!r}")
     if not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool; got {exact!r}")
+    if not exact and (is_out_of_core(X) or is_out_of_core(y)):
+        return _ols_blocked(X, y, bool(fit_intercept), feature_names, sample_weight, alpha)
     Xa = as_design(X)  # before anything looks at X's shape: ragged input gets a clear error
     names = column_names(X, Xa.shape[1], feature_names)
     Y = as_responses(y, Xa.shape[0])
@@ -362,6 +365,28 @@ def ols(
     if Y.shape[1] == 1:  # y of shape (n,) or (n, 1): one output
         return results[0]
     return MultiOutputResult(tuple(results))
+
+
+def _ols_blocked(
+    X: Any,
+    y: Any,
+    fit_intercept: bool,
+    feature_names: Sequence[str] | None,
+    sample_weight: Any,
+    alpha: float,
+) -> OLSResult | MultiOutputResult:
+    """:func:`ols` of a memmap or dask design, read in row blocks (:mod:`._chunked`)."""
+    from ._chunked import solve_chunked  # imports this module: here, not at the top
+
+    if sample_weight is not None or check_alpha(alpha) != 0.0:
+        raise ValueError(
+            "sample_weight and alpha are not supported when X or y is a numpy memmap or a "
+            "dask array; pass in-memory arrays (np.asarray) for weighted or ridge problems"
+        )
+    source = row_blocks(X, y)
+    names = column_names(X, source.p, feature_names)
+    results = solve_chunked(source, fit_intercept, names)
+    return results[0] if len(results) == 1 else MultiOutputResult(tuple(results))
 
 
 # --------------------------------------------------------------------------- problem setup

@@ -2,7 +2,8 @@
 
 pytester removes modules first imported during a test when the test ends. The hypothesis
 pytest plugin imports hypothesis (about 1 s) at the end of every inner run, so without the
-import below each in-process run paid that again; imported here, it survives between tests.
+import below each in-process run paid that again; imported here, it survives between tests
+(dask too: see below).
 (Here rather than in tests/plugin/conftest.py: a second conftest.py outside a package clashed
 with tests/unit/conftest.py as module ``conftest`` when --doctest-modules collected both.)
 """
@@ -14,6 +15,10 @@ import pytest
 
 with contextlib.suppress(ImportError):
     import hypothesis  # noqa: F401
+# Likewise dask.array (README's dask example runs in this process): removed after that test,
+# its half-unloaded modules broke importlib.metadata for the next in-process pytest run.
+with contextlib.suppress(ImportError):
+    import dask.array  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

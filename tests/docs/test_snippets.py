@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = ("README.md", *sorted(p.relative_to(ROOT).as_posix()
                                   for p in (ROOT / "docs").glob("*.md")))
 HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
+HAS_DASK = importlib.util.find_spec("dask") is not None
 NOPLUGINS = ("-p", "no:cacheprovider")
 
 #: A block is named by the file it is in and a piece of text that only it contains.
@@ -522,6 +523,8 @@ def _param(unit: Unit) -> object:
         marks.append(pytest.mark.slow)
     elif RUNS.get(_RUN_IDS.get(unit.block.id, ("", "")), Run()).slow:
         marks.append(pytest.mark.slow)
+    if re.search(r"^import dask|^from dask", unit.block.text, re.M):
+        marks.append(pytest.mark.skipif(not HAS_DASK, reason="needs dask (the dask extra)"))
     return pytest.param(unit, id=unit.id, marks=marks)
 
 

@@ -36,6 +36,17 @@ def test_extraction_never_imports_tensorflow_or_torch() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_solving_in_memory_never_imports_dask() -> None:
+    """dask is imported only for a dask input: ``is_out_of_core`` looks in sys.modules."""
+    code = (
+        "import sys, numpy as np\n"
+        "import pytest_linreg as plr\n"
+        "plr.ols(np.arange(8.0).reshape(4, 2) ** 2, np.arange(4.0))\n"
+        "assert 'dask' not in sys.modules, 'dask imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_run_checks_does_not_import_pytest() -> None:
     code = (
         "import sys\n"
