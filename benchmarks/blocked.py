@@ -1,9 +1,9 @@
 """Designs that are not in memory: time and peak memory of ``ols`` on dask arrays and memmaps.
 
 Run ``python benchmarks/blocked.py`` (about 15 minutes at the default sizes, and 9 GB of disk
-in ``--dir`` for the memmap, kept there for a rerun). Three measurements, each in a fresh subprocess so that its peak
-resident set (``ru_maxrss``) is its own, each printed as a markdown row with the ratios against
-competitors measured in the same run:
+in ``--dir`` for the memmap, kept there for a rerun). Three measurements, each in a fresh
+subprocess so that its peak resident set (``ru_maxrss``) is its own, each printed as a
+markdown row with the ratios against competitors measured in the same run:
 
 1. ``lazy``: a dask array generated chunk by chunk (``--lazy-rows`` × 10, 3.2 GB at 4·10⁷) solved
    in a process whose address space is limited to ``--address-space`` GiB (``RLIMIT_AS``), so

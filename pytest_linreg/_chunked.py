@@ -17,7 +17,10 @@ shapes). Only small results travel between passes; nothing of length n is kept.
    step, ``r + dr = r + f − Q₁v = b − A x − Q₁v`` for the ``x`` and ``v = Q₁ᵀf − R⁻ᵀg`` of
    that step, so each pass rebuilds ``r`` block by block from two k-vectors as
    ``(b − A x)`` in double-double minus ``Q_i Q̂_i v`` (each block's ``Q_i`` recomputed). This
-   is the in-memory iteration up to terms of order ``u²`` in ``r``, which refinement absorbs.
+   is the in-memory iteration but for rounding: its first residual is ``b − A x₀`` in
+   double-double (in memory, rounded to float64), and the later ones differ by ``O(u)`` of
+   the correction ``Q₁v``, as a rounded ``dr`` does in memory. Both converge to the same
+   fixed point, and the same rule certifies the rounding, so the answers agree bit for bit.
    ``g = −Aᵀr`` is merged across blocks from unrounded accumulators by ``math.fsum``.
 4. **Statistics** (one pass): residual and total sums of squares at the answer.
 
@@ -58,9 +61,11 @@ from .reference import (
     _solve_lower_t,
     _solve_upper,
     _wy_factor,
+    check_equilibrable,
     needs_triple,
     rank_and_condition,
     refined_relative_error,
+    rounded_parameters,
     warn_not_converged,
 )
 
@@ -77,14 +82,19 @@ class _Scaling:
 
     scale: FloatArray  # 2**-col_exp, intercept first
     fit_intercept: bool
-    y_scale: FloatArray  # 2**-y_exp per output
+    y_exp: npt.NDArray[np.int64]  # y / 2**y_exp per output (ldexp: no overflow for tiny y)
 
     def design(self, X: FloatArray) -> FloatArray:
         """The block's equilibrated design, transposed: ``(k, m)``, C-contiguous."""
         return ScaledDesign(X, self.scale, self.fit_intercept).transposed()
 
-    def response(self, Y: FloatArray, output: int) -> FloatArray:
-        out: FloatArray = Y[:, output] * self.y_scale[output]
+    def response(self, Y: FloatArray, output: int | None = None) -> FloatArray:
+        """The block's scaled response of ``output`` (``(m,)``), or of all (``(m, q)``)."""
+        out: FloatArray = (
+            np.ldexp(Y, -self.y_exp[None, :])
+            if output is None
+            else np.ldexp(Y[:, output], -self.y_exp[output])
+        )
         return out
 
 
@@ -96,17 +106,16 @@ def solve_chunked(
     check_parameters_fit(n, p, fit_intercept)
     surveys = source.map(_survey, None)
     _raise_first_non_finite(surveys, source)
-    col_norms = _merged_norms([s[1] for s in surveys], [s[2] for s in surveys])
-    y_norms = _merged_norms([s[3] for s in surveys], [s[4] for s in surveys])
+    col_exp, _ = _merged_norms([s[1] for s in surveys], [s[2] for s in surveys])
+    y_exp, y_scaled_norms = _merged_norms([s[3] for s in surveys], [s[4] for s in surveys])
     if fit_intercept:
-        col_norms = np.concatenate([[math.sqrt(n)], col_norms])
-    col_exp = _pow2_exponents(col_norms)
-    y_exp = _pow2_exponents(y_norms)
-    scaling = _Scaling(np.ldexp(1.0, -col_exp), fit_intercept, np.ldexp(1.0, -y_exp))
-    factors = source.map(_factor, None, scaling)
-    factor = _Factor.merge(factors, np.ldexp(y_norms, -y_exp))
-    rank, condition = rank_and_condition(factor.R)
+        col_exp = np.concatenate([_pow2_exponents(np.array([math.sqrt(n)])), col_exp])
     labels = (("intercept",) if fit_intercept else ()) + names
+    check_equilibrable(col_exp, labels)
+    scaling = _Scaling(np.ldexp(1.0, -col_exp), fit_intercept, y_exp)
+    factors = source.map(_factor, None, scaling)
+    factor = _Factor.merge(factors, y_scaled_norms)
+    rank, condition = rank_and_condition(factor.R)
     results = []
     for j in range(q):
         problem = _ChunkedProblem(
@@ -138,7 +147,7 @@ def _scaled_sums_of_squares(M: FloatArray) -> tuple[npt.NDArray[np.int64], Float
     """``e`` and ``s`` with ``Σ M[:, j]² = s_j · 4**e_j``, free of over- and underflow."""
     big = np.max(np.abs(M), axis=0) if M.shape[0] else np.zeros(M.shape[1])
     exps = _pow2_exponents(big)
-    scaled = M * np.ldexp(1.0, -exps)
+    scaled = np.ldexp(M, -exps[None, :])
     return exps, np.einsum("ij,ij->j", scaled, scaled)
 
 
@@ -186,7 +195,7 @@ class _BlockQR:
 def _factor(X: FloatArray, Y: FloatArray, _arg: None, scaling: _Scaling) -> tuple[Any, ...]:
     """The block's ``R_i``, ``Q_iᵀ b`` of each output, and each output's sum."""
     qr = _BlockQR(scaling.design(X))
-    B = Y * scaling.y_scale
+    B = scaling.response(Y)
     return qr.R, qr.qt(B), B.sum(axis=0)
 
 
@@ -242,11 +251,18 @@ def _raise_first_non_finite(surveys: list[Any], source: RowBlocks) -> None:
             )
 
 
-def _merged_norms(exps: list[Any], sums: list[Any]) -> FloatArray:
-    """Column 2-norms from each block's ``(exponents, scaled sums of squares)``."""
+def _merged_norms(
+    exps: list[Any], sums: list[Any]
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Each column's norm exponent ``e`` and scaled norm ``‖·‖ / 2**e`` (in [0.5, 1)).
+
+    From each block's ``(exponents, scaled sums of squares)``, never forming a norm that
+    over- or underflows (a response of 1e308s, a column of 1e-300s).
+    """
     E = np.max(np.stack(exps), axis=0)
     total = sum(np.ldexp(s, 2 * (e - E)) for e, s in zip(exps, sums, strict=True))
-    return np.asarray(np.ldexp(np.sqrt(total), E), dtype=np.float64)
+    mantissa, shift = np.frexp(np.sqrt(total))
+    return np.where(total > 0, E + shift, 0).astype(np.int64), mantissa
 
 
 @dataclass(frozen=True)
@@ -355,20 +371,26 @@ class _ChunkedProblem:
 
 
 def _solve_output(pb: _ChunkedProblem) -> OLSResult:
-    if pb.rank < pb.k:
-        return _minimum_norm(pb)
-    judge, state, steps = _refine(pb)
     small = pb.n * pb.k <= reference.EXACT_FALLBACK_LIMIT
-    if (not judge.converged or judge.only_absolute) and small:
-        # Small enough to read whole: the in-memory solver's exact fallback decides.
-        X, Y = pb.source.materialise()
-        return _solve_float(_Problem(X, pb.fit_intercept, pb.names).with_response(Y[:, pb.output]))
-    params = pb.unscale(state.x_hi)
+    if pb.rank < pb.k:
+        # Near the rank cut-off TSQR's R and the in-memory R can fall on either side of it:
+        # a small problem is decided as in memory (exactly, where refinement fails).
+        return _solve_in_memory(pb) if small else _minimum_norm(pb)
+    judge, state, steps = _refine(pb)
+    params, uncertain = rounded_parameters(pb, state.x_hi, state.x_lo, judge.est)
+    if (not judge.converged or judge.only_absolute or uncertain) and small:
+        return _solve_in_memory(pb)
     rel = refined_relative_error(state.x_hi, judge.est)
     if not judge.converged:
         warn_not_converged(pb, params, rel, judge.est, steps)
     rss, tss = pb.sums_of_squares(state.x_hi, state.x_lo)
     return _result(pb, params, rss, tss, pb.rank, rel, "refined-qr", judge.converged, steps)
+
+
+def _solve_in_memory(pb: _ChunkedProblem) -> OLSResult:
+    """A small problem read whole and solved in memory (rank decided there, exact fallback)."""
+    X, Y = pb.source.materialise()
+    return _solve_float(_Problem(X, pb.fit_intercept, pb.names).with_response(Y[:, pb.output]))
 
 
 def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
@@ -379,11 +401,11 @@ def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
     state = _State(x0, zeros, zeros, x0, zeros)
     rnorm = pb.initial_residual_norm()
     triple = needs_triple(pb.condition_number, k, rnorm, x0)
-    judge = StepJudge(pb.R, pb.condition_number, x0, rnorm)
+    judge = StepJudge(pb.R, pb.condition_number, x0, rnorm, triple)
     steps = 0
     for steps in range(1, reference.MAX_REFINEMENT_STEPS + 1):
         parts = pb.source.map(
-            _refine_block, factor.Q_hat, pb.scaling, pb.output, state, triple
+            _refine_block, factor.Q_hat, pb.scaling, pb.output, state, judge.triple
         )
         g = sum_g([p[0] for p in parts])
         c1 = np.sum([p[1] for p in parts], axis=0)

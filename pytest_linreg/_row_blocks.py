@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._validation import as_design
+
 __all__ = ["MEMMAP_BLOCK_ELEMENTS", "RowBlocks", "is_out_of_core", "row_blocks"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -106,13 +108,16 @@ def row_blocks(X: Any, y: Any) -> RowBlocks:
         return _DaskRows(X, y)
     if isinstance(X, np.memmap):
         return _MemmapRows(X, y)
-    # X in memory with y out of core: a dask y is read whole (one vector per output).
-    return _MemmapRows(np.asarray(X), y)
+    # X in memory with y out of core: X is checked as in memory (lists, object arrays of
+    # ints); a dask y is read whole (one vector per output).
+    return _MemmapRows(as_design(X), y)
 
 
 def _check_design(shape: tuple[Any, ...], dtype: np.dtype[Any], what: str = "X") -> None:
     if len(shape) != 2:
         raise ValueError(f"{what} must be 2-D (n, p); got shape {shape}")
+    if shape[1] == 0:
+        raise ValueError(f"{what} has no columns (shape {shape}); expected at least one feature")
     _check_dtype(dtype, what)
 
 
@@ -209,6 +214,10 @@ class _DaskRows(RowBlocks):
         self.X = X
         y_dask = y if isinstance(y, da.Array) else da.from_array(np.asarray(y), chunks=-1)
         _check_dtype(y_dask.dtype, "y")
+        if y_dask.ndim and any(isinstance(c, float) and np.isnan(c) for c in y_dask.chunks[0]):
+            raise ValueError(
+                "y's chunk sizes are unknown (NaN); call y.compute_chunk_sizes() first"
+            )
         self.q = _response_shape(tuple(y_dask.shape), self.n)
         if y_dask.ndim == 1:
             y_dask = y_dask[:, None]

@@ -192,6 +192,8 @@ def test_inf_in_y_is_named() -> None:
         (np.ones(4), np.ones(4), ValueError, r"X must be 2-D \(n, p\); got shape \(4,\)"),
         (np.ones((4, 2)), np.ones(5), ValueError, r"y must have shape \(4,\) or \(4, k\)"),
         (np.ones((2, 3)), np.ones(2), ValueError, "rows"),
+        (np.ones((4, 0)), np.ones(4), ValueError, r"X has no columns \(shape \(4, 0\)\)"),
+        (np.ones((4, 2)), np.float64(1.0), ValueError, r"got \(\)"),
     ],
 )
 def test_bad_dask_input_is_named(
@@ -206,6 +208,22 @@ def test_unknown_chunk_sizes_say_what_to_call() -> None:
     X = x[x[:, 0] > 3]  # a boolean mask leaves the row counts unknown
     with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
         plr.ols(X, np.ones(10))
+
+
+def test_unknown_response_chunk_sizes_say_what_to_call() -> None:
+    y = da.from_array(np.arange(20.0), chunks=5)
+    with pytest.raises(ValueError, match=r"y's chunk sizes are unknown .* y\.compute_chunk_sizes"):
+        plr.ols(da.ones((10, 2), chunks=(5, 2)), y[y > 9])
+
+
+def test_an_in_memory_design_beside_a_dask_response_is_checked_as_in_memory() -> None:
+    y = da.from_array(np.arange(3.0), chunks=2)
+    with pytest.raises(ValueError, match="X could not be read as a rectangular array"):
+        plr.ols([[1.0, 2.0], [3.0]], y)
+    exact_ints = np.array([[1, 0], [2**60 + 1, 1], [5, 3]], dtype=object)
+    res = one_output(plr.ols(exact_ints, y, fit_intercept=False))
+    assert np.array_equal(res.params, one_output(plr.ols(exact_ints, np.arange(3.0),
+                                                         fit_intercept=False)).params)
 
 
 def test_weights_and_ridge_are_refused_for_blocked_input() -> None:
