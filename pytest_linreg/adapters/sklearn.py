@@ -40,6 +40,20 @@ def _fit_kind(estimator: Any) -> str:
     return "unknown"
 
 
+def _objective(estimator: Any) -> str:
+    """What a dask-ml GLM solved, which its name does not say: ``(solver='newton')``.
+
+    dask-ml's ``LinearRegression`` (dask-glm) minimises ``Σ(y − Xβ)² + (1/C)·‖β‖²/2`` over
+    columns standardised to mean 0 and variance 1, the intercept penalised too; its
+    ``newton`` solver ignores the penalty (least squares).
+    """
+    if _library(estimator) != "dask_ml" or not hasattr(estimator, "solver"):
+        return ""
+    if estimator.solver == "newton":
+        return "(solver='newton')"
+    return f"(solver={estimator.solver!r}, penalty={estimator.penalty!r}, C={estimator.C!r})"
+
+
 class SklearnAdapter:
     """``LinearRegression``, ``Ridge``, ``SGDRegressor`` ... (duck typed on ``coef_``).
 
@@ -62,7 +76,7 @@ class SklearnAdapter:
         return type(obj).__module__.split(".")[0] == "sklearn" and hasattr(obj, "fit")
 
     def extract(self, obj: Any) -> Coefficients:
-        source = f"{_library(obj)}:{type(obj).__name__}"
+        source = f"{_library(obj)}:{type(obj).__name__}{_objective(obj)}"
         if not hasattr(obj, "coef_"):
             raise TypeError(
                 f"{source} has no coef_: it is not fitted yet, or not a linear model "
