@@ -10,9 +10,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from rational_oracle import oracle
 
 import pytest_linreg as plr
-from pytest_linreg._exact import exact_lstsq, fraction_sqrt, integer_column
+from pytest_linreg._exact import (
+    _dot,
+    _exact_cross_products,
+    exact_lstsq,
+    fraction_sqrt,
+    integer_column,
+)
 
 
 @pytest.mark.parametrize("name", plr.dataset_names("nist"))
@@ -138,3 +145,24 @@ def test_integer_column_names_non_finite_values(value: object) -> None:
     # Fraction(Decimal("Infinity")) would raise a bare OverflowError.
     with pytest.raises(ValueError, match=r"non-finite value .* in exact data"):
         integer_column(np.array([Fraction(1), value], dtype=object))
+
+
+def test_cross_products_by_digits_equal_python_integers() -> None:
+    """The Gram matrix from float64 products of 21-bit digits is the integer one, exactly."""
+    rng = np.random.default_rng(5)
+    n = 3 * 8192 + 17  # several exact blocks and a partial one
+    A = rng.integers(-(2**61), 2**61, size=(n, 3), dtype=np.int64)
+    A[:, 1] = rng.integers(-5, 5, size=n)  # small values: a single digit
+    B = rng.integers(-(2**40), 2**40, size=(n, 2), dtype=np.int64)
+    got = _exact_cross_products(A, B)
+    cols_a, cols_b = A.T.tolist(), B.T.tolist()
+    assert got == [[_dot(a, b) for b in cols_b] for a in cols_a]
+
+
+def test_narrow_range_data_take_the_digit_path_and_stay_exact() -> None:
+    """Uniform [1, 2) columns and integer counts fit int64: the fast Gram path, judged exactly."""
+    rng = np.random.default_rng(6)
+    X = np.column_stack([rng.uniform(1.0, 2.0, 9000), rng.integers(-50, 50, 9000)])
+    y = X @ [0.5, -2.0] + rng.uniform(1.0, 2.0, 9000)
+    res = plr.ols(X, y, exact=True)
+    assert [float(v) for v in oracle(X, y, None, 0.0, True)] == res.params.tolist()
