@@ -207,15 +207,15 @@ def _refine_block(
     output: int,
     state: _State,
     triple: bool,
-) -> tuple[FloatArray, FloatArray]:
-    """The block's part of one refinement step: ``g``'s accumulators and ``Q₁ᵀf``'s terms."""
+) -> tuple[FloatArray, FloatArray, float]:
+    """The block's part of one refinement step: ``g``'s accumulators, ``Q₁ᵀf``'s terms, ‖r‖²."""
     AT = scaling.design(X)
     b = scaling.response(Y, output)
     qr = _BlockQR(AT)  # the factor pass's, recomputed: the same data give the same Q
     base_hi, base_lo = residual_dd(AT, b, state.x_prev_hi, state.x_prev_lo)
     r_hi, r_lo = dd_add(base_hi, base_lo, -qr.q(Q_hat_i @ state.v))
     f, g_part = augmented_residual_parts(AT, b, r_hi, r_lo, state.x_hi, state.x_lo, triple=triple)
-    return g_part, Q_hat_i.T @ qr.qt(f)
+    return g_part, Q_hat_i.T @ qr.qt(f), float(r_hi @ r_hi)
 
 
 def _sums_of_squares_block(
@@ -409,6 +409,8 @@ def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
         )
         g = sum_g([p[0] for p in parts])
         c1 = np.sum([p[1] for p in parts], axis=0)
+        # The residual's norm, measured (the estimate above only chose the precision).
+        judge.residual_norm = math.sqrt(math.fsum(p[2] for p in parts))
         v = c1 - _solve_lower_t(pb.R, g)
         dx = _solve_upper(pb.R, v)
         x_hi, x_lo = dd_add(state.x_hi, state.x_lo, dx)
