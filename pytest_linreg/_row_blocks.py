@@ -4,8 +4,9 @@ The chunked reference (:mod:`pytest_linreg._chunked`) never holds X whole. Each 
 maps a kernel over blocks of rows and keeps only the kernel's small results (k-vectors,
 k × k factors), in block order:
 
-* a numpy memmap is read one block at a time, and the mapping's pages are released after each
-  block, so the resident set stays near one block rather than growing to the file's size;
+* a numpy memmap is read a few blocks at a time (one per core), and the mapping's pages are
+  released after each block, so the resident set stays near those blocks rather than growing
+  to the file's size;
 * a dask array runs the kernel as one task per row chunk, wherever dask runs tasks (threads,
   processes, a ``dask.distributed`` cluster): the chunks never travel to the caller.
 
@@ -15,9 +16,12 @@ dask is imported only when the input is a dask object (it is an optional depende
 from __future__ import annotations
 
 import mmap
+import os
 import sys
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Entries of X per block read from a memmap: 4 Mi float64 = 32 MiB.
 MEMMAP_BLOCK_ELEMENTS = 1 << 22
+#: At most this many blocks of a memmap are worked on at once (one thread each).
+MAX_MEMMAP_THREADS = 4
 
 #: A kernel: ``kernel(X_block (m, p), Y_block (m, q), per_block_arg, *shared) -> result``.
 Kernel = Callable[..., Any]
@@ -168,14 +174,33 @@ class _MemmapRows(RowBlocks):
         return f"{kind} read in {len(self.starts)} blocks"
 
     def map(self, kernel: Kernel, per_block: Sequence[Any] | None, *shared: Any) -> list[Any]:
-        out = []
-        for i, (start, stop) in enumerate(zip(self.starts, self._stops, strict=True)):
+        """Blocks on up to one thread per core, a core's worth of blocks in flight at a time.
+
+        numpy releases the GIL in the kernels' array operations; the results come back in
+        block order, each a function of its block alone, so they do not depend on threads.
+        """
+
+        def run(i: int) -> Any:
+            start, stop = self.starts[i], self._stops[i]
             arg = None if per_block is None else per_block[i]
-            out.append(
-                _call(kernel, self.X[start:stop], self.y[start:stop], arg, self.p, self.q, *shared)
-            )
-            _release_pages(self.X)
+            return _call(kernel, self.X[start:stop], self.y[start:stop], arg, self.p, self.q,
+                         *shared)
+
+        def collect(future: Future[Any]) -> Any:
+            result = future.result()
+            _release_pages(self.X)  # a block read by another thread just faults back in
             _release_pages(self.y)
+            return result
+
+        workers = min(os.cpu_count() or 1, len(self.starts), MAX_MEMMAP_THREADS)
+        out: list[Any] = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque[Future[Any]] = deque()
+            for i in range(len(self.starts)):
+                pending.append(pool.submit(run, i))
+                if len(pending) >= workers:
+                    out.append(collect(pending.popleft()))
+            out.extend(collect(f) for f in pending)
         return out
 
     def materialise(self) -> tuple[FloatArray, FloatArray]:
@@ -190,11 +215,16 @@ def _release_pages(arr: Any) -> None:
     would discard the caller's changes, so those are left alone.
     """
     mm = getattr(arr, "_mmap", None)
-    if mm is None or getattr(arr, "mode", "c") not in ("r", "r+", "readonly", "readwrite"):
+    # numpy normalises the modes: "readonly" is "r", "readwrite" "r+", "write" "w+" (all
+    # shared mappings) and "copyonwrite" "c" (private).
+    if mm is None or getattr(arr, "mode", "c") not in ("r", "r+", "w+"):
         return
     advice = getattr(mmap, "MADV_DONTNEED", None)
     if advice is not None and hasattr(mm, "madvise"):
-        mm.madvise(advice)
+        try:
+            mm.madvise(advice)
+        except OSError:  # EINVAL on locked pages (mlockall): they stay, nothing is lost
+            pass
 
 
 class _DaskRows(RowBlocks):

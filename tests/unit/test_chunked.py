@@ -247,3 +247,31 @@ def test_blocked_solving_is_warning_free() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _chunked(X, y, 13)
+
+
+class _RecordingMap:
+    def __init__(self, error: OSError | None = None) -> None:
+        self.calls: list[int] = []
+        self.error = error
+
+    def madvise(self, option: int) -> None:
+        self.calls.append(option)
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.mark.parametrize(("mode", "released"), [("r", True), ("r+", True), ("w+", True),
+                                                ("c", False)])
+def test_pages_are_released_only_from_shared_mappings(mode: str, released: bool) -> None:
+    """MADV_DONTNEED would discard a copy-on-write mapping's edits: "c" is never released."""
+    target = type("Mapped", (), {})()
+    target._mmap, target.mode = _RecordingMap(), mode
+    _row_blocks._release_pages(target)
+    assert bool(target._mmap.calls) is released
+
+
+def test_locked_pages_that_cannot_be_released_are_left_alone() -> None:
+    target = type("Mapped", (), {})()
+    target._mmap, target.mode = _RecordingMap(OSError(22, "Invalid argument")), "r"
+    _row_blocks._release_pages(target)  # EINVAL under mlockall: nothing to do, no error
+    assert target._mmap.calls
