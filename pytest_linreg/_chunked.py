@@ -20,7 +20,10 @@ shapes). Only small results travel between passes; nothing of length n is kept.
    is the in-memory iteration but for rounding: its first residual is ``b − A x₀`` in
    double-double (in memory, rounded to float64), and the later ones differ by ``O(u)`` of
    the correction ``Q₁v``, as a rounded ``dr`` does in memory. Both converge to the same
-   fixed point, and the same rule certifies the rounding, so the answers agree bit for bit.
+   fixed point, and the same rule certifies the rounding, so every certified parameter
+   agrees bit for bit. (A parameter certified only absolutely, on a problem too large for
+   the exact fallback, is within its stated bound on either path, not necessarily the same
+   bits.)
    ``g = −Aᵀr`` is merged across blocks from unrounded accumulators by ``math.fsum``.
 4. **Statistics** (one pass): residual and total sums of squares at the answer.
 

@@ -40,18 +40,27 @@ def _fit_kind(estimator: Any) -> str:
     return "unknown"
 
 
+#: dask-ml solvers that drop the regulariser (its ``_get_solver_kwargs``): least squares.
+_DASK_ML_UNPENALISED = frozenset({"newton", "gradient_descent"})
+
+
 def _objective(estimator: Any) -> str:
     """What a dask-ml GLM solved, which its name does not say: ``(solver='newton')``.
 
     dask-ml's ``LinearRegression`` (dask-glm) minimises ``Σ(y − Xβ)² + (1/C)·‖β‖²/2`` over
     columns standardised to mean 0 and variance 1, the intercept penalised too; its
-    ``newton`` solver ignores the penalty (least squares).
+    ``newton`` and ``gradient_descent`` solvers ignore the penalty (least squares).
+    ``solver_kwargs`` (which can change the penalty or the standardisation) are named too.
     """
     if _library(estimator) != "dask_ml" or not hasattr(estimator, "solver"):
         return ""
-    if estimator.solver == "newton":
-        return "(solver='newton')"
-    return f"(solver={estimator.solver!r}, penalty={estimator.penalty!r}, C={estimator.C!r})"
+    extra = getattr(estimator, "solver_kwargs", None)
+    tail = f", solver_kwargs={extra!r}" if extra else ""
+    if estimator.solver in _DASK_ML_UNPENALISED:
+        return f"(solver={estimator.solver!r}{tail})"
+    return (
+        f"(solver={estimator.solver!r}, penalty={estimator.penalty!r}, C={estimator.C!r}{tail})"
+    )
 
 
 class SklearnAdapter:

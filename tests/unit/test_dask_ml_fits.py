@@ -75,3 +75,17 @@ def test_lbfgs_on_standardised_columns_is_ridge_with_alpha_one_over_2c(C: float)
     other = plr.Dataset.from_arrays("dask-ml-ridge-1-over-c", X, y, alpha=1 / C)
     with pytest.raises(LinregAssertionError), collecting():
         plr.assert_coefficients_close(model, other, rtol=1e-6)
+
+
+def test_solvers_that_ignore_the_penalty_are_labelled_as_least_squares() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((500, 2))
+    y = X @ [1.0, 2.0] + 0.1 * rng.standard_normal(500)
+    model = _fit(X, y, solver="gradient_descent", C=0.01)
+    assert extract_coefficients(model).source == (
+        "dask_ml:LinearRegression(solver='gradient_descent')"
+    )
+    tuned = _fit(X, y, solver="lbfgs", solver_kwargs={"normalize": False})
+    assert extract_coefficients(tuned).source.endswith(
+        "C=1.0, solver_kwargs={'normalize': False})"
+    )
