@@ -5,8 +5,8 @@ solution of the float64 data, rounded, whatever the chunking (its accumulations 
 without error and its refinement converges to that rounding, not to anything the chunking
 shapes). Only small results travel between passes; nothing of length n is kept.
 
-1. **Survey** (one pass): finiteness, and the column norms that equilibrate the design by
-   powers of two, exactly as in memory.
+1. **Survey** (one pass): finiteness (and weights ≥ 0), and the column norms that
+   equilibrate the design by powers of two, as in memory.
 2. **TSQR** (one pass): each block's QR ``A_i = Q_i R_i``, then ``[R_1; …; R_m] = Q̂ R``, so
    that ``A = diag(Q_i)·Q̂·R`` and ``Q₁ = diag(Q_i)·Q̂`` (Demmel, Grigori, Hoemmen & Langou,
    "Communication-optimal parallel and sequential QR and LU factorizations", SIAM J. Sci.
@@ -26,6 +26,10 @@ shapes). Only small results travel between passes; nothing of length n is kept.
    bits.)
    ``g = −Aᵀr`` is merged across blocks from unrounded accumulators by ``math.fsum``.
 4. **Statistics** (one pass): residual and total sums of squares at the answer.
+
+Weighted and ridge problems (``sample_weight``, ``alpha``) follow the in-memory float path:
+the preconditioner is the QR of ``[√W A; √Λ]`` (TSQR of ``√W A``, the rows ``√Λ`` joining the
+second stage) and ``r = b − A x`` is rebuilt in double-double each pass (see :func:`_refine`).
 
 The stopping rules and error estimates are the in-memory ones (:class:`StepJudge`); a problem
 that does not converge falls back, as in memory, to the exact path when it is small
@@ -48,6 +52,7 @@ from ._extended import (
     dd_add,
     residual_dd,
     sum_g,
+    two_sum,
 )
 from ._row_blocks import RowBlocks
 from ._validation import check_parameters_fit
@@ -56,16 +61,17 @@ from .reference import (
     StepJudge,
     _householder_qr,
     _minimum_norm,
+    _penalty,
     _pow2_exponents,
-    _Problem,
     _representable,
     _result,
-    _solve_float,
     _solve_lower_t,
     _solve_upper,
+    _two_product,
     _wy_factor,
     check_equilibrable,
     needs_triple,
+    one_output,
     rank_and_condition,
     refined_relative_error,
     rounded_parameters,
@@ -81,11 +87,22 @@ _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
 
 @dataclass(frozen=True)
 class _Scaling:
-    """Powers of two that equilibrate the design's columns and scale each output (picklable)."""
+    """Powers of two that equilibrate the design's columns and scale each output (picklable).
+
+    With weights (Y's last column) they are scaled by ``2**-w_exp`` into (0, 1], as in memory.
+    """
 
     scale: FloatArray  # 2**-col_exp, intercept first
     fit_intercept: bool
     y_exp: npt.NDArray[np.int64]  # y / 2**y_exp per output (ldexp: no overflow for tiny y)
+    w_exp: int | None = None  # None: unweighted
+
+    def weights(self, Y: FloatArray) -> FloatArray:
+        """The block's scaled weights (ones when unweighted)."""
+        if self.w_exp is None:
+            return np.ones(Y.shape[0])
+        out: FloatArray = np.ldexp(Y[:, -1], -self.w_exp)
+        return out
 
     def design(self, X: FloatArray) -> FloatArray:
         """The block's equilibrated design, transposed: ``(k, m)``, C-contiguous."""
@@ -93,8 +110,9 @@ class _Scaling:
 
     def response(self, Y: FloatArray, output: int | None = None) -> FloatArray:
         """The block's scaled response of ``output`` (``(m,)``), or of all (``(m, q)``)."""
+        q = self.y_exp.shape[0]
         out: FloatArray = (
-            np.ldexp(Y, -self.y_exp[None, :])
+            np.ldexp(Y[:, :q], -self.y_exp[None, :])
             if output is None
             else np.ldexp(Y[:, output], -self.y_exp[output])
         )
@@ -102,27 +120,43 @@ class _Scaling:
 
 
 def solve_chunked(
-    source: RowBlocks, fit_intercept: bool, names: tuple[str, ...]
+    source: RowBlocks, fit_intercept: bool, names: tuple[str, ...], alpha: float = 0.0
 ) -> list[OLSResult]:
-    """One :class:`OLSResult` per output of the blocked problem (see the module docstring)."""
-    n, p, q = source.n, source.p, source.q
-    check_parameters_fit(n, p, fit_intercept)
-    surveys = source.map(_survey, None)
-    _raise_first_non_finite(surveys, source)
+    """One :class:`OLSResult` per output of the blocked problem (see the module docstring).
+
+    With weights (``source.weighted``) or a ridge penalty ``alpha`` the problem is the one
+    :func:`~pytest_linreg.ols` solves in memory: rows of zero weight do not count, the
+    preconditioner is the QR of ``[√W A; √Λ]`` (TSQR of the weighted blocks, the penalty rows
+    added in the last stage), and each pass rebuilds ``r = b − A x`` in double-double.
+    """
+    p, q = source.p, source.q
+    surveys = source.map(_survey, None, q, source.weighted)
+    _raise_first_bad_value(surveys, source)
+    n = sum(s[5][0] for s in surveys) if source.weighted else source.n
+    if source.weighted and n == 0:
+        raise ValueError("sample_weight is zero everywhere: no observation is weighted")
+    if alpha == 0.0:
+        check_parameters_fit(n, p, fit_intercept)
     col_exp, _ = _merged_norms([s[1] for s in surveys], [s[2] for s in surveys])
-    y_exp, y_scaled_norms = _merged_norms([s[3] for s in surveys], [s[4] for s in surveys])
+    y_exp, _ = _merged_norms([s[3] for s in surveys], [s[4] for s in surveys])
+    w_exp = None
+    intercept_norm = math.sqrt(n)
+    if source.weighted:
+        w_exp = int(np.frexp(max(s[5][2] for s in surveys))[1])
+        intercept_norm = math.sqrt(math.fsum(s[5][1] for s in surveys))
     if fit_intercept:
-        col_exp = np.concatenate([_pow2_exponents(np.array([math.sqrt(n)])), col_exp])
+        col_exp = np.concatenate([_pow2_exponents(np.array([intercept_norm])), col_exp])
     labels = (("intercept",) if fit_intercept else ()) + names
     check_equilibrable(col_exp, labels)
-    scaling = _Scaling(np.ldexp(1.0, -col_exp), fit_intercept, y_exp)
-    factors = source.map(_factor, None, scaling)
-    factor = _Factor.merge(factors, y_scaled_norms)
+    lam = _penalty(alpha, col_exp, fit_intercept, w_exp or 0)
+    scaling = _Scaling(np.ldexp(1.0, -col_exp), fit_intercept, y_exp, w_exp)
+    factor = _Factor.merge(source.map(_factor, None, scaling), lam)
     rank, condition = rank_and_condition(factor.R)
     results = []
     for j in range(q):
         problem = _ChunkedProblem(
-            source, scaling, factor, j, names, labels, col_exp, int(y_exp[j]), rank, condition
+            source, scaling, factor, j, names, labels, col_exp, int(y_exp[j]), rank, condition,
+            n, alpha, lam,
         )
         results.append(_solve_output(problem))
     return results
@@ -133,17 +167,30 @@ def solve_chunked(
 
 
 def _survey(
-    X: FloatArray, Y: FloatArray, _arg: None
-) -> tuple[tuple[str, int, int] | None, Any, Any, Any, Any]:
-    """First non-finite entry, and each column's sum of squares as ``(exponents, scaled sums)``."""
+    X: FloatArray, Y: FloatArray, _arg: None, q: int, weighted: bool
+) -> tuple[Any, ...]:
+    """First bad entry; each column's sum of squares as ``(exponents, scaled sums)``
+    (X's weighted by the weights, as in memory); and the weights' (count > 0, sum, max)."""
     bad = None
-    for what, arr in (("X", X), ("y", Y)):
+    W = Y[:, q] if weighted else None
+    for what, arr in (("X", X), ("y", Y[:, :q]), ("sample_weight", W)):
+        if arr is None:
+            continue
         finite = np.isfinite(arr)
         if not finite.all():
-            row, col = np.argwhere(~finite)[0]
-            bad = (what, int(row), int(col))
+            where = np.argwhere(~finite)[0]
+            bad = (what, int(where[0]), int(where[1]) if arr.ndim == 2 else -1, "a NaN or inf")
             break
-    return (bad, *_scaled_sums_of_squares(X), *_scaled_sums_of_squares(Y))
+    if bad is None and W is not None and np.any(W < 0):
+        row = int(np.flatnonzero(W < 0)[0])
+        bad = ("sample_weight", row, -1, f"the negative weight {float(W[row])!r}")
+    weight_stats = None
+    design = X
+    if W is not None and bad is None:
+        weight_stats = (int(np.count_nonzero(W > 0)), float(np.sum(W)), float(np.max(W, initial=0)))
+        design = X * np.sqrt(W)[:, None]
+    return (bad, *_scaled_sums_of_squares(design), *_scaled_sums_of_squares(Y[:, :q]),
+            weight_stats)
 
 
 def _scaled_sums_of_squares(M: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
@@ -196,10 +243,16 @@ class _BlockQR:
 
 
 def _factor(X: FloatArray, Y: FloatArray, _arg: None, scaling: _Scaling) -> tuple[Any, ...]:
-    """The block's ``R_i``, ``Q_iᵀ b`` of each output, and each output's sum."""
-    qr = _BlockQR(scaling.design(X))
+    """The block's ``R_i`` of ``√W A``, ``Q_iᵀ √W b``, and per output ``Σ w b``, ``Σ w b²``;
+    ``Σ w``."""
+    w = scaling.weights(Y)
     B = scaling.response(Y)
-    return qr.R, qr.qt(B), B.sum(axis=0)
+    if scaling.w_exp is None:
+        qr = _BlockQR(scaling.design(X))
+        return qr.R, qr.qt(B), B.sum(axis=0), float(B.shape[0]), np.einsum("ij,ij->j", B, B)
+    root = np.sqrt(w)
+    qr = _BlockQR(scaling.design(X) * root)
+    return qr.R, qr.qt(B * root[:, None]), w @ B, float(np.sum(w)), w @ (B * B)
 
 
 def _refine_block(
@@ -221,6 +274,32 @@ def _refine_block(
     return g_part, Q_hat_i.T @ qr.qt(f), float(r_hi @ r_hi)
 
 
+def _refine_weighted_block(
+    X: FloatArray,
+    Y: FloatArray,
+    Q_hat_i: FloatArray,
+    scaling: _Scaling,
+    output: int,
+    state: _State,
+    triple: bool,
+) -> tuple[FloatArray, FloatArray, float, FloatArray]:
+    """A weighted or penalised step's block part: ``g``'s accumulators of ``Aᵀ(p + s)``,
+    ``Q₁ᵀ√W f``'s terms, ``Σ w r²``, and ``Aᵀt`` (``W r = p + s + t``, as in memory)."""
+    AT = scaling.design(X)
+    b = scaling.response(Y, output)
+    w = scaling.weights(Y)
+    root = np.sqrt(w)
+    qr = _BlockQR(AT * root)  # the factor pass's, recomputed
+    r_hi, r_lo = residual_dd(AT, b, state.x_hi, state.x_lo)
+    p, e = _two_product(w, r_hi)
+    p2, e2 = _two_product(w, r_lo)
+    s, t = two_sum(e, p2)
+    f, g_part = augmented_residual_parts(
+        AT, b, r_hi, r_lo, state.x_hi, state.x_lo, triple=triple, g_vector=(p, s)
+    )
+    return g_part, Q_hat_i.T @ qr.qt(f * root), float((w * r_hi) @ r_hi), AT @ (t + e2)
+
+
 def _sums_of_squares_block(
     X: FloatArray,
     Y: FloatArray,
@@ -234,24 +313,28 @@ def _sums_of_squares_block(
     """The block's residual sum of squares at ``x`` and its total sum about ``mean``."""
     AT = scaling.design(X)
     b = scaling.response(Y, output)
+    w = scaling.weights(Y)
     r_hi, r_lo = residual_dd(AT, b, x_hi, x_lo)
     r = r_hi + r_lo
     d = b - mean
-    return float(r @ r), float(d @ d)
+    return float((w * r) @ r), float((w * d) @ d)
 
 
 # --------------------------------------------------------------------------- merging
 
 
-def _raise_first_non_finite(surveys: list[Any], source: RowBlocks) -> None:
+def _raise_first_bad_value(surveys: list[Any], source: RowBlocks) -> None:
     for start, survey in zip(source.starts, surveys, strict=True):
         if survey[0] is not None:
-            what, row, col = survey[0]
-            where = f"[{start + row}, {col}]" if what == "X" or source.q > 1 else f"[{start + row}]"
-            raise ValueError(
-                f"{what} holds a NaN or inf at {where} ({source.description}); "
-                "remove or impute it first"
+            what, row, col, value = survey[0]
+            two_d = what == "X" or (what == "y" and source.q > 1)
+            where = f"[{start + row}, {col}]" if two_d else f"[{start + row}]"
+            advice = (
+                "weighted least squares needs weights ≥ 0"
+                if value.startswith("the negative")
+                else "remove or impute it first"
             )
+            raise ValueError(f"{what} holds {value} at {where} ({source.description}); {advice}")
 
 
 def _merged_norms(
@@ -270,23 +353,34 @@ def _merged_norms(
 
 @dataclass(frozen=True)
 class _Factor:
-    """``R``, the blocks of ``Q̂``, ``Q₁ᵀB`` (k × q), and each output's sum and 2-norm."""
+    """``R``, the blocks of ``Q̂``, ``Q₁ᵀ√W B`` (k × q); per output ``Σ w b`` and ``‖√W b‖``;
+    ``Σ w`` (weights scaled; ``n`` unweighted)."""
 
     R: FloatArray
     Q_hat: list[FloatArray]
     QtB: FloatArray
     sums: FloatArray
     b_norms: FloatArray
+    weight_sum: float
 
     @classmethod
-    def merge(cls, factors: list[Any], b_norms: FloatArray) -> _Factor:
-        R_stack = np.concatenate([f[0] for f in factors], axis=0)
-        Q_hat, R = np.linalg.qr(R_stack)
-        heights = np.cumsum([f[0].shape[0] for f in factors])[:-1]
-        blocks = np.split(Q_hat, heights, axis=0)
+    def merge(cls, factors: list[Any], lam: FloatArray | None) -> _Factor:
+        """The second TSQR stage; the penalty's rows ``√Λ`` join the stacked factors."""
+        stacked = [f[0] for f in factors]
+        if lam is not None:  # [√W A; √Λ]: one row per penalised column (as in memory)
+            penalised = np.flatnonzero(lam)
+            rows = np.zeros((penalised.size, lam.shape[0]))
+            rows[np.arange(penalised.size), penalised] = np.sqrt(lam[penalised])
+            stacked.append(rows)
+        Q_hat, R = np.linalg.qr(np.concatenate(stacked, axis=0))
+        heights = np.cumsum([r.shape[0] for r in stacked])[:-1]
+        blocks = np.split(Q_hat, heights, axis=0)[: len(factors)]
         QtB = sum(Qi.T @ f[1] for Qi, f in zip(blocks, factors, strict=True))
-        sums = np.array([math.fsum(v) for v in np.stack([f[2] for f in factors], axis=1)])
-        return cls(R, blocks, np.asarray(QtB), sums, b_norms)
+        per_output = [np.stack([f[i] for f in factors], axis=1) for i in (2, 4)]
+        sums, squares = ([math.fsum(v) for v in a] for a in per_output)
+        weight_sum = math.fsum(f[3] for f in factors)
+        b_norms = np.sqrt(np.array(squares))
+        return cls(R, blocks, np.asarray(QtB), np.array(sums), b_norms, weight_sum)
 
 
 @dataclass(frozen=True)
@@ -309,10 +403,6 @@ class _State:
 class _ChunkedProblem:
     """One output of the blocked problem, with what the result builders need (ProblemInfo)."""
 
-    alpha = 0.0
-    weights: FloatArray | None = None  # blocked problems are unweighted
-    w_exp = 0
-
     def __init__(
         self,
         source: RowBlocks,
@@ -325,14 +415,28 @@ class _ChunkedProblem:
         y_exp: int,
         rank: int,
         condition_number: float,
+        n: int,
+        alpha: float,
+        lam: FloatArray | None,
     ) -> None:
         self.source, self.scaling, self.factor, self.output = source, scaling, factor, output
-        self.n, self.k = source.n, factor.R.shape[1]
+        self.n, self.k = n, factor.R.shape[1]  # n: rows of positive weight
         self.fit_intercept = scaling.fit_intercept
         self.names, self.labels, self.col_exp, self.y_exp = names, labels, col_exp, y_exp
         self.R = factor.R
         self.rank, self.condition_number = rank, condition_number
+        self.alpha, self.lam = alpha, lam
+        self.w_exp = scaling.w_exp or 0
         self._sums: dict[bytes, tuple[float, float]] = {}
+
+    @property
+    def weighted(self) -> bool:
+        return self.scaling.w_exp is not None
+
+    @property
+    def plain(self) -> bool:
+        """Least squares without weights or penalty (Björck's refinement with Q₁v)."""
+        return not self.weighted and self.lam is None
 
     def projected_response(self) -> FloatArray:
         out: FloatArray = self.factor.QtB[:, self.output]
@@ -344,7 +448,7 @@ class _ChunkedProblem:
         It only chooses the accumulation's precision (as ``‖r₀‖`` does in memory); a margin
         for the cancellation makes it err towards the more accurate mode.
         """
-        b2 = self.factor.b_norms[self.output] ** 2
+        b2 = self.factor.b_norms[self.output] ** 2  # ‖√W b‖²: ‖[√W r; √Λ x]‖² + ‖Q₁ᵀ√W b‖²
         c = self.projected_response()
         return math.sqrt(max(b2 - float(c @ c), 0.0) + 8 * self.k * _U * b2)
 
@@ -352,7 +456,8 @@ class _ChunkedProblem:
         """Residual and total sums of squares at ``x`` (one pass; kept for the last ``x``)."""
         key = x_hi.tobytes() + x_lo.tobytes()
         if key not in self._sums:
-            mean = float(self.factor.sums[self.output]) / self.n if self.fit_intercept else 0.0
+            total = self.factor.sums[self.output]
+            mean = float(total) / self.factor.weight_sum if self.fit_intercept else 0.0
             parts = self.source.map(
                 _sums_of_squares_block, None, self.scaling, self.output, x_hi, x_lo, mean
             )
@@ -393,11 +498,22 @@ def _solve_output(pb: _ChunkedProblem) -> OLSResult:
 def _solve_in_memory(pb: _ChunkedProblem) -> OLSResult:
     """A small problem read whole and solved in memory (rank decided there, exact fallback)."""
     X, Y = pb.source.materialise()
-    return _solve_float(_Problem(X, pb.fit_intercept, pb.names).with_response(Y[:, pb.output]))
+    weights = Y[:, -1] if pb.weighted else None
+    result = reference.ols(
+        X, Y[:, pb.output], fit_intercept=pb.fit_intercept, feature_names=pb.names,
+        sample_weight=weights, alpha=pb.alpha,
+    )
+    return one_output(result)
 
 
 def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
-    """Björck's refinement over the blocks, one pass a step (see the module docstring)."""
+    """Björck's refinement over the blocks, one pass a step (see the module docstring).
+
+    With weights or a penalty the in-memory refinement's residual update is ``dr = f − A dx``,
+    so its ``r`` is ``b − A x`` itself: each pass rebuilds it in double-double from ``x``
+    alone, and ``g = Λx − AᵀW r`` is formed as in memory (``W r`` by TwoProduct and TwoSum,
+    ``Λx`` as exact products).
+    """
     k, factor = pb.k, pb.factor
     x0 = _solve_upper(pb.R, pb.projected_response())
     zeros = np.zeros(k)
@@ -407,13 +523,19 @@ def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
     judge = StepJudge(pb.R, pb.condition_number, x0, rnorm, triple)
     steps = 0
     for steps in range(1, reference.MAX_REFINEMENT_STEPS + 1):
-        parts = pb.source.map(
-            _refine_block, factor.Q_hat, pb.scaling, pb.output, state, judge.triple
-        )
-        g = sum_g([p[0] for p in parts])
+        kernel = _refine_block if pb.plain else _refine_weighted_block
+        parts = pb.source.map(kernel, factor.Q_hat, pb.scaling, pb.output, state, judge.triple)
+        addends: list[FloatArray] = []
+        if not pb.plain:
+            addends.append(-np.sum([p[3] for p in parts], axis=0))  # −Aᵀ(W r's last part)
+            if pb.lam is not None:
+                for part in (state.x_hi, state.x_lo):
+                    addends.extend(_two_product(pb.lam, part))
+        g = sum_g([p[0] for p in parts], tuple(addends))
         c1 = np.sum([p[1] for p in parts], axis=0)
         # The residual's norm, measured (the estimate above only chose the precision).
-        judge.residual_norm = math.sqrt(math.fsum(p[2] for p in parts))
+        penalty = 0.0 if pb.lam is None else float(pb.lam @ (state.x_hi * state.x_hi))
+        judge.residual_norm = math.sqrt(math.fsum(p[2] for p in parts) + penalty)
         v = c1 - _solve_lower_t(pb.R, g)
         dx = _solve_upper(pb.R, v)
         x_hi, x_lo = dd_add(state.x_hi, state.x_lo, dx)

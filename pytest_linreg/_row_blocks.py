@@ -77,6 +77,8 @@ class RowBlocks(ABC):
     ----------
     n, p, q : int
         Rows, columns of X, and columns (outputs) of Y.
+    weighted : bool
+        Whether observation weights travel with the blocks, as Y's last column.
     starts : list of int
         First row of each block (so that a kernel's local row index can be reported).
     """
@@ -84,18 +86,25 @@ class RowBlocks(ABC):
     n: int
     p: int
     q: int
+    weighted: bool = False
     starts: list[int]
+
+    @property
+    def columns(self) -> int:
+        """Columns of each Y block: the outputs, then the weights when weighted."""
+        return self.q + int(self.weighted)
 
     @abstractmethod
     def map(self, kernel: Kernel, per_block: Sequence[Any] | None, *shared: Any) -> list[Any]:
         """``[kernel(X_i, Y_i, per_block[i], *shared) for each block i]``, in block order.
 
-        ``X_i`` and ``Y_i`` reach the kernel as float64 arrays of shape ``(m, p)``, ``(m, q)``.
+        ``X_i`` and ``Y_i`` reach the kernel as float64 arrays of shape ``(m, p)`` and
+        ``(m, q)``, or ``(m, q + 1)`` with the weights last when :attr:`weighted`.
         """
 
     @abstractmethod
     def materialise(self) -> tuple[FloatArray, FloatArray]:
-        """X and Y whole, in memory (for small problems that fall back to the exact path)."""
+        """X and Y whole (weights last when weighted), in memory, for small problems."""
 
     @property
     @abstractmethod
@@ -103,20 +112,28 @@ class RowBlocks(ABC):
         """How the rows are blocked, for messages: ``'dask array in 4 chunks'``."""
 
 
-def row_blocks(X: Any, y: Any) -> RowBlocks:
-    """The blocks of ``X`` (a memmap or a dask array) with the response ``y``.
+def row_blocks(X: Any, y: Any, sample_weight: Any = None) -> RowBlocks:
+    """The blocks of ``X`` (a memmap or a dask array) with the response ``y`` and weights.
 
     Raises ``TypeError``/``ValueError`` naming the problem for a non-numeric dtype, a shape
-    that is not 2-D, unknown dask chunk sizes or a response of another length.
+    that is not 2-D, unknown dask chunk sizes or a response or weights of another length.
+    The weights' values (finite, ≥ 0) are checked block by block by the caller's first pass.
     """
     array_type = _dask_array_type()
     if array_type is not None and isinstance(X, array_type):
-        return _DaskRows(X, y)
+        return _DaskRows(X, y, sample_weight)
     if isinstance(X, np.memmap):
-        return _MemmapRows(X, y)
+        return _MemmapRows(X, y, sample_weight)
     # X in memory with y out of core: X is checked as in memory (lists, object arrays of
-    # ints); a dask y is read whole (one vector per output).
-    return _MemmapRows(as_design(X), y)
+    # ints); a dask y (or weights) is read whole (one vector per output).
+    return _MemmapRows(as_design(X), y, sample_weight)
+
+
+def _weights_shape(shape: tuple[Any, ...], n: int) -> None:
+    if len(shape) != 1 or shape[0] != n:
+        raise ValueError(
+            f"sample_weight must have shape ({n},) to match X, or be a scalar; got {shape}"
+        )
 
 
 def _check_design(shape: tuple[Any, ...], dtype: np.dtype[Any], what: str = "X") -> None:
@@ -156,14 +173,24 @@ def _call(kernel: Kernel, X: Any, Y: Any, arg: Any, p: int, q: int, *shared: Any
 class _MemmapRows(RowBlocks):
     """Blocks of an in-process array, typically a numpy memmap, read one at a time."""
 
-    def __init__(self, X: npt.NDArray[Any], y: Any) -> None:
+    def __init__(self, X: npt.NDArray[Any], y: Any, sample_weight: Any = None) -> None:
         _check_design(X.shape, X.dtype)
         self.X = X
         self.n, self.p = int(X.shape[0]), int(X.shape[1])
         y_arr = y if isinstance(y, np.ndarray) else np.asarray(y)
         _check_dtype(y_arr.dtype, "y")
         self.q = _response_shape(y_arr.shape, self.n)
-        self.y = y_arr
+        self.y = y_arr.reshape(self.n, self.q) if y_arr.ndim == 1 else y_arr
+        self.w: npt.NDArray[Any] | None = None
+        if sample_weight is not None:
+            w = sample_weight if isinstance(sample_weight, np.ndarray) else np.asarray(
+                sample_weight
+            )
+            _check_dtype(w.dtype, "sample_weight")
+            if w.ndim == 0:  # a scalar weight is every row's
+                w = np.full(self.n, float(w))
+            _weights_shape(w.shape, self.n)
+            self.w, self.weighted = w, True
         rows = max(1, MEMMAP_BLOCK_ELEMENTS // max(self.p, 1))
         self.starts = list(range(0, self.n, rows)) or [0]
         self._stops = [*self.starts[1:], self.n]
@@ -183,13 +210,13 @@ class _MemmapRows(RowBlocks):
         def run(i: int) -> Any:
             start, stop = self.starts[i], self._stops[i]
             arg = None if per_block is None else per_block[i]
-            return _call(kernel, self.X[start:stop], self.y[start:stop], arg, self.p, self.q,
-                         *shared)
+            return _call(kernel, self.X[start:stop], self._y_block(start, stop), arg, self.p,
+                         self.columns, *shared)
 
         def collect(future: Future[Any]) -> Any:
             result = future.result()
-            _release_pages(self.X)  # a block read by another thread just faults back in
-            _release_pages(self.y)
+            for arr in (self.X, self.y, self.w):  # a block another thread reads faults back in
+                _release_pages(arr)
             return result
 
         workers = min(os.cpu_count() or 1, len(self.starts), MAX_MEMMAP_THREADS)
@@ -203,8 +230,14 @@ class _MemmapRows(RowBlocks):
             out.extend(collect(f) for f in pending)
         return out
 
+    def _y_block(self, start: int, stop: int) -> npt.NDArray[Any]:
+        if self.w is None:
+            return self.y[start:stop]
+        return np.column_stack([self.y[start:stop], self.w[start:stop]])
+
     def materialise(self) -> tuple[FloatArray, FloatArray]:
-        return _as_float_block(self.X, self.p), _as_float_block(self.y, self.q)
+        Y = _as_float_block(self._y_block(0, self.n), self.columns)
+        return _as_float_block(self.X, self.p), Y
 
 
 def _release_pages(arr: Any) -> None:
@@ -230,7 +263,7 @@ def _release_pages(arr: Any) -> None:
 class _DaskRows(RowBlocks):
     """The row chunks of a dask array; each pass is one dask computation of small results."""
 
-    def __init__(self, X: Any, y: Any) -> None:
+    def __init__(self, X: Any, y: Any, sample_weight: Any = None) -> None:
         import dask.array as da
 
         _check_design(tuple(X.shape), X.dtype)
@@ -251,6 +284,16 @@ class _DaskRows(RowBlocks):
         self.q = _response_shape(tuple(y_dask.shape), self.n)
         if y_dask.ndim == 1:
             y_dask = y_dask[:, None]
+        if sample_weight is not None:
+            w = sample_weight
+            if not isinstance(w, da.Array):
+                w = np.asarray(w)
+                _check_dtype(w.dtype, "sample_weight")
+                w = da.full(self.n, float(w)) if w.ndim == 0 else da.from_array(w, chunks=-1)
+            _check_dtype(w.dtype, "sample_weight")
+            _weights_shape(tuple(w.shape), self.n)
+            y_dask = da.concatenate([y_dask, w[:, None]], axis=1)
+            self.weighted = True
         self.Y = y_dask.rechunk((X.chunks[0], -1))
         self.starts = [int(s) for s in np.cumsum((0, *X.chunks[0][:-1]))]
 
@@ -266,7 +309,7 @@ class _DaskRows(RowBlocks):
         call = dask.delayed(_call, pure=False)
         args = [None] * len(xs) if per_block is None else per_block
         tasks = [
-            call(kernel, xd, yd, arg, self.p, self.q, *shared)
+            call(kernel, xd, yd, arg, self.p, self.columns, *shared)
             for xd, yd, arg in zip(xs, ys, args, strict=True)
         ]
         return list(dask.compute(*tasks))
@@ -275,4 +318,4 @@ class _DaskRows(RowBlocks):
         import dask
 
         X, Y = dask.compute(self.X, self.Y)
-        return _as_float_block(X, self.p), _as_float_block(Y, self.q)
+        return _as_float_block(X, self.p), _as_float_block(Y, self.columns)

@@ -117,7 +117,9 @@ class ProblemInfo(Protocol):
     rank: int
     condition_number: float
     alpha: float
-    weights: FloatArray | None
+
+    @property
+    def weighted(self) -> bool: ...
 
     def projected_response(self) -> FloatArray: ...
 
@@ -283,8 +285,11 @@ def ols(
     ----------
     X : array_like (n, p)
         Design without the intercept column. Lists, integer arrays and pandas objects are
-        accepted; with ``exact=True`` also object arrays of ``int``, ``fractions.Fraction`` or
-        ``decimal.Decimal``, used at their exact values (as are integer arrays and
+        accepted. When X or y is a ``dask.array`` or a ``numpy.memmap``, X, y and the weights
+        are read in row blocks, never whole (:mod:`pytest_linreg._chunked`), with the same
+        answer (``exact=True`` reads them whole). With ``exact=True`` also object arrays of
+        ``int``, ``fractions.Fraction`` or ``decimal.Decimal``, used at their exact values
+        (as are integer arrays and
         ``np.longdouble``). A list is converted by ``np.asarray`` first, which rounds a list
         mixing floats with integers beyond 2**53 to float64; pass an object array instead.
     y : array_like (n,) or (n, k)
@@ -379,14 +384,10 @@ def _ols_blocked(
     """:func:`ols` of a memmap or dask design, read in row blocks (:mod:`._chunked`)."""
     from ._chunked import solve_chunked  # imports this module: here, not at the top
 
-    if sample_weight is not None or check_alpha(alpha) != 0.0:
-        raise ValueError(
-            "sample_weight and alpha are not supported when X or y is a numpy memmap or a "
-            "dask array; pass in-memory arrays (np.asarray) for weighted or ridge problems"
-        )
-    source = row_blocks(X, y)
+    penalty = check_alpha(alpha)
+    source = row_blocks(X, y, sample_weight)
     names = column_names(X, source.p, feature_names)
-    results = solve_chunked(source, fit_intercept, names)
+    results = solve_chunked(source, fit_intercept, names, penalty)
     return results[0] if len(results) == 1 else MultiOutputResult(tuple(results))
 
 
@@ -488,6 +489,11 @@ class _Problem:
     def weighted_sum_of_squares(self, r: FloatArray) -> float:
         """``Σ wᵢ rᵢ²`` (the scaled weights: callers undo the power of two)."""
         return float(r @ r) if self.w is None else float((self.w * r) @ r)
+
+    @property
+    def weighted(self) -> bool:
+        """Whether observation weights were given."""
+        return self.weights is not None
 
     def total_sum_of_squares(self) -> float:
         """``Σ wᵢ (bᵢ - b̄)²`` about the (weighted) mean, or about 0 without an intercept."""
@@ -1175,7 +1181,7 @@ def _result(
         n=pb.n,
         iterations=steps,
         alpha=pb.alpha,
-        weighted=pb.weights is not None,
+        weighted=pb.weighted,
     )
 
 

@@ -226,12 +226,72 @@ def test_an_in_memory_design_beside_a_dask_response_is_checked_as_in_memory() ->
                                                          fit_intercept=False)).params)
 
 
-def test_weights_and_ridge_are_refused_for_blocked_input() -> None:
-    Xd, yd = _dask(np.arange(20.0).reshape(10, 2) ** 2, np.arange(10.0), 5)
-    with pytest.raises(ValueError, match="sample_weight and alpha are not supported"):
-        plr.ols(Xd, yd, sample_weight=np.ones(10))
-    with pytest.raises(ValueError, match="sample_weight and alpha are not supported"):
-        plr.ols(Xd, yd, alpha=1.0)
+def _weighted_problem(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float, bool]:
+    """400 rows; weights over 6 decades with zeros, ridge penalties, offsets, scaled columns."""
+    rng = np.random.default_rng(seed)
+    p = int(rng.integers(1, 4))
+    X = rng.standard_normal((400, p)) * 10.0 ** rng.integers(-2, 3, size=p)
+    X += rng.choice([0.0, 5.0, 100.0])
+    y = X @ rng.standard_normal(p) + 0.5 + 0.3 * rng.standard_normal(400)
+    w = None
+    if seed % 2 == 0:
+        w = 10.0 ** rng.uniform(-3, 3, size=400)
+        w[rng.integers(0, 400, size=5)] = 0.0  # rows that do not count
+    alpha = float(rng.choice([0.0, 1e-3, 1.0, 100.0])) if seed % 4 != 1 else 0.0
+    return X, y, w, alpha, bool(seed % 5 != 4)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_weighted_and_ridge_problems_in_chunks_are_the_rounded_exact_answer(seed: int) -> None:
+    X, y, w, alpha, fit_intercept = _weighted_problem(seed)
+    exact = oracle(X, y, w, alpha, fit_intercept)
+    in_memory = one_output(plr.ols(X, y, sample_weight=w, alpha=alpha, fit_intercept=fit_intercept))
+    for rows in (400, 37, 3):
+        wd = None if w is None else da.from_array(w, chunks=rows)
+        Xd, yd = _dask(X, y, rows)
+        res = one_output(plr.ols(Xd, yd, sample_weight=wd, alpha=alpha,  # type: ignore[arg-type]
+                                 fit_intercept=fit_intercept))
+        assert ulps_from_exact(res.params, exact) == 0, rows
+        assert np.array_equal(res.params, in_memory.params)
+        assert res.n == in_memory.n and res.weighted == (w is not None) and res.alpha == alpha
+        assert res.r_squared == pytest.approx(in_memory.r_squared, rel=1e-12)
+        assert res.residual_std == pytest.approx(in_memory.residual_std, rel=1e-12)
+
+
+def test_weights_in_a_memmap_and_a_scalar_weight(tmp_path: Path) -> None:
+    X, y, w, _, _ = _weighted_problem(0)
+    assert w is not None
+    path = tmp_path / "w.f8"
+    w.tofile(path)
+    wm = np.memmap(path, dtype=np.float64, mode="r", shape=w.shape)
+    Xd = da.from_array(X, chunks=(50, -1))
+    expected = one_output(plr.ols(X, y, sample_weight=w)).params
+    assert np.array_equal(one_output(plr.ols(Xd, y, sample_weight=wm)).params, expected)
+    scalar = one_output(plr.ols(Xd, y, sample_weight=2.5)).params  # every row's: plain OLS
+    assert np.array_equal(scalar, one_output(plr.ols(X, y)).params)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda w: w.__setitem__(17, -1.0), r"sample_weight holds the negative weight -1\.0 at "
+         r"\[17\] \(dask array in 8 chunks\); weighted least squares needs weights ≥ 0"),
+        (lambda w: w.__setitem__(33, np.nan), r"sample_weight holds a NaN or inf at \[33\]"),
+        (lambda w: w.__setitem__(slice(None), 0.0), "sample_weight is zero everywhere"),
+    ],
+)
+def test_bad_weights_are_named_by_their_row(change: object, match: str) -> None:
+    X, y, w, _, _ = _weighted_problem(0)
+    assert w is not None
+    change(w)  # type: ignore[operator]
+    with pytest.raises(ValueError, match=match):
+        plr.ols(*_dask(X, y, 50), sample_weight=da.from_array(w, chunks=50))
+
+
+def test_weights_of_another_length_are_refused() -> None:
+    X, y, _, _, _ = _weighted_problem(1)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(400,\)"):
+        plr.ols(*_dask(X, y, 50), sample_weight=np.ones(399))
 
 
 def test_a_dask_dataframe_says_how_to_convert() -> None:
