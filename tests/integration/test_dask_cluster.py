@@ -51,6 +51,15 @@ def test_the_cluster_computes_the_in_memory_answer(client: object) -> None:
         assert len(workers) == 2 or chunks == 1
 
 
+def test_weights_and_a_penalty_on_the_cluster(client: object) -> None:
+    X, y = _problem(20_000, 4, seed=2)
+    w = np.random.default_rng(2).uniform(0.0, 5.0, 20_000)
+    expected = one_output(plr.ols(X, y, sample_weight=w, alpha=3.0)).params
+    res = one_output(plr.ols(da.from_array(X, chunks=(3_001, -1)), da.from_array(y, 3_001),
+                             sample_weight=da.from_array(w, 3_001), alpha=3.0))
+    assert np.array_equal(res.params, expected) and res.weighted and res.alpha == 3.0
+
+
 def test_a_lazily_generated_design_is_solved_where_it_is_made(client: object) -> None:
     """Data that exist only as a recipe: each worker generates its own chunks on every pass."""
     n, p = 200_000, 5
