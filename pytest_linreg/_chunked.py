@@ -97,6 +97,18 @@ class _Scaling:
     y_exp: npt.NDArray[np.int64]  # y / 2**y_exp per output (ldexp: no overflow for tiny y)
     w_exp: int | None = None  # None: unweighted
 
+    def counted_rows(self, X: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The block with its rows of zero weight zeroed: they do not count (in memory they
+        are dropped), and their values, however large, must not reach the scaling."""
+        if self.w_exp is None:
+            return X, Y
+        dead = Y[:, -1] == 0
+        if not dead.any():
+            return X, Y
+        Y = Y.copy()
+        Y[dead, :-1] = 0.0
+        return np.where(dead[:, None], 0.0, X), Y
+
     def weights(self, Y: FloatArray) -> FloatArray:
         """The block's scaled weights (ones when unweighted)."""
         if self.w_exp is None:
@@ -185,11 +197,12 @@ def _survey(
         row = int(np.flatnonzero(W < 0)[0])
         bad = ("sample_weight", row, -1, f"the negative weight {float(W[row])!r}")
     weight_stats = None
-    design = X
+    design, response = X, Y[:, :q]
     if W is not None and bad is None:
         weight_stats = (int(np.count_nonzero(W > 0)), float(np.sum(W)), float(np.max(W, initial=0)))
         design = X * np.sqrt(W)[:, None]
-    return (bad, *_scaled_sums_of_squares(design), *_scaled_sums_of_squares(Y[:, :q]),
+        response = np.where((W > 0)[:, None], response, 0.0)  # uncounted rows: not in y's scale
+    return (bad, *_scaled_sums_of_squares(design), *_scaled_sums_of_squares(response),
             weight_stats)
 
 
@@ -245,6 +258,7 @@ class _BlockQR:
 def _factor(X: FloatArray, Y: FloatArray, _arg: None, scaling: _Scaling) -> tuple[Any, ...]:
     """The block's ``R_i`` of ``√W A``, ``Q_iᵀ √W b``, and per output ``Σ w b``, ``Σ w b²``;
     ``Σ w``."""
+    X, Y = scaling.counted_rows(X, Y)
     w = scaling.weights(Y)
     B = scaling.response(Y)
     if scaling.w_exp is None:
@@ -285,6 +299,7 @@ def _refine_weighted_block(
 ) -> tuple[FloatArray, FloatArray, float, FloatArray]:
     """A weighted or penalised step's block part: ``g``'s accumulators of ``Aᵀ(p + s)``,
     ``Q₁ᵀ√W f``'s terms, ``Σ w r²``, and ``Aᵀt`` (``W r = p + s + t``, as in memory)."""
+    X, Y = scaling.counted_rows(X, Y)
     AT = scaling.design(X)
     b = scaling.response(Y, output)
     w = scaling.weights(Y)
@@ -311,6 +326,7 @@ def _sums_of_squares_block(
     mean: float,
 ) -> tuple[float, float]:
     """The block's residual sum of squares at ``x`` and its total sum about ``mean``."""
+    X, Y = scaling.counted_rows(X, Y)
     AT = scaling.design(X)
     b = scaling.response(Y, output)
     w = scaling.weights(Y)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._validation import as_design
+from ._validation import as_design, as_sample_weight
 
 __all__ = ["MEMMAP_BLOCK_ELEMENTS", "RowBlocks", "is_out_of_core", "row_blocks"]
 
@@ -182,15 +182,13 @@ class _MemmapRows(RowBlocks):
         self.q = _response_shape(y_arr.shape, self.n)
         self.y = y_arr.reshape(self.n, self.q) if y_arr.ndim == 1 else y_arr
         self.w: npt.NDArray[Any] | None = None
-        if sample_weight is not None:
-            w = sample_weight if isinstance(sample_weight, np.ndarray) else np.asarray(
-                sample_weight
-            )
-            _check_dtype(w.dtype, "sample_weight")
-            if w.ndim == 0:  # a scalar weight is every row's
-                w = np.full(self.n, float(w))
-            _weights_shape(w.shape, self.n)
-            self.w, self.weighted = w, True
+        if isinstance(sample_weight, np.memmap):  # read by blocks: values checked there
+            _check_dtype(sample_weight.dtype, "sample_weight")
+            _weights_shape(sample_weight.shape, self.n)
+            self.w, self.weighted = sample_weight, True
+        elif sample_weight is not None:  # in memory (a dask array is read whole): as ols does
+            self.w = as_sample_weight(np.asarray(sample_weight), self.n)
+            self.weighted = True
         rows = max(1, MEMMAP_BLOCK_ELEMENTS // max(self.p, 1))
         self.starts = list(range(0, self.n, rows)) or [0]
         self._stops = [*self.starts[1:], self.n]
@@ -286,11 +284,14 @@ class _DaskRows(RowBlocks):
             y_dask = y_dask[:, None]
         if sample_weight is not None:
             w = sample_weight
-            if not isinstance(w, da.Array):
-                w = np.asarray(w)
-                _check_dtype(w.dtype, "sample_weight")
-                w = da.full(self.n, float(w)) if w.ndim == 0 else da.from_array(w, chunks=-1)
+            if not isinstance(w, da.Array):  # in memory: checked whole, as ols does
+                w = da.from_array(as_sample_weight(w, self.n), chunks=-1)
             _check_dtype(w.dtype, "sample_weight")
+            if w.ndim and any(isinstance(c, float) and np.isnan(c) for c in w.chunks[0]):
+                raise ValueError(
+                    "sample_weight's chunk sizes are unknown (NaN); call "
+                    "sample_weight.compute_chunk_sizes() first"
+                )
             _weights_shape(tuple(w.shape), self.n)
             y_dask = da.concatenate([y_dask, w[:, None]], axis=1)
             self.weighted = True

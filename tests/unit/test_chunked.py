@@ -290,8 +290,10 @@ def test_bad_weights_are_named_by_their_row(change: object, match: str) -> None:
 
 def test_weights_of_another_length_are_refused() -> None:
     X, y, _, _, _ = _weighted_problem(1)
+    with pytest.raises(ValueError, match=r"sample_weight has 399 values but X has 400 rows"):
+        plr.ols(*_dask(X, y, 50), sample_weight=np.ones(399))  # in memory: as ols says it
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(400,\)"):
-        plr.ols(*_dask(X, y, 50), sample_weight=np.ones(399))
+        plr.ols(*_dask(X, y, 50), sample_weight=da.ones(399, chunks=100))
 
 
 def test_a_dask_dataframe_says_how_to_convert() -> None:
@@ -335,3 +337,36 @@ def test_locked_pages_that_cannot_be_released_are_left_alone() -> None:
     target._mmap, target.mode = _RecordingMap(OSError(22, "Invalid argument")), "r"
     _row_blocks._release_pages(target)  # EINVAL under mlockall: nothing to do, no error
     assert target._mmap.calls
+
+
+@pytest.mark.parametrize("huge", ["y", "X"])
+def test_rows_of_zero_weight_do_not_count_however_large(
+    huge: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In memory they are dropped; in blocks they are zeroed before anything is scaled (a
+    1e300 there once set y's scale, or overflowed the scaled design into NaN)."""
+    monkeypatch.setattr(reference, "EXACT_FALLBACK_LIMIT", 0)  # the blocked refinement itself
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(9, 2)), rng.normal(size=9) * 1e-10
+    if huge == "y":
+        y[2] = 1e300
+    else:
+        X *= 1e-10
+        X[2] = 1e300
+    w = np.ones(9)
+    w[2] = 0.0
+    expected = one_output(plr.ols(X, y, sample_weight=w))
+    res = one_output(plr.ols(*_dask(X, y, 3), sample_weight=da.from_array(w, chunks=3)))
+    assert np.array_equal(res.params, expected.params) and res.converged
+    assert res.n == 8 and res.r_squared == pytest.approx(expected.r_squared, rel=1e-12)
+
+
+def test_weights_given_in_memory_are_read_as_ols_reads_them() -> None:
+    X, y, _, _, _ = _weighted_problem(3)
+    ints = np.array([1, 2, 3] * 133 + [1], dtype=object)  # object ints, as ols accepts them
+    expected = one_output(plr.ols(X, y, sample_weight=ints.astype(float))).params
+    assert np.array_equal(one_output(plr.ols(*_dask(X, y, 50), sample_weight=ints)).params,
+                          expected)
+    w = da.from_array(np.ones(800), chunks=100)
+    with pytest.raises(ValueError, match=r"sample_weight's chunk sizes are unknown"):
+        plr.ols(*_dask(X, y, 50), sample_weight=w[w > 0.5])  # a mask: lengths unknown
