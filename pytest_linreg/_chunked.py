@@ -52,7 +52,6 @@ from ._extended import (
     dd_add,
     residual_dd,
     sum_g,
-    two_sum,
 )
 from ._row_blocks import RowBlocks
 from ._validation import check_parameters_fit
@@ -67,15 +66,16 @@ from .reference import (
     _result,
     _solve_lower_t,
     _solve_upper,
-    _two_product,
     _wy_factor,
     check_equilibrable,
     needs_triple,
     one_output,
+    penalty_terms,
     rank_and_condition,
     refined_relative_error,
     rounded_parameters,
     warn_not_converged,
+    weighted_residual,
 )
 
 __all__ = ["solve_chunked"]
@@ -306,13 +306,11 @@ def _refine_weighted_block(
     root = np.sqrt(w)
     qr = _BlockQR(AT * root)  # the factor pass's, recomputed
     r_hi, r_lo = residual_dd(AT, b, state.x_hi, state.x_lo)
-    p, e = _two_product(w, r_hi)
-    p2, e2 = _two_product(w, r_lo)
-    s, t = two_sum(e, p2)
+    p, s, tail = weighted_residual(w, r_hi, r_lo)
     f, g_part = augmented_residual_parts(
         AT, b, r_hi, r_lo, state.x_hi, state.x_lo, triple=triple, g_vector=(p, s)
     )
-    return g_part, Q_hat_i.T @ qr.qt(f * root), float((w * r_hi) @ r_hi), AT @ (t + e2)
+    return g_part, Q_hat_i.T @ qr.qt(f * root), float((w * r_hi) @ r_hi), AT @ tail
 
 
 def _sums_of_squares_block(
@@ -545,8 +543,7 @@ def _refine(pb: _ChunkedProblem) -> tuple[StepJudge, _State, int]:
         if not pb.plain:
             addends.append(-np.sum([p[3] for p in parts], axis=0))  # −Aᵀ(W r's last part)
             if pb.lam is not None:
-                for part in (state.x_hi, state.x_lo):
-                    addends.extend(_two_product(pb.lam, part))
+                addends.extend(penalty_terms(pb.lam, state.x_hi, state.x_lo))
         g = sum_g([p[0] for p in parts], tuple(addends))
         c1 = np.sum([p[1] for p in parts], axis=0)
         # The residual's norm, measured (the estimate above only chose the precision).

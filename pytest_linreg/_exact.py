@@ -183,8 +183,8 @@ def _exact_cross_products(A: npt.NDArray[np.int64], B: npt.NDArray[np.int64]) ->
     blocks and digit weights are then combined in integers. (The same splitting idea as the
     error-free dot products of Ozaki, Ogita, Oishi & Rump, "Error-free transformations of
     matrix multiplication by using fast routines of matrix multiplication and its
-    applications", Numer. Algorithms 59, 2012.) A hundred times faster than Python-int dot
-    products at 10⁴ × 100.
+    applications", Numer. Algorithms 59, 2012.) 32 times faster than Python-int dot products
+    on a 10⁴ × 101 Gram matrix of 53-bit integers (0.11 s against 3.5 s).
     """
     n, ka, kb = A.shape[0], A.shape[1], B.shape[1]
     digits_a, digits_b = _balanced_digits(A), _balanced_digits(B)
