@@ -54,11 +54,11 @@ from ._extended import (
     sum_g,
 )
 from ._row_blocks import RowBlocks
+from ._tsqr import BlockQR
 from ._validation import check_parameters_fit
 from .reference import (
     OLSResult,
     StepJudge,
-    _householder_qr,
     _minimum_norm,
     _penalty,
     _pow2_exponents,
@@ -66,7 +66,6 @@ from .reference import (
     _result,
     _solve_lower_t,
     _solve_upper,
-    _wy_factor,
     check_equilibrable,
     needs_triple,
     one_output,
@@ -214,47 +213,6 @@ def _scaled_sums_of_squares(M: FloatArray) -> tuple[npt.NDArray[np.int64], Float
     return exps, np.einsum("ij,ij->j", scaled, scaled)
 
 
-class _BlockQR:
-    """Householder QR of one block's ``A_i`` (``m × k``), Q kept implicit when ``m ≥ k``.
-
-    LAPACK ``dgeqrf`` in a copy of the transposed block and the compact WY form
-    ``Q = I − Vᵀ T V`` (Schreiber & Van Loan 1989), as in memory: forming Q explicitly took
-    twice as long. A block shorter than k (a last chunk of a few rows) is factored by
-    ``numpy.linalg.qr`` with Q explicit; it is small.
-    """
-
-    def __init__(self, AT: FloatArray) -> None:
-        k, m = AT.shape
-        self.k, self.m = k, m
-        if m < k:
-            self.Q, self.R = np.linalg.qr(AT.T)
-            return
-        h, tau = _householder_qr(AT.copy(), overwrite=True)
-        self.R = np.triu(h[:, :k].T)
-        for j in range(k):
-            h[j, :j] = 0.0
-            h[j, j] = 1.0
-        self.V, self.T = h, _wy_factor(h, tau)
-
-    def qt(self, F: FloatArray) -> FloatArray:
-        """``Q_iᵀ F`` of an ``(m,)`` or ``(m, q)`` array: its first ``min(m, k)`` rows."""
-        if self.m < self.k:
-            out: FloatArray = self.Q.T @ F
-            return out
-        head: FloatArray = F[: self.k] - self.V[:, : self.k].T @ (self.T.T @ (self.V @ F))
-        return head
-
-    def q(self, v: FloatArray) -> FloatArray:
-        """``Q_i v`` for ``v`` of length ``min(m, k)`` (the first columns of ``Q_i``)."""
-        if self.m < self.k:
-            out: FloatArray = self.Q @ v
-            return out
-        z = np.zeros(self.m)
-        z[: self.k] = v
-        z -= self.V.T @ (self.T @ (self.V @ z))
-        return z
-
-
 def _factor(X: FloatArray, Y: FloatArray, _arg: None, scaling: _Scaling) -> tuple[Any, ...]:
     """The block's ``R_i`` of ``√W A``, ``Q_iᵀ √W b``, and per output ``Σ w b``, ``Σ w b²``;
     ``Σ w``."""
@@ -262,10 +220,10 @@ def _factor(X: FloatArray, Y: FloatArray, _arg: None, scaling: _Scaling) -> tupl
     w = scaling.weights(Y)
     B = scaling.response(Y)
     if scaling.w_exp is None:
-        qr = _BlockQR(scaling.design(X))
+        qr = BlockQR(scaling.design(X))
         return qr.R, qr.qt(B), B.sum(axis=0), float(B.shape[0]), np.einsum("ij,ij->j", B, B)
     root = np.sqrt(w)
-    qr = _BlockQR(scaling.design(X) * root)
+    qr = BlockQR(scaling.design(X) * root)
     return qr.R, qr.qt(B * root[:, None]), w @ B, float(np.sum(w)), w @ (B * B)
 
 
@@ -281,7 +239,7 @@ def _refine_block(
     """The block's part of one refinement step: ``g``'s accumulators, ``Q₁ᵀf``'s terms, ‖r‖²."""
     AT = scaling.design(X)
     b = scaling.response(Y, output)
-    qr = _BlockQR(AT)  # the factor pass's, recomputed: the same data give the same Q
+    qr = BlockQR(AT)  # the factor pass's, recomputed: the same data give the same Q
     base_hi, base_lo = residual_dd(AT, b, state.x_prev_hi, state.x_prev_lo)
     r_hi, r_lo = dd_add(base_hi, base_lo, -qr.q(Q_hat_i @ state.v))
     f, g_part = augmented_residual_parts(AT, b, r_hi, r_lo, state.x_hi, state.x_lo, triple=triple)
@@ -304,7 +262,7 @@ def _refine_weighted_block(
     b = scaling.response(Y, output)
     w = scaling.weights(Y)
     root = np.sqrt(w)
-    qr = _BlockQR(AT * root)  # the factor pass's, recomputed
+    qr = BlockQR(AT * root)  # the factor pass's, recomputed
     r_hi, r_lo = residual_dd(AT, b, state.x_hi, state.x_lo)
     p, s, tail = weighted_residual(w, r_hi, r_lo)
     f, g_part = augmented_residual_parts(

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from ._canonical import first_of_largest, rounded_key, sign_canonical
 from ._dtypes import dtype_name, unit_roundoff
 from ._norms import column_norms
+from ._tsqr import TallSkinnyQR
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
 __all__ = [
@@ -65,7 +66,8 @@ FloatArray = npt.NDArray[np.float64]
 #: for merely correlated columns.
 NEAR_NULL_THRESHOLD = 1e-2
 
-#: Rows of ``Q`` processed at once when forming ``|A⁺| v``; bounds the k×rows temporary.
+#: Rows per block of the design's QR (:class:`~pytest_linreg._tsqr.TallSkinnyQR`): ``Q`` is
+#: regenerated a block at a time, so no temporary grows beyond ``_ROW_BLOCK × k`` with ``n``.
 _ROW_BLOCK = 65_536
 
 #: Coefficients in equilibrated units below this fraction of the largest are left out of the
@@ -75,11 +77,15 @@ _PARTICIPATION = 1e-3
 
 @dataclass(frozen=True)
 class _Factored:
-    """The equilibrated design ``A D⁻¹ = Q R`` and the SVD ``R = U Σ Vᵀ``."""
+    """The equilibrated design ``A D⁻¹ = Q R`` (``Q`` implicit) and the SVD ``R = U Σ Vᵀ``.
 
-    As: FloatArray  # (n, k) equilibrated design A D⁻¹, intercept column first when fitted
+    ``A D⁻¹`` is never held: its rows are built from ``X`` a block at a time
+    (:meth:`rows`), exactly as ``A / D`` would hold them.
+    """
+
+    X: FloatArray  # (n, p) the validated design, without the intercept column
     scale: FloatArray  # (k,) column 2-norms of A (1 for all-zero columns)
-    Q: FloatArray  # (n, k)
+    qr: TallSkinnyQR  # Q₁ as row blocks, regenerated on demand (never formed whole)
     U: FloatArray  # (k, k)
     sv: FloatArray  # (k,) singular values of the equilibrated design, descending
     Vt: FloatArray  # (k, k)
@@ -87,19 +93,30 @@ class _Factored:
 
     @property
     def n(self) -> int:
-        return int(self.As.shape[0])
+        return int(self.X.shape[0])
 
     @property
     def k(self) -> int:
-        return int(self.As.shape[1])
+        return int(self.scale.shape[0])
 
     @property
     def rank(self) -> int:
-        return _rank_from_sv(self.sv, self.As.shape)
+        return _rank_from_sv(self.sv, (self.n, self.k))
 
     @property
     def cond(self) -> float:
         return float(self.sv[0] / self.sv[-1]) if self.sv[-1] > 0 else float("inf")
+
+    def rows(self, start: int, stop: int) -> FloatArray:
+        """Rows ``start:stop`` of the equilibrated design ``A D⁻¹`` (intercept column first)."""
+        return _equilibrated_rows(self.X[start:stop], self.scale, self.fit_intercept)
+
+    def times(self, z: FloatArray) -> FloatArray:
+        """``A D⁻¹ z``, a row block at a time."""
+        out = np.empty(self.n)
+        for start, stop in self.qr.row_ranges():
+            out[start:stop] = self.rows(start, stop) @ z
+        return out
 
 
 def _rank_from_sv(sv: FloatArray, shape: tuple[int, ...]) -> int:
@@ -116,19 +133,42 @@ def _power_of_two_below(value: float) -> float:
     return math.ldexp(1.0, math.frexp(value)[1])
 
 
+def _equilibration(Xa: FloatArray, fit_intercept: bool) -> FloatArray:
+    """``D``: the 2-norms of the columns of ``A`` (``X`` with a leading column of ones when
+    fitted), 1 for an all-zero column."""
+    n, p = Xa.shape
+    scale = np.empty(p + fit_intercept)
+    scale[fit_intercept:] = column_norms(Xa)
+    if fit_intercept:
+        scale[0] = math.sqrt(n)
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def _equilibrated_rows(X: FloatArray, scale: FloatArray, fit_intercept: bool) -> FloatArray:
+    """``[1, X] / D`` (or ``X / D``) for a block of rows."""
+    out = np.empty((X.shape[0], scale.shape[0]))
+    if fit_intercept:
+        out[:, 0] = 1.0 / scale[0]
+    np.divide(X, scale[fit_intercept:], out=out[:, fit_intercept:])
+    return out
+
+
 def _factor(X: Any, fit_intercept: bool) -> _Factored:
     Xa = as_design(X)
     n, p = Xa.shape
     check_parameters_fit(n, p, fit_intercept)
-    A = np.column_stack([np.ones(n), Xa]) if fit_intercept else Xa
-    scale = column_norms(A)
-    scale[scale == 0] = 1.0
+    scale = _equilibration(Xa, fit_intercept)
     # QR first, then the SVD of the small k×k factor: same singular values as the SVD of the
-    # n×k matrix, at O(nk²) cost and without an n×n or second n×k temporary.
-    As = A / scale
-    Q, R = np.linalg.qr(As, mode="reduced")
-    U, sv, Vt = np.linalg.svd(R)
-    return _Factored(As=As, scale=scale, Q=Q, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
+    # n×k matrix, at O(nk²) cost. The QR is blocked and keeps Q implicit (TSQR): its rows are
+    # regenerated a block at a time where the bounds need them (|A⁺| and the leverages), so
+    # the factor is the only n×k array made.
+    qr = TallSkinnyQR(
+        n, scale.shape[0], lambda s, e: _equilibrated_rows(Xa[s:e], scale, fit_intercept),
+        _ROW_BLOCK,
+    )
+    U, sv, Vt = np.linalg.svd(qr.R)
+    return _Factored(X=Xa, scale=scale, qr=qr, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
 
 
 def _param_names(
@@ -307,40 +347,77 @@ def _solve(fac: _Factored, b: FloatArray) -> FloatArray:
     inv[:r] = 1.0 / fac.sv[:r]
 
     def apply(rhs: FloatArray) -> FloatArray:
-        return np.asarray(fac.Vt.T @ (inv * (fac.U.T @ (fac.Q.T @ rhs))), dtype=np.float64)
+        return np.asarray(fac.Vt.T @ (inv * (fac.U.T @ fac.qr.qt(rhs))), dtype=np.float64)
 
     z = apply(b)
     # One step of fixed-precision iterative refinement (Higham §20.5): enough for the bound,
     # which needs |x| and |r| to a digit or two, not to working precision.
-    return z + apply(b - fac.As @ z)
+    return z + apply(b - fac.times(z))
 
 
-def _abs_pinv_times(fac: _Factored, v: FloatArray) -> FloatArray:
-    """``|A⁺| v`` in equilibrated units, forming ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` one row block at a time."""
-    r = fac.rank
-    left = fac.Vt[:r].T @ (fac.U[:, :r] / fac.sv[:r]).T  # (k, k): V Σ⁻¹ Uᵀ, truncated at rank
-    out = np.zeros(fac.k)
-    for start in range(0, fac.n, _ROW_BLOCK):
-        stop = start + _ROW_BLOCK
-        out += np.abs(left @ fac.Q[start:stop].T) @ v[start:stop]
-    return out
+@dataclass(frozen=True)
+class _Fit:
+    """The fit the bounds are evaluated at, in equilibrated units (``b`` scaled to unit size)."""
+
+    b: FloatArray
+    z: FloatArray  # equilibrated coefficients: x = D⁻¹ z
+    fitted: FloatArray  # A D⁻¹ z
+    residual: FloatArray  # b − fitted
 
 
-def _normalised_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+def _fit(fac: _Factored, b: FloatArray) -> _Fit:
+    z = _solve(fac, b)
+    fitted = fac.times(z)
+    return _Fit(b=b, z=z, fitted=fitted, residual=b - fitted)
+
+
+@dataclass(frozen=True)
+class _RowSums:
+    """What the bounds need from the rows of ``Q`` and ``|A|``, gathered in one pass."""
+
+    abs_pinv: FloatArray  # |A⁺| (|b| + E|z|)
+    abs_design_residual: FloatArray  # Eᵀ |r|
+    leverage: float  # max_r ‖Q_r‖₂ (times row_scale_r when given)
+
+
+def _row_sums(fac: _Factored, fit: _Fit | None, row_scale: FloatArray | None = None) -> _RowSums:
+    """One pass over the row blocks of ``Q`` (regenerated, :meth:`TallSkinnyQR.q_rows`).
+
+    ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` is formed a row block at a time, so no k×n matrix is held; ``E`` is
+    ``|A|`` with the intercept's exact column zeroed. Without a fit only the leverage is taken.
+    """
+    rk = fac.rank
+    left = fac.Vt[:rk].T @ (fac.U[:, :rk] / fac.sv[:rk]).T  # (k, k): V Σ⁻¹ Uᵀ, truncated
+    abs_pinv = np.zeros(fac.k)
+    abs_design_residual = np.zeros(fac.k)
+    leverage = 0.0
+    for start, stop, Q in fac.qr.q_rows():
+        rows = np.linalg.norm(Q, axis=1)
+        if row_scale is not None:
+            rows = rows * row_scale[start:stop]
+        leverage = max(leverage, float(np.max(rows, initial=0.0)))
+        if fit is None:
+            continue
+        E = fac.rows(start, stop)
+        np.abs(E, out=E)
+        if fac.fit_intercept:
+            E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
+        v = np.abs(fit.b[start:stop]) + E @ np.abs(fit.z)
+        abs_pinv += np.abs(left @ Q.T) @ v
+        abs_design_residual += E.T @ np.abs(fit.residual[start:stop])
+    return _RowSums(abs_pinv, abs_design_residual, leverage)
+
+
+def _normalised_bound(fac: _Factored, sums: _RowSums) -> FloatArray:
     """First-order componentwise bound on ``|Δx| / ε`` (original units), Björck 1991."""
-    E = np.abs(fac.As)
-    if fac.fit_intercept:
-        E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
-    r = b - fac.As @ z
-    term1 = _abs_pinv_times(fac, np.abs(b) + E @ np.abs(z))
     rk = fac.rank
     gram_inv = (fac.Vt[:rk].T / fac.sv[:rk] ** 2) @ fac.Vt[:rk]  # (AᵀA)⁻¹, equilibrated
-    term2 = np.abs(gram_inv) @ (E.T @ np.abs(r))
+    term2 = np.abs(gram_inv) @ sums.abs_design_residual
     # Equilibration is exact in the bound: x = D⁻¹ z, so |Δx| = D⁻¹ |Δz|.
-    return np.asarray((term1 + term2) / fac.scale, dtype=np.float64)
+    return np.asarray((sums.abs_pinv + term2) / fac.scale, dtype=np.float64)
 
 
-def _solver_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+def _solver_bound(fac: _Factored, fit: _Fit) -> FloatArray:
     """First-order columnwise bound on ``|Δx| / γ`` (original units); see the module docstring.
 
     On the equilibrated design ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` and ``(AᵀA)⁻¹ = V Σ⁻² Vᵀ``; ``Uᵀ Qᵀ`` has
@@ -351,18 +428,18 @@ def _solver_bound(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
     V = fac.Vt[:rk].T
     pinv_rows = np.linalg.norm(V / fac.sv[:rk], axis=1)
     gram_rows = np.linalg.norm(V / fac.sv[:rk] ** 2, axis=1)
-    r = b - fac.As @ z
     # Equilibrated columns have unit norm: Σ_j ‖a_j‖|x_j| = Σ|z_j| and ‖A‖_F = √k.
-    bound = pinv_rows * (float(np.sum(np.abs(z))) + float(np.linalg.norm(b)))
-    bound += gram_rows * np.sqrt(fac.k) * float(np.linalg.norm(r))
+    bound = pinv_rows * (float(np.sum(np.abs(fit.z))) + float(np.linalg.norm(fit.b)))
+    bound += gram_rows * np.sqrt(fac.k) * float(np.linalg.norm(fit.residual))
     return np.asarray(bound / fac.scale, dtype=np.float64)
 
 
 def _prediction_bound(
-    fac: _Factored, b: FloatArray, z: FloatArray, row_scale: FloatArray | None = None
+    fac: _Factored, fit: _Fit, leverage: float, row_scale: FloatArray | None = None
 ) -> float:
     """Columnwise bound on ``max_r |Δŷ_r| / (γ · max|ŷ|)`` for the fitted values.
 
+    ``leverage`` is ``max_r ‖Q_r‖₂`` (:func:`_row_sums`, with the same ``row_scale``).
     ``row_scale``: the predictions judged are row ``r`` of the fitted values times
     ``row_scale[r]`` (``1/√wᵢ`` for the stacked system of a weighted problem, 0 for rows not
     judged: zero weight, penalty rows); each row's bound scales alike.
@@ -372,40 +449,34 @@ def _prediction_bound(
     ``‖e_rᵀA(AᵀA)⁻¹‖₂ ≤ ‖Q_r‖₂/σ_min``: ``γ ‖Q_r‖ (‖b‖ + Σ_j‖a_j‖|x_j| + ‖A‖_F‖r‖/σ_min)``.
     The row norms ``‖Q_r‖`` (square roots of the leverages) keep it independent of ``n``.
     """
-    fitted = fac.As @ z
-    scaled = np.abs(fitted) if row_scale is None else np.abs(fitted) * row_scale
+    scaled = np.abs(fit.fitted) if row_scale is None else np.abs(fit.fitted) * row_scale
     top = float(np.max(scaled))
     if top == 0.0:
         return 0.0
     rk = fac.rank
-    r = b - fitted
-    size = float(np.linalg.norm(b)) + float(np.sum(np.abs(z)))
-    size += float(np.sqrt(fac.k)) * float(np.linalg.norm(r)) / float(fac.sv[rk - 1])
-    leverage = 0.0
-    for start in range(0, fac.n, _ROW_BLOCK):
-        rows = np.linalg.norm(fac.Q[start : start + _ROW_BLOCK], axis=1)
-        if row_scale is not None:
-            rows = rows * row_scale[start : start + _ROW_BLOCK]
-        leverage = max(leverage, float(np.max(rows)))
+    size = float(np.linalg.norm(fit.b)) + float(np.sum(np.abs(fit.z)))
+    size += float(np.sqrt(fac.k)) * float(np.linalg.norm(fit.residual)) / float(fac.sv[rk - 1])
     return leverage * size / top
 
 
-def _scale_floor(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+def _scale_floor(fac: _Factored, fit: _Fit) -> FloatArray:
     """``‖ŷ‖ / ‖a_i‖`` per parameter (``‖b‖`` when the fit is zero)."""
-    fitted = float(np.linalg.norm(fac.As @ z))
+    fitted = float(np.linalg.norm(fit.fitted))
     if fitted == 0.0:
-        fitted = float(np.linalg.norm(b))
+        fitted = float(np.linalg.norm(fit.b))
     return np.asarray(fitted / fac.scale, dtype=np.float64)
 
 
-def _coefficient_scale(fac: _Factored, b: FloatArray, z: FloatArray) -> FloatArray:
+def _coefficient_scale(fac: _Factored, fit: _Fit) -> FloatArray:
     """Size a coefficient is measured against: ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)``.
 
     The floor ``‖ŷ‖ / ‖a_i‖`` is the coefficient at which column ``i`` alone would reproduce
     the fitted values' size; it keeps a coefficient whose true value is (nearly) zero, such as
     the intercept of standardised data, from having an infinite relative condition number.
     """
-    return np.asarray(np.maximum(np.abs(z / fac.scale), _scale_floor(fac, b, z)), dtype=np.float64)
+    return np.asarray(
+        np.maximum(np.abs(fit.z / fac.scale), _scale_floor(fac, fit)), dtype=np.float64
+    )
 
 
 def _null_participants(fac: _Factored) -> npt.NDArray[np.bool_]:
@@ -435,6 +506,14 @@ def _relative(bound: FloatArray, scale: FloatArray, null: npt.NDArray[np.bool_])
     return np.asarray(cond, dtype=np.float64)
 
 
+def _unit_response(b: FloatArray) -> tuple[FloatArray, float]:
+    """``b / 2^e`` of unit size, and ``2^e``: exact, so that |y| of 1e200 or 1e-200 neither
+    overflows the norms nor underflows. The bounds are linear in y; the relative conditions do
+    not depend on it, and absolute sizes are scaled back by ``2^e``."""
+    unit = _power_of_two_below(float(np.max(np.abs(b))))
+    return b / unit, unit
+
+
 def weighted_prediction_condition(X: Any, y: Any, row_scale: FloatArray) -> float:
     """:func:`prediction_condition` of ``X, y`` (no intercept) for rows scaled by ``row_scale``.
 
@@ -443,10 +522,9 @@ def weighted_prediction_condition(X: Any, y: Any, row_scale: FloatArray) -> floa
     predictions of the original rows: ``1/√wᵢ``, and 0 for the rows that are not predictions.
     """
     fac = _factor(X, False)
-    b = as_response(y, fac.n)
-    unit = _power_of_two_below(float(np.max(np.abs(b))))
-    b = b / unit
-    return _prediction_bound(fac, b, _solve(fac, b), row_scale)
+    b, _ = _unit_response(as_response(y, fac.n))
+    fit = _fit(fac, b)
+    return _prediction_bound(fac, fit, _row_sums(fac, None, row_scale).leverage, row_scale)
 
 
 def _conditions(fac: _Factored, y: Any) -> _Conditions:
@@ -454,23 +532,20 @@ def _conditions(fac: _Factored, y: Any) -> _Conditions:
         # No response given: a zero-residual fit in which every column (the intercept's too)
         # contributes equally: equilibrated coefficients all one. The |A⁺||A||x| term that
         # dominates the bound does not depend on the signs of x, so this stands for any such fit.
-        b = np.asarray(fac.As @ np.ones(fac.k), dtype=np.float64)
+        b = fac.times(np.ones(fac.k))
     else:
         b = as_response(y, fac.n)
-    # The bounds are linear in y: work with y scaled by a power of two to unit size (exact),
-    # so that |y| of 1e200 or 1e-200 neither overflows the norms nor underflows, and scale the
-    # absolute sizes back at the end. The relative conditions do not depend on it.
-    unit = _power_of_two_below(float(np.max(np.abs(b))))
-    b = b / unit
-    z = _solve(fac, b)
-    scale = _coefficient_scale(fac, b, z)
+    b, unit = _unit_response(b)
+    fit = _fit(fac, b)
+    sums = _row_sums(fac, fit)
+    scale = _coefficient_scale(fac, fit)
     null = _null_participants(fac)
     out = _Conditions(
-        data=_relative(_normalised_bound(fac, b, z), scale, null),
-        solver=_relative(_solver_bound(fac, b, z), scale, null),
+        data=_relative(_normalised_bound(fac, sums), scale, null),
+        solver=_relative(_solver_bound(fac, fit), scale, null),
         scale=np.asarray(scale * unit, dtype=np.float64),
-        floor=np.asarray(_scale_floor(fac, b, z) * unit, dtype=np.float64),
-        prediction=_prediction_bound(fac, b, z),
+        floor=np.asarray(_scale_floor(fac, fit) * unit, dtype=np.float64),
+        prediction=_prediction_bound(fac, fit, sums.leverage),
     )
     for arr in (out.data, out.solver, out.scale, out.floor):
         arr.setflags(write=False)
