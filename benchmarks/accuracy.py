@@ -168,6 +168,14 @@ def speed_table(repeat: int) -> str:
     y2 = X2 @ np.array([0.5, 0.5]) + rng.standard_normal(n2)
     t_exact = _best_of(lambda: plr.ols(X2, y2, exact=True), repeat)
     rows.append(["exact path, n=1e5, p=2", f"{t_exact:.3f}", "", "target < 1 s"])
+    # Wider exact problems (issue #13: ≤ 10 s at 1e6 × 10 and 1e4 × 100), one run each.
+    for n3, p3, target in ((1_000_000, 10, "target ≤ 10 s"), (10_000, 100, "target ≤ 10 s"),
+                           (10_000, 200, "")):
+        X3 = rng.standard_normal((n3, p3))
+        y3 = X3 @ rng.standard_normal(p3) + 0.5 + rng.standard_normal(n3)
+        t3 = _best_of(lambda X3=X3, y3=y3: plr.ols(X3, y3, exact=True), 1)
+        name = f"exact path, n={n3:.0e}, p={p3} (standard normal)".replace("e+0", "e")
+        rows.append([name, f"{t3:.2f}", "", target])
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     head = ["problem", "ols (s)", "numpy lstsq (s)", "ratio (target ≤ 3×)"]
     return f"### Speed (best of {repeat}; load average {load})\n\n{_table(head, rows)}"

@@ -3,12 +3,15 @@
 Every column (and the response) is scaled to Python integers -- float64 values through
 ``np.frexp`` (an integer mantissa times a power of two, shifted to the column's smallest
 exponent), rationals through the least common multiple of the column's denominators. The
-normal equations ``CᵀC z = Cᵀd`` of the integer data are then formed exactly and solved by
+normal equations ``CᵀC z = Cᵀd`` of the integer data are then formed exactly (float64 matrix
+products of small digits, exact by construction, where the integers allow it) and solved by
 Bareiss's fraction-free Gaussian elimination (E. H. Bareiss, "Sylvester's identity and
 multistep integer-preserving Gaussian elimination", Math. Comp. 22, 1968), which keeps every
-intermediate an integer (a minor of the Gram matrix) and so detects rank exactly. Squaring the
-condition number does no harm here: no rounding ever happens, and ``float(Fraction)`` rounds
-the answer correctly at the very end.
+intermediate an integer (a minor of the Gram matrix) and so detects rank exactly; from
+:data:`_MODULAR_MIN_K` unknowns on, a nonsingular system is solved modulo many primes instead
+(:mod:`pytest_linreg._modular`, certified by an exact check), and Bareiss remains for the
+singular ones. Squaring the condition number does no harm here: no rounding ever happens, and
+``float(Fraction)`` rounds the answer correctly at the very end.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ._modular import solve_multimodular
 
 __all__ = [
     "ExactSolution",
@@ -69,13 +74,27 @@ class ExactSolution:
     sum_w: Fraction
 
 
-def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]:
-    """Integers ``c`` and a power of two ``s`` with ``values == c · s`` exactly."""
+@dataclass(frozen=True)
+class _ScaledFloats:
+    """``values == mantissa · 2**shift · 2**base`` exactly, ``|mantissa| < 2**53``, shift ≥ 0."""
+
+    mantissa: npt.NDArray[np.int64]
+    shift: npt.NDArray[np.int64]
+    base: int
+
+    @property
+    def top(self) -> int:
+        """The largest shift: the integers ``mantissa << shift`` need up to 53 + top bits."""
+        return int(self.shift.max()) if self.shift.size else 0
+
+
+def _scaled_floats(values: npt.NDArray[np.float64]) -> _ScaledFloats:
+    """A float64 column as integers times one power of two, the integers as small as possible."""
     mant, expo = np.frexp(values)
     ints = (mant * 2.0**53).astype(np.int64)  # exact: |mant| < 1 has 53 significant bits
     nonzero = ints != 0
     if not np.any(nonzero):
-        return [0] * values.shape[0], Fraction(1)
+        return _ScaledFloats(ints, np.zeros_like(ints), 0)
     # Drop trailing zero bits common to the column, so integers stay as small as possible.
     low_bits = np.bitwise_and(ints[nonzero], -ints[nonzero])  # lowest set bit, a power of 2
     # frexp reads the exponent bits; log2 would rely on libm returning exact integers.
@@ -83,14 +102,17 @@ def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]
     expo = expo.astype(np.int64) - 53 + common_zeros
     ints = ints >> common_zeros  # exact: every nonzero mantissa is divisible by 2**common_zeros
     base = int(expo[nonzero].min())
-    shifts = np.where(nonzero, expo - base, 0)
-    top = int(shifts.max())
-    if top <= _INT64_SHIFT_LIMIT:
-        column = np.left_shift(ints, shifts).tolist()
+    return _ScaledFloats(ints, np.where(nonzero, expo - base, 0), base)
+
+
+def _float_column(values: npt.NDArray[np.float64]) -> tuple[list[int], Fraction]:
+    """Integers ``c`` and a power of two ``s`` with ``values == c · s`` exactly."""
+    sf = _scaled_floats(values)
+    if sf.top <= _INT64_SHIFT_LIMIT:
+        column = np.left_shift(sf.mantissa, sf.shift).tolist()
     else:
-        column = [m << s for m, s in zip(ints.tolist(), shifts.tolist(), strict=True)]
-    scale = Fraction(2) ** base
-    return column, scale
+        column = [m << s for m, s in zip(sf.mantissa.tolist(), sf.shift.tolist(), strict=True)]
+    return column, Fraction(2) ** sf.base
 
 
 def _as_fraction(value: Any) -> Fraction:
@@ -176,23 +198,30 @@ def _balanced_digits(M: npt.NDArray[np.int64]) -> list[npt.NDArray[np.float64]]:
 
 
 def _exact_cross_products(A: npt.NDArray[np.int64], B: npt.NDArray[np.int64]) -> list[list[int]]:
-    """``AᵀB`` exactly, as Python ints, by float64 matrix products of balanced digits.
+    """``AᵀB`` exactly, as Python ints, of int64 matrices (balanced digits, see below)."""
+    return _digit_cross_products(_balanced_digits(A), _balanced_digits(B), _DIGIT_BITS)
 
-    Each digit product is at most 2**40 and a block of 8 192 rows sums to below 2**53, so
-    every partial sum BLAS forms, in any order, is an integer float64 holds exactly; the
-    blocks and digit weights are then combined in integers. (The same splitting idea as the
-    error-free dot products of Ozaki, Ogita, Oishi & Rump, "Error-free transformations of
-    matrix multiplication by using fast routines of matrix multiplication and its
-    applications", Numer. Algorithms 59, 2012.) 32 times faster than Python-int dot products
-    on a 10⁴ × 101 Gram matrix of 53-bit integers (0.11 s against 3.5 s).
+
+def _digit_cross_products(
+    digits_a: list[npt.NDArray[np.float64]], digits_b: list[npt.NDArray[np.float64]], bits: int
+) -> list[list[int]]:
+    """``AᵀB`` exactly, as Python ints, from ``A = Σ_t D_t·2**(bits·t)`` (and ``B`` alike).
+
+    Every digit is an integer of magnitude at most 2**20, so a digit product is at most 2**40
+    and a block of 8 192 rows sums to below 2**53: every partial sum BLAS forms, in any order,
+    is an integer float64 holds exactly; the blocks and digit weights are then combined in
+    integers. (The same splitting idea as the error-free dot products of Ozaki, Ogita, Oishi &
+    Rump, "Error-free transformations of matrix multiplication by using fast routines of
+    matrix multiplication and its applications", Numer. Algorithms 59, 2012.) 32 times faster
+    than Python-int dot products on a 10⁴ × 101 Gram matrix of 53-bit integers (0.11 s
+    against 3.5 s).
     """
-    n, ka, kb = A.shape[0], A.shape[1], B.shape[1]
-    digits_a, digits_b = _balanced_digits(A), _balanced_digits(B)
+    n, ka, kb = digits_a[0].shape[0], digits_a[0].shape[1], digits_b[0].shape[1]
     total = [[0] * kb for _ in range(ka)]
     flush_every = 1 << 9  # blocks: 512 · 2**53 < 2**63 in the int64 accumulator
     for t, Dt in enumerate(digits_a):
         for u, Du in enumerate(digits_b):
-            shift = _DIGIT_BITS * (t + u)
+            shift = bits * (t + u)
             acc = np.zeros((ka, kb), dtype=np.int64)
             for count, start in enumerate(range(0, n, _EXACT_BLOCK_ROWS), start=1):
                 stop = start + _EXACT_BLOCK_ROWS
@@ -203,6 +232,75 @@ def _exact_cross_products(A: npt.NDArray[np.int64], B: npt.NDArray[np.int64]) ->
                             total[i][j] += v << shift
                     acc[...] = 0
     return total
+
+
+#: Digits of the planes of wide float columns: unsigned 20-bit digits of ``|v|``, signed like
+#: ``v``, so |digit| < 2**20 as for the balanced digits.
+_PLANE_BITS = 20
+#: At most this many digit planes per column (integers of 53 + 107 bits, exponents spread over
+#: 2**107): beyond, the Python-int products are cheaper than planes² matrix products.
+_MAX_PLANES = 8
+
+
+def _plane_count(sf: _ScaledFloats) -> int:
+    """Digits needed for the largest ``|mantissa| << shift`` (its bit length, or one more)."""
+    if not sf.mantissa.size:
+        return 1
+    bits = int(np.frexp(float(np.max(np.abs(sf.mantissa))))[1]) + sf.top
+    return max(1, -(-bits // _PLANE_BITS))
+
+
+def _float_digit_planes(sf: _ScaledFloats, count: int) -> list[npt.NDArray[np.float64]]:
+    """``mantissa << shift = Σ_t D_t · 2**(20 t)``, ``|D_t| < 2**20``, as float64 arrays.
+
+    Digit ``t`` of ``|m|·2**s`` is ``⌊|m|·2**(s − 20t)⌋ mod 2**20``: the low ``20 − e`` bits
+    of ``|m|`` moved up by ``e = s − 20t`` when ``e ≥ 0`` (none when ``e ≥ 20``), else the
+    bits of ``|m|`` from ``−e`` on. int64 never overflows: nothing is shifted past bit 20.
+    """
+    mag = np.abs(sf.mantissa)
+    sign = np.sign(sf.mantissa).astype(np.float64)
+    mask = (1 << _PLANE_BITS) - 1
+    planes = []
+    for t in range(count):
+        e = sf.shift - _PLANE_BITS * t
+        up = np.clip(e, 0, _PLANE_BITS)
+        low = np.left_shift(mag & (np.left_shift(1, _PLANE_BITS - up) - 1), up)
+        high = np.right_shift(mag, np.clip(-e, 0, 63)) & mask
+        planes.append(np.where(e >= 0, low, high).astype(np.float64) * sign)
+    return planes
+
+
+def _plane_matrices(
+    columns: Sequence[npt.NDArray[Any]],
+) -> list[npt.NDArray[np.float64]] | None:
+    """Float and integer columns as digit-plane matrices ``D_t`` (n × k), or None when a
+    column is of another kind or needs more than :data:`_MAX_PLANES` planes.
+
+    The integers are those :func:`integer_column` makes (same scaling), so the Gram matrix
+    of the planes is the Gram matrix of those integers."""
+    scaled = []
+    for c in columns:
+        arr = np.asarray(c)
+        if arr.dtype.kind == "f" and arr.dtype.itemsize <= 8:
+            scaled.append(_scaled_floats(arr.astype(np.float64)))
+        elif arr.dtype.kind in "iu" and (
+            not arr.size or max(int(arr.max()), -int(arr.min())) < 1 << 62
+        ):  # an intercept's ones, integer data: already integers (|v| < 2**62: no overflow)
+            ints = arr.astype(np.int64)
+            scaled.append(_ScaledFloats(ints, np.zeros_like(ints), 0))
+        else:
+            return None
+    count = max(_plane_count(sf) for sf in scaled)
+    if count > _MAX_PLANES:
+        return None
+    per_column = [_float_digit_planes(sf, count) for sf in scaled]
+    return [np.column_stack([planes[t] for planes in per_column]) for t in range(count)]
+
+
+#: From this many unknowns on, the normal equations are solved modulo many primes
+#: (:mod:`pytest_linreg._modular`) rather than by fraction-free elimination, whose integers
+#: grow to the size of the determinant: 101 unknowns of 170 bits took 9.5 s by Bareiss.
+_MODULAR_MIN_K = 24
 
 
 def _bareiss(
@@ -334,6 +432,12 @@ def exact_lstsq_outputs(
     if C is not None and D is not None:  # the common case: float64 data of moderate range
         gram = _exact_cross_products(C, C)
         rhs = [list(col) for col in zip(*_exact_cross_products(C, D), strict=True)]
+    elif w_int is None and (planes := _plane_matrices(columns)) is not None and (
+        response_planes := _plane_matrices(outputs)
+    ) is not None:  # wide float64 columns (exponents spread over more than 10 bits)
+        gram = _digit_cross_products(planes, planes, _PLANE_BITS)
+        rhs = [list(col) for col in zip(
+            *_digit_cross_products(planes, response_planes, _PLANE_BITS), strict=True)]
     else:
         gram = [[0] * k for _ in range(k)]
         for i in range(k):
@@ -347,7 +451,13 @@ def exact_lstsq_outputs(
     system = [
         [lcm * gram[i][j] + (int(mu[i] * lcm) if i == j else 0) for j in range(k)] for i in range(k)
     ]
-    numerators, pivots, det, dependent_cols = _bareiss(system, [[lcm * v for v in r] for r in rhs])
+    scaled_rhs = [[lcm * v for v in r] for r in rhs]
+    solved = solve_multimodular(system, scaled_rhs) if k >= _MODULAR_MIN_K else None
+    if solved is not None:
+        numerators, det = solved
+        pivots, dependent_cols = list(range(k)), list[int]()
+    else:  # small, singular, or (never seen) uncertified by the modular method
+        numerators, pivots, det, dependent_cols = _bareiss(system, scaled_rhs)
     dependent: dict[int, dict[int, Fraction]] = {}
     for j in dependent_cols:
         earlier = [q for q in pivots if q < j]
