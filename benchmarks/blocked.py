@@ -10,7 +10,9 @@ markdown row with the ratios against competitors measured in the same run:
    nothing can materialise X whole; against dask's own ``da.linalg.lstsq`` (TSQR, plain float64)
    under the same limit, and one pass over the chunks (``X.T @ y``);
 2. ``memmap``: a ``--memmap-rows`` × 10 float64 file (8 GB at 10⁸), with ``y`` in a second
-   file, solved with its peak RSS reported; against one blocked pass computing ``Xᵀy``;
+   file, solved with its peak RSS reported; against one blocked pass computing ``Xᵀy``; and a
+   ``Dataset`` kept on the file with the first ``assert_coefficients_close`` on it (its
+   tolerances derived in row blocks), with the peak RSS of the whole;
 3. ``cluster``: ``--cluster-rows`` × 20 generated on a ``dask.distributed`` LocalCluster of two
    worker processes and kept there, against ``da.linalg.lstsq`` on the same cluster.
 
@@ -102,6 +104,14 @@ def run_memmap(directory: Path, rows: int, solver: str) -> dict[str, Any]:
     if solver == "ols":
         seconds, res = _timed(lambda: plr.ols(X, y))
         detail = f"{res.iterations} refinement steps, converged={res.converged}"
+    elif solver == "dataset":  # a Dataset kept on the file, and the first assertion on it
+        from pytest_linreg._records import collecting
+
+        built, ds = _timed(lambda: plr.Dataset.from_arrays("disk", X, y))
+        with collecting():
+            seconds, _ = _timed(lambda: plr.assert_coefficients_close(ds.float_reference, ds))
+        detail = (f"after Dataset.from_arrays (its ols) in {built:.3g} s; X kept as a "
+                  f"{type(ds.X).__name__}; tolerances derived from the file in row blocks")
     else:  # one blocked pass, releasing pages as ols does
         from pytest_linreg._row_blocks import row_blocks
 
@@ -197,6 +207,8 @@ def main() -> None:
         base = _child(["memmap", str(args.dir), str(rows), "ols"])
         print(_row("pytest_linreg.ols", base, None))
         print(_row("one blocked pass", _child(["memmap", str(args.dir), str(rows), "pass"]), base))
+        first = _child(["memmap", str(args.dir), str(rows), "dataset"])
+        print(_row("first assert_coefficients_close on a Dataset of the file", first, base))
     if "cluster" in only:
         rows = int(args.cluster_rows / shrink)
         r = _child(["cluster", str(rows)])

@@ -15,7 +15,6 @@ dask is imported only when the input is a dask object (it is an optional depende
 
 from __future__ import annotations
 
-import mmap
 import os
 import sys
 from abc import ABC, abstractmethod
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._pages import release_pages
 from ._validation import as_design, as_sample_weight
 
 __all__ = ["MEMMAP_BLOCK_ELEMENTS", "RowBlocks", "is_out_of_core", "row_blocks"]
@@ -214,7 +214,7 @@ class _MemmapRows(RowBlocks):
         def collect(future: Future[Any]) -> Any:
             result = future.result()
             for arr in (self.X, self.y, self.w):  # a block another thread reads faults back in
-                _release_pages(arr)
+                release_pages(arr)
             return result
 
         workers = min(os.cpu_count() or 1, len(self.starts), MAX_MEMMAP_THREADS)
@@ -236,26 +236,6 @@ class _MemmapRows(RowBlocks):
     def materialise(self) -> tuple[FloatArray, FloatArray]:
         Y = _as_float_block(self._y_block(0, self.n), self.columns)
         return _as_float_block(self.X, self.p), Y
-
-
-def _release_pages(arr: Any) -> None:
-    """Drop a read-only or shared memmap's resident pages (the file keeps its data).
-
-    ``MADV_DONTNEED`` on a shared or read-only mapping only unmaps pages, which the next read
-    faults back in from the page cache; on a private copy-on-write mapping (``mode="c"``) it
-    would discard the caller's changes, so those are left alone.
-    """
-    mm = getattr(arr, "_mmap", None)
-    # numpy normalises the modes: "readonly" is "r", "readwrite" "r+", "write" "w+" (all
-    # shared mappings) and "copyonwrite" "c" (private).
-    if mm is None or getattr(arr, "mode", "c") not in ("r", "r+", "w+"):
-        return
-    advice = getattr(mmap, "MADV_DONTNEED", None)
-    if advice is not None and hasattr(mm, "madvise"):
-        try:
-            mm.madvise(advice)
-        except OSError:  # EINVAL on locked pages (mlockall): they stay, nothing is lost
-            pass
 
 
 class _DaskRows(RowBlocks):

@@ -6,7 +6,8 @@ QR of the stacked ``[R_1; …; R_m] = Q̂ R`` (Demmel, Grigori, Hoemmen & Langou
 34(1), 2012, §3). The rows of the thin ``Q₁`` that belong to block ``i`` are ``Q_i[:, :k] Q̂_i``
 and are as orthonormal as a Householder ``Q`` (the factorisation is backward stable), so they
 can be regenerated a block at a time instead of held: ``n × k`` numbers are stored (the
-reflectors, the factor itself) where forming ``Q`` holds twice that.
+reflectors, the factor itself) where forming ``Q`` holds twice that — or none at all, each
+block refactored when its rows of ``Q`` are needed again (``keep_factor=False``).
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ class BlockQR:
     ``numpy.linalg.qr`` with Q explicit; it is small.
     """
 
-    def __init__(self, AT: FloatArray) -> None:
+    def __init__(self, AT: FloatArray, *, overwrite: bool = False) -> None:
         k, m = AT.shape
         self.k, self.m = k, m
         if m < k:
             self.Q, self.R = np.linalg.qr(AT.T)
             return
-        h, tau = _householder_qr(AT.copy(), overwrite=True)
+        # overwrite: AT (C-contiguous, the caller's to give away) becomes the reflectors.
+        h, tau = _householder_qr(AT if overwrite else AT.copy(), overwrite=True)
         self.R = np.triu(h[:, :k].T)
         for j in range(k):
             h[j, :j] = 0.0
@@ -70,40 +72,59 @@ class TallSkinnyQR:
     ----------
     n, k : int
         The design's shape.
-    rows : callable
-        ``rows(start, stop)`` returns the design's rows ``start:stop`` as an array; called once
-        per block, so the design itself need never be held (it may be built block by block).
+    rows_t : callable
+        ``rows_t(start, stop)`` returns the design's rows ``start:stop`` transposed, ``(k, m)``,
+        as a new C-contiguous array that the factorisation may overwrite.
     block_rows : int
         Rows per block: every temporary that grows with ``n`` is at most ``block_rows × k``.
+    keep_factor : bool, default True
+        Keep each block's reflectors (``n × k`` numbers) for the later passes. Without it only
+        the ``R_i`` are kept and each pass refactors its blocks from ``rows`` — the same data
+        give the same reflectors — so nothing of size ``n`` is held: for designs that live
+        on disk.
     """
 
     def __init__(
-        self, n: int, k: int, rows: Callable[[int, int], FloatArray], block_rows: int
+        self,
+        n: int,
+        k: int,
+        rows_t: Callable[[int, int], FloatArray],
+        block_rows: int,
+        *,
+        keep_factor: bool = True,
     ) -> None:
         if block_rows < 1:
             raise ValueError(f"block_rows must be ≥ 1; got {block_rows}")
         self.n, self.k = n, k
+        self._rows_t = rows_t
         self.starts = list(range(0, n, block_rows)) or [0]
         self.stops = [*self.starts[1:], n]
-        self.blocks = [BlockQR(rows(s, e).T) for s, e in zip(self.starts, self.stops, strict=True)]
-        if len(self.blocks) == 1 and self.blocks[0].m >= k:
+        factors: list[FloatArray] = []
+        kept: list[BlockQR] = []
+        for s, e in self.row_ranges():
+            block = BlockQR(rows_t(s, e), overwrite=True)
+            factors.append(block.R)
+            if keep_factor:
+                kept.append(block)
+        self._kept = kept if keep_factor else None
+        if len(factors) == 1 and factors[0].shape[0] == k:
             self.Q_hat = [np.eye(k)]
-            self.R: FloatArray = self.blocks[0].R
+            self.R: FloatArray = factors[0]
             return
-        stacked = np.concatenate([b.R for b in self.blocks], axis=0)
-        Q_hat, self.R = np.linalg.qr(stacked)
-        heights = np.cumsum([b.R.shape[0] for b in self.blocks])[:-1]
+        Q_hat, self.R = np.linalg.qr(np.concatenate(factors, axis=0))
+        heights = np.cumsum([R_i.shape[0] for R_i in factors])[:-1]
         self.Q_hat = np.split(Q_hat, heights, axis=0)
 
     def row_ranges(self) -> Iterator[tuple[int, int]]:
         """``(start, stop)`` of each row block."""
         yield from zip(self.starts, self.stops, strict=True)
 
-    def qt(self, b: FloatArray) -> FloatArray:
-        """``Q₁ᵀ b`` of an ``(n,)`` vector, a block at a time."""
+    def qt(self, b: FloatArray | Callable[[int, int], FloatArray]) -> FloatArray:
+        """``Q₁ᵀ b`` of an ``(n,)`` vector, or of one given block by block as ``b(start, stop)``."""
+        vector = b if callable(b) else (lambda s, e: b[s:e])
         out = np.zeros(self.k)
         for block, Q_hat_i, s, e in self._parts():
-            out += Q_hat_i.T @ block.qt(b[s:e])
+            out += Q_hat_i.T @ block.qt(vector(s, e))
         return out
 
     def q_rows(self) -> Iterator[tuple[int, int, FloatArray]]:
@@ -112,4 +133,9 @@ class TallSkinnyQR:
             yield s, e, block.q(Q_hat_i)
 
     def _parts(self) -> Iterator[tuple[BlockQR, FloatArray, int, int]]:
-        yield from zip(self.blocks, self.Q_hat, self.starts, self.stops, strict=True)
+        for i, (s, e) in enumerate(self.row_ranges()):
+            if self._kept is not None:
+                block = self._kept[i]
+            else:
+                block = BlockQR(self._rows_t(s, e), overwrite=True)
+            yield block, self.Q_hat[i], s, e

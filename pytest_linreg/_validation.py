@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
+from ._pages import PageReleaser
+
 __all__ = [
     "as_array",
     "as_design",
@@ -39,7 +41,9 @@ def as_array(value: Any, what: str) -> npt.NDArray[Any]:
     return arr
 
 
-def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
+def _as_float64(
+    arr: npt.NDArray[Any], what: str, source: Any = None
+) -> npt.NDArray[np.float64]:
     kind = arr.dtype.kind
     if kind == "c":
         raise TypeError(f"{what} has complex dtype {arr.dtype}; least squares here is real-valued")
@@ -63,9 +67,29 @@ def _as_float64(arr: npt.NDArray[Any], what: str) -> npt.NDArray[np.float64]:
             raise TypeError(f"{what} holds non-numeric objects ({exc})") from None
     else:
         raise TypeError(f"{what} has non-numeric dtype {arr.dtype}; expected numbers")
-    if out.size and not np.all(np.isfinite(out)):
+    if out.size and not _all_finite(out, source):
         _raise_non_finite(arr, out, what)
     return out
+
+
+#: Entries checked at once by :func:`_all_finite`: its temporary stays at 4 MiB of booleans,
+#: whatever the size of the data (a memmap of gigabytes included).
+_FINITE_BLOCK = 1 << 22
+
+
+def _all_finite(out: npt.NDArray[np.float64], source: Any = None) -> bool:
+    """``np.all(np.isfinite(out))``, a block of rows at a time; the pages of ``source`` (the
+    caller's array, when a memmap) are released as they are read."""
+    if out.ndim == 0 or out.size <= _FINITE_BLOCK:
+        return bool(np.all(np.isfinite(out)))
+    rows = max(1, _FINITE_BLOCK // max(1, out.size // out.shape[0]))
+    pages = PageReleaser([source])
+    for start in range(0, out.shape[0], rows):
+        block = out[start : start + rows]
+        if not np.all(np.isfinite(block)):
+            return False
+        pages.read(block.nbytes)
+    return True
 
 
 def _raise_non_finite(arr: npt.NDArray[Any], out: npt.NDArray[np.float64], what: str) -> NoReturn:
@@ -92,7 +116,7 @@ def as_design(X: Any, what: str = "X") -> npt.NDArray[np.float64]:
         raise ValueError(f"{what} is empty: shape {arr.shape}")
     # C order whatever the input's layout: BLAS rounds differently for Fortran-ordered data
     # (DataFrame.to_numpy() is one), and the same numbers must give bit-identical results.
-    return np.ascontiguousarray(_as_float64(arr, what))
+    return np.ascontiguousarray(_as_float64(arr, what, X))
 
 
 def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
@@ -104,7 +128,7 @@ def as_response(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:
         raise ValueError(f"{what} must be 1-D (n_samples,); got {arr.ndim}-D shape {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{what} has {arr.shape[0]} values but X has {n} rows")
-    return _as_float64(arr, what)
+    return _as_float64(arr, what, y)
 
 
 def as_responses(y: Any, n: int, what: str = "y") -> npt.NDArray[np.float64]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ import numpy.typing as npt
 from ._canonical import first_of_largest, rounded_key, sign_canonical
 from ._dtypes import dtype_name, unit_roundoff
 from ._norms import column_norms
+from ._pages import PageReleaser
 from ._tsqr import TallSkinnyQR
 from ._validation import as_design, as_response, check_parameters_fit, column_names
 
@@ -84,6 +85,7 @@ class _Factored:
     """
 
     X: FloatArray  # (n, p) the validated design, without the intercept column
+    pages: PageReleaser  # releases a memmap's pages as the blocks are read
     scale: FloatArray  # (k,) column 2-norms of A (1 for all-zero columns)
     qr: TallSkinnyQR  # Q₁ as row blocks, regenerated on demand (never formed whole)
     U: FloatArray  # (k, k)
@@ -109,14 +111,8 @@ class _Factored:
 
     def rows(self, start: int, stop: int) -> FloatArray:
         """Rows ``start:stop`` of the equilibrated design ``A D⁻¹`` (intercept column first)."""
-        return _equilibrated_rows(self.X[start:stop], self.scale, self.fit_intercept)
-
-    def times(self, z: FloatArray) -> FloatArray:
-        """``A D⁻¹ z``, a row block at a time."""
-        out = np.empty(self.n)
-        for start, stop in self.qr.row_ranges():
-            out[start:stop] = self.rows(start, stop) @ z
-        return out
+        rows = _equilibrated_rows(self.X[start:stop], self.scale, self.fit_intercept)
+        return self.pages.counted(rows)
 
 
 def _rank_from_sv(sv: FloatArray, shape: tuple[int, ...]) -> int:
@@ -133,12 +129,28 @@ def _power_of_two_below(value: float) -> float:
     return math.ldexp(1.0, math.frexp(value)[1])
 
 
-def _equilibration(Xa: FloatArray, fit_intercept: bool) -> FloatArray:
+def _block_column_norms(Xa: FloatArray, pages: PageReleaser) -> FloatArray:
+    """:func:`column_norms` of ``Xa`` from its row blocks' norms (for data read from disk):
+    ``top · √Σ(‖b‖/top)²`` with ``top`` the largest block norm, free of over- and underflow."""
+    parts = []
+    for start in range(0, Xa.shape[0], _ROW_BLOCK):
+        block = Xa[start : start + _ROW_BLOCK]
+        parts.append(column_norms(block))
+        pages.read(block.nbytes)
+    norms = np.array(parts)
+    top = np.max(norms, axis=0)
+    safe = np.where(top > 0, top, 1.0)
+    return np.asarray(top * np.sqrt(np.sum((norms / safe) ** 2, axis=0)), dtype=np.float64)
+
+
+def _equilibration(
+    Xa: FloatArray, fit_intercept: bool, pages: PageReleaser | None = None
+) -> FloatArray:
     """``D``: the 2-norms of the columns of ``A`` (``X`` with a leading column of ones when
-    fitted), 1 for an all-zero column."""
+    fitted), 1 for an all-zero column. With ``pages`` (a design on disk), by row blocks."""
     n, p = Xa.shape
     scale = np.empty(p + fit_intercept)
-    scale[fit_intercept:] = column_norms(Xa)
+    scale[fit_intercept:] = column_norms(Xa) if pages is None else _block_column_norms(Xa, pages)
     if fit_intercept:
         scale[0] = math.sqrt(n)
     scale[scale == 0] = 1.0
@@ -154,21 +166,41 @@ def _equilibrated_rows(X: FloatArray, scale: FloatArray, fit_intercept: bool) ->
     return out
 
 
+def _equilibrated_columns(X: FloatArray, scale: FloatArray, fit_intercept: bool) -> FloatArray:
+    """:func:`_equilibrated_rows` transposed, ``(k, m)`` C-contiguous, in one pass."""
+    out = np.empty((scale.shape[0], X.shape[0]))
+    if fit_intercept:
+        out[0] = 1.0 / scale[0]
+    np.divide(X.T, scale[fit_intercept:, None], out=out[fit_intercept:])
+    return out
+
+
+def _on_disk(X: Any) -> bool:
+    """Whether ``X`` is a ``numpy.memmap`` (or a view of one): data read from a file."""
+    return isinstance(X, np.memmap) or isinstance(getattr(X, "base", None), np.memmap)
+
+
 def _factor(X: Any, fit_intercept: bool) -> _Factored:
     Xa = as_design(X)
     n, p = Xa.shape
     check_parameters_fit(n, p, fit_intercept)
-    scale = _equilibration(Xa, fit_intercept)
+    on_disk = _on_disk(X)
+    pages = PageReleaser([X])
+    scale = _equilibration(Xa, fit_intercept, pages if on_disk else None)
     # QR first, then the SVD of the small k×k factor: same singular values as the SVD of the
     # n×k matrix, at O(nk²) cost. The QR is blocked and keeps Q implicit (TSQR): its rows are
     # regenerated a block at a time where the bounds need them (|A⁺| and the leverages), so
     # the factor is the only n×k array made.
+    # A design on disk (a memmap) is refactored block by block in each pass rather than held,
+    # and its pages are released as it is read.
     qr = TallSkinnyQR(
-        n, scale.shape[0], lambda s, e: _equilibrated_rows(Xa[s:e], scale, fit_intercept),
-        _ROW_BLOCK,
+        n, scale.shape[0],
+        lambda s, e: pages.counted(_equilibrated_columns(Xa[s:e], scale, fit_intercept)),
+        _ROW_BLOCK, keep_factor=not on_disk,
     )
     U, sv, Vt = np.linalg.svd(qr.R)
-    return _Factored(X=Xa, scale=scale, qr=qr, U=U, sv=sv, Vt=Vt, fit_intercept=fit_intercept)
+    return _Factored(X=Xa, pages=pages, scale=scale, qr=qr, U=U, sv=sv, Vt=Vt,
+                     fit_intercept=fit_intercept)
 
 
 def _param_names(
@@ -340,72 +372,84 @@ def _near_null(
     )
 
 
-def _solve(fac: _Factored, b: FloatArray) -> FloatArray:
+#: A response read a block at a time: ``b(start, stop)`` gives rows ``start:stop``.
+BlockVector = Callable[[int, int], FloatArray]
+
+
+def _solve(fac: _Factored, b: BlockVector) -> FloatArray:
     """Truncated-SVD least-squares solution in equilibrated units, with one refinement step."""
     r = fac.rank
     inv = np.zeros_like(fac.sv)
     inv[:r] = 1.0 / fac.sv[:r]
 
-    def apply(rhs: FloatArray) -> FloatArray:
+    def apply(rhs: BlockVector) -> FloatArray:
         return np.asarray(fac.Vt.T @ (inv * (fac.U.T @ fac.qr.qt(rhs))), dtype=np.float64)
 
     z = apply(b)
     # One step of fixed-precision iterative refinement (Higham §20.5): enough for the bound,
     # which needs |x| and |r| to a digit or two, not to working precision.
-    return z + apply(b - fac.times(z))
+    return z + apply(lambda s, e: b(s, e) - fac.rows(s, e) @ z)
 
 
 @dataclass(frozen=True)
 class _Fit:
-    """The fit the bounds are evaluated at, in equilibrated units (``b`` scaled to unit size)."""
+    """The fit the bounds are evaluated at, in equilibrated units (``b`` of unit size)."""
 
-    b: FloatArray
+    b: BlockVector
     z: FloatArray  # equilibrated coefficients: x = D⁻¹ z
-    fitted: FloatArray  # A D⁻¹ z
-    residual: FloatArray  # b − fitted
-
-
-def _fit(fac: _Factored, b: FloatArray) -> _Fit:
-    z = _solve(fac, b)
-    fitted = fac.times(z)
-    return _Fit(b=b, z=z, fitted=fitted, residual=b - fitted)
 
 
 @dataclass(frozen=True)
 class _RowSums:
-    """What the bounds need from the rows of ``Q`` and ``|A|``, gathered in one pass."""
+    """What the bounds need from the rows of ``Q``, ``|A|``, ``b``, ``ŷ`` and ``r``, gathered in
+    one pass over the row blocks."""
 
     abs_pinv: FloatArray  # |A⁺| (|b| + E|z|)
     abs_design_residual: FloatArray  # Eᵀ |r|
     leverage: float  # max_r ‖Q_r‖₂ (times row_scale_r when given)
+    top_fitted: float  # max_r |ŷ_r| (times row_scale_r when given)
+    b_norm: float
+    fitted_norm: float
+    residual_norm: float
 
 
-def _row_sums(fac: _Factored, fit: _Fit | None, row_scale: FloatArray | None = None) -> _RowSums:
+def _row_sums(fac: _Factored, fit: _Fit, row_scale: FloatArray | None = None) -> _RowSums:
     """One pass over the row blocks of ``Q`` (regenerated, :meth:`TallSkinnyQR.q_rows`).
 
     ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` is formed a row block at a time, so no k×n matrix is held; ``E`` is
-    ``|A|`` with the intercept's exact column zeroed. Without a fit only the leverage is taken.
+    ``|A|`` with the intercept's exact column zeroed. ``ŷ`` and ``r`` are formed per block
+    too: nothing of length n is held.
     """
     rk = fac.rank
     left = fac.Vt[:rk].T @ (fac.U[:, :rk] / fac.sv[:rk]).T  # (k, k): V Σ⁻¹ Uᵀ, truncated
     abs_pinv = np.zeros(fac.k)
     abs_design_residual = np.zeros(fac.k)
-    leverage = 0.0
+    leverage = top = b_sq = fitted_sq = residual_sq = 0.0
+    abs_z = np.abs(fit.z)
     for start, stop, Q in fac.qr.q_rows():
-        rows = np.linalg.norm(Q, axis=1)
+        A = fac.rows(start, stop)
+        b = fit.b(start, stop)
+        fitted = A @ fit.z
+        residual = b - fitted
+        lev = np.linalg.norm(Q, axis=1)
+        judged = np.abs(fitted)
         if row_scale is not None:
-            rows = rows * row_scale[start:stop]
-        leverage = max(leverage, float(np.max(rows, initial=0.0)))
-        if fit is None:
-            continue
-        E = fac.rows(start, stop)
-        np.abs(E, out=E)
+            lev = lev * row_scale[start:stop]
+            judged = judged * row_scale[start:stop]
+        leverage = max(leverage, float(np.max(lev, initial=0.0)))
+        top = max(top, float(np.max(judged, initial=0.0)))
+        b_sq += float(b @ b)
+        fitted_sq += float(fitted @ fitted)
+        residual_sq += float(residual @ residual)
+        E = np.abs(A, out=A)
         if fac.fit_intercept:
             E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
-        v = np.abs(fit.b[start:stop]) + E @ np.abs(fit.z)
-        abs_pinv += np.abs(left @ Q.T) @ v
-        abs_design_residual += E.T @ np.abs(fit.residual[start:stop])
-    return _RowSums(abs_pinv, abs_design_residual, leverage)
+        abs_pinv += np.abs(left @ Q.T) @ (np.abs(b) + E @ abs_z)
+        abs_design_residual += E.T @ np.abs(residual)
+    return _RowSums(
+        abs_pinv, abs_design_residual, leverage, top,
+        math.sqrt(b_sq), math.sqrt(fitted_sq), math.sqrt(residual_sq),
+    )
 
 
 def _normalised_bound(fac: _Factored, sums: _RowSums) -> FloatArray:
@@ -417,7 +461,7 @@ def _normalised_bound(fac: _Factored, sums: _RowSums) -> FloatArray:
     return np.asarray((sums.abs_pinv + term2) / fac.scale, dtype=np.float64)
 
 
-def _solver_bound(fac: _Factored, fit: _Fit) -> FloatArray:
+def _solver_bound(fac: _Factored, fit: _Fit, sums: _RowSums) -> FloatArray:
     """First-order columnwise bound on ``|Δx| / γ`` (original units); see the module docstring.
 
     On the equilibrated design ``A⁺ = V Σ⁻¹ Uᵀ Qᵀ`` and ``(AᵀA)⁻¹ = V Σ⁻² Vᵀ``; ``Uᵀ Qᵀ`` has
@@ -429,45 +473,39 @@ def _solver_bound(fac: _Factored, fit: _Fit) -> FloatArray:
     pinv_rows = np.linalg.norm(V / fac.sv[:rk], axis=1)
     gram_rows = np.linalg.norm(V / fac.sv[:rk] ** 2, axis=1)
     # Equilibrated columns have unit norm: Σ_j ‖a_j‖|x_j| = Σ|z_j| and ‖A‖_F = √k.
-    bound = pinv_rows * (float(np.sum(np.abs(fit.z))) + float(np.linalg.norm(fit.b)))
-    bound += gram_rows * np.sqrt(fac.k) * float(np.linalg.norm(fit.residual))
+    bound = pinv_rows * (float(np.sum(np.abs(fit.z))) + sums.b_norm)
+    bound += gram_rows * np.sqrt(fac.k) * sums.residual_norm
     return np.asarray(bound / fac.scale, dtype=np.float64)
 
 
-def _prediction_bound(
-    fac: _Factored, fit: _Fit, leverage: float, row_scale: FloatArray | None = None
-) -> float:
+def _prediction_bound(fac: _Factored, fit: _Fit, sums: _RowSums) -> float:
     """Columnwise bound on ``max_r |Δŷ_r| / (γ · max|ŷ|)`` for the fitted values.
 
-    ``leverage`` is ``max_r ‖Q_r‖₂`` (:func:`_row_sums`, with the same ``row_scale``).
-    ``row_scale``: the predictions judged are row ``r`` of the fitted values times
-    ``row_scale[r]`` (``1/√wᵢ`` for the stacked system of a weighted problem, 0 for rows not
-    judged: zero weight, penalty rows); each row's bound scales alike.
+    ``sums`` carries ``max_r ‖Q_r‖₂`` and ``max_r |ŷ_r|``, both times ``row_scale_r`` when
+    :func:`_row_sums` was given one: the predictions judged are then row ``r`` of the fitted
+    values times ``row_scale[r]`` (``1/√wᵢ`` for the stacked system of a weighted problem, 0
+    for rows not judged: zero weight, penalty rows); each row's bound scales alike.
 
     ``Δŷ = A Δx = P(Δb − ΔA x) + A(AᵀA)⁻¹ΔAᵀr`` to first order (Higham 2002, §20.1), with
     ``P = QQᵀ``; row ``r`` is bounded by Cauchy-Schwarz with ``‖e_rᵀP‖₂ = ‖Q_r‖₂`` and
     ``‖e_rᵀA(AᵀA)⁻¹‖₂ ≤ ‖Q_r‖₂/σ_min``: ``γ ‖Q_r‖ (‖b‖ + Σ_j‖a_j‖|x_j| + ‖A‖_F‖r‖/σ_min)``.
     The row norms ``‖Q_r‖`` (square roots of the leverages) keep it independent of ``n``.
     """
-    scaled = np.abs(fit.fitted) if row_scale is None else np.abs(fit.fitted) * row_scale
-    top = float(np.max(scaled))
-    if top == 0.0:
+    if sums.top_fitted == 0.0:
         return 0.0
     rk = fac.rank
-    size = float(np.linalg.norm(fit.b)) + float(np.sum(np.abs(fit.z)))
-    size += float(np.sqrt(fac.k)) * float(np.linalg.norm(fit.residual)) / float(fac.sv[rk - 1])
-    return leverage * size / top
+    size = sums.b_norm + float(np.sum(np.abs(fit.z)))
+    size += float(np.sqrt(fac.k)) * sums.residual_norm / float(fac.sv[rk - 1])
+    return sums.leverage * size / sums.top_fitted
 
 
-def _scale_floor(fac: _Factored, fit: _Fit) -> FloatArray:
+def _scale_floor(fac: _Factored, sums: _RowSums) -> FloatArray:
     """``‖ŷ‖ / ‖a_i‖`` per parameter (``‖b‖`` when the fit is zero)."""
-    fitted = float(np.linalg.norm(fit.fitted))
-    if fitted == 0.0:
-        fitted = float(np.linalg.norm(fit.b))
+    fitted = sums.fitted_norm if sums.fitted_norm != 0.0 else sums.b_norm
     return np.asarray(fitted / fac.scale, dtype=np.float64)
 
 
-def _coefficient_scale(fac: _Factored, fit: _Fit) -> FloatArray:
+def _coefficient_scale(fac: _Factored, fit: _Fit, sums: _RowSums) -> FloatArray:
     """Size a coefficient is measured against: ``max(|x_i|, ‖ŷ‖ / ‖a_i‖)``.
 
     The floor ``‖ŷ‖ / ‖a_i‖`` is the coefficient at which column ``i`` alone would reproduce
@@ -475,7 +513,7 @@ def _coefficient_scale(fac: _Factored, fit: _Fit) -> FloatArray:
     the intercept of standardised data, from having an infinite relative condition number.
     """
     return np.asarray(
-        np.maximum(np.abs(fit.z / fac.scale), _scale_floor(fac, fit)), dtype=np.float64
+        np.maximum(np.abs(fit.z / fac.scale), _scale_floor(fac, sums)), dtype=np.float64
     )
 
 
@@ -506,12 +544,31 @@ def _relative(bound: FloatArray, scale: FloatArray, null: npt.NDArray[np.bool_])
     return np.asarray(cond, dtype=np.float64)
 
 
-def _unit_response(b: FloatArray) -> tuple[FloatArray, float]:
-    """``b / 2^e`` of unit size, and ``2^e``: exact, so that |y| of 1e200 or 1e-200 neither
-    overflows the norms nor underflows. The bounds are linear in y; the relative conditions do
-    not depend on it, and absolute sizes are scaled back by ``2^e``."""
-    unit = _power_of_two_below(float(np.max(np.abs(b))))
-    return b / unit, unit
+def _response(fac: _Factored, y: Any) -> tuple[BlockVector, float]:
+    """``b`` of unit size, read a block at a time, and the power of two ``2^e`` it was scaled by.
+
+    ``b = y / 2^e`` (exact), so that |y| of 1e200 or 1e-200 neither overflows the norms nor
+    underflows; the bounds are linear in y, the relative conditions do not depend on it, and
+    absolute sizes are scaled back by ``2^e``. Without ``y``: a zero-residual fit in which
+    every column (the intercept's too) contributes equally, equilibrated coefficients all one.
+    The |A⁺||A||x| term that dominates the bound does not depend on the signs of x, so this
+    stands for any such fit.
+    """
+    if y is None:
+        ones = np.ones(fac.k)
+
+        def raw(s: int, e: int) -> FloatArray:
+            return np.asarray(fac.rows(s, e) @ ones, dtype=np.float64)
+    else:
+        y_arr = as_response(y, fac.n)
+        pages = PageReleaser([y])
+
+        def raw(s: int, e: int) -> FloatArray:
+            return pages.counted(y_arr[s:e])
+
+    top = max(float(np.max(np.abs(raw(s, e)), initial=0.0)) for s, e in fac.qr.row_ranges())
+    unit = _power_of_two_below(top)
+    return (lambda s, e: raw(s, e) / unit), unit
 
 
 def weighted_prediction_condition(X: Any, y: Any, row_scale: FloatArray) -> float:
@@ -522,30 +579,23 @@ def weighted_prediction_condition(X: Any, y: Any, row_scale: FloatArray) -> floa
     predictions of the original rows: ``1/√wᵢ``, and 0 for the rows that are not predictions.
     """
     fac = _factor(X, False)
-    b, _ = _unit_response(as_response(y, fac.n))
-    fit = _fit(fac, b)
-    return _prediction_bound(fac, fit, _row_sums(fac, None, row_scale).leverage, row_scale)
+    b, _ = _response(fac, y)
+    fit = _Fit(b, _solve(fac, b))
+    return _prediction_bound(fac, fit, _row_sums(fac, fit, row_scale))
 
 
 def _conditions(fac: _Factored, y: Any) -> _Conditions:
-    if y is None:
-        # No response given: a zero-residual fit in which every column (the intercept's too)
-        # contributes equally: equilibrated coefficients all one. The |A⁺||A||x| term that
-        # dominates the bound does not depend on the signs of x, so this stands for any such fit.
-        b = fac.times(np.ones(fac.k))
-    else:
-        b = as_response(y, fac.n)
-    b, unit = _unit_response(b)
-    fit = _fit(fac, b)
+    b, unit = _response(fac, y)
+    fit = _Fit(b, _solve(fac, b))
     sums = _row_sums(fac, fit)
-    scale = _coefficient_scale(fac, fit)
+    scale = _coefficient_scale(fac, fit, sums)
     null = _null_participants(fac)
     out = _Conditions(
         data=_relative(_normalised_bound(fac, sums), scale, null),
-        solver=_relative(_solver_bound(fac, fit), scale, null),
+        solver=_relative(_solver_bound(fac, fit, sums), scale, null),
         scale=np.asarray(scale * unit, dtype=np.float64),
-        floor=np.asarray(_scale_floor(fac, fit) * unit, dtype=np.float64),
-        prediction=_prediction_bound(fac, fit, sums.leverage),
+        floor=np.asarray(_scale_floor(fac, sums) * unit, dtype=np.float64),
+        prediction=_prediction_bound(fac, fit, sums),
     )
     for arr in (out.data, out.solver, out.scale, out.floor):
         arr.setflags(write=False)

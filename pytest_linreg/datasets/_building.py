@@ -201,4 +201,6 @@ def reference_dataset(
 
     result = one_output(ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names))
     tags = (*tags, *_reference_tags(result))
-    return Dataset._solved(name, X, y, result, tags=tags, description=description, seed=seed)
+    return Dataset._solved(
+        name, X, y, result, tags=tags, description=description, seed=seed
+    )._remembering(result)

@@ -44,6 +44,16 @@ def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return arr
 
 
+def _kept_or_read_only(original: Any, validated: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``validated`` read-only (:func:`_read_only`); a ``numpy.memmap`` whose float64 data it is
+    stays a memmap, viewed read-only and not copied: the file is the data."""
+    if isinstance(original, np.memmap) and np.may_share_memory(original, validated):
+        view: npt.NDArray[Any] = original.view()
+        view.setflags(write=False)
+        return view
+    return _read_only(validated)
+
+
 def _sorted_tags(tags: Iterable[str], name: str) -> tuple[str, ...]:
     if isinstance(tags, str):  # sorted(set("nist")) would give ('i', 'n', 's', 't')
         raise TypeError(f"Dataset {name!r}: tags must be a sequence of str, not the str {tags!r}")
@@ -148,15 +158,17 @@ class Dataset:
         coef, intercept = _reference_params(self, X.shape[1])
         what = f"Dataset {self.name!r}: feature_names"  # refused: a str, a wrong count, repeats
         names = column_names(None, X.shape[1], self.feature_names, what)
-        object.__setattr__(self, "X", _read_only(X))
-        object.__setattr__(self, "y", _read_only(y))
+        object.__setattr__(self, "X", _kept_or_read_only(self.X, X))
+        object.__setattr__(self, "y", _kept_or_read_only(self.y, y))
         object.__setattr__(self, "coef", _read_only(coef))
         object.__setattr__(self, "intercept", intercept)
         object.__setattr__(self, "feature_names", names)
         object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "
         weights = as_sample_weight(self.sample_weight, X.shape[0], prefix + "sample_weight")
-        object.__setattr__(self, "sample_weight", None if weights is None else _read_only(weights))
+        object.__setattr__(self, "sample_weight",
+                           None if weights is None else _kept_or_read_only(self.sample_weight,
+                                                                           weights))
         try:
             object.__setattr__(self, "alpha", check_alpha(self.alpha))
         except (TypeError, ValueError) as exc:
@@ -271,12 +283,14 @@ class Dataset:
 
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty string; got {name!r}")
-        y = as_array(y, f"Dataset {name!r}: y")  # lists and pandas too; ragged ones refused
-        if y.ndim == 2 and y.shape[1] > 1:
+        ya = as_array(y, f"Dataset {name!r}: y")  # lists and pandas too; ragged ones refused
+        if ya.ndim == 2 and ya.shape[1] > 1:
             raise ValueError(
-                f"Dataset {name!r}: y must be 1-D (n_samples,); got 2-D shape {y.shape}: "
-                f"for {y.shape[1]} outputs use MultiOutputDataset.from_arrays"
+                f"Dataset {name!r}: y must be 1-D (n_samples,); got 2-D shape {ya.shape}: "
+                f"for {ya.shape[1]} outputs use MultiOutputDataset.from_arrays"
             )
+        if not isinstance(y, np.memmap):  # a memmap stays one: read in blocks, not copied
+            y = ya
         # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
         # stores read-only copies.
         result = one_output(ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names,
@@ -286,7 +300,13 @@ class Dataset:
                 sample_weight, result.alpha)),
             description=description, seed=seed, sample_weight=sample_weight,
             alpha=result.alpha,
-        )
+        )._remembering(result)
+
+    def _remembering(self, result: OLSResult) -> Dataset:
+        """``self``, with ``result`` as its :attr:`float_reference`: the :func:`ols` call that
+        :meth:`reference` would make, already made (on data of gigabytes, not made twice)."""
+        self.__dict__["float_reference"] = result  # what functools.cached_property stores
+        return self
 
     @classmethod
     def _solved(

@@ -173,6 +173,24 @@ def test_other_datasets_and_models_fall_through(request):
     plr.assert_coefficients_close((ref.coef, ref.intercept), norris)
 """
 
+ON_DISK_TEST = """
+import numpy as np
+import pytest_linreg as plr
+
+# Written at collection, before the dataset's loader first runs (at the test's first use).
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2000, 3))
+np.save("X.npy", X)
+np.save("y.npy", X @ [1.0, 2.0, 3.0] + 5.0 + rng.standard_normal(2000))
+
+
+def test_the_dataset_stays_on_disk(linreg_dataset):
+    assert linreg_dataset.name == "sales" and isinstance(linreg_dataset.X, np.memmap)
+    A = np.column_stack([np.ones(linreg_dataset.n), linreg_dataset.X])
+    beta = np.linalg.lstsq(A, linreg_dataset.y, rcond=None)[0]
+    plr.assert_coefficients_close((beta[1:], beta[0]), linreg_dataset, rtol=1e-9)
+"""
+
 INI_TEST = """
 import pytest_linreg as plr
 
@@ -198,6 +216,9 @@ RUNS: dict[Key, Run] = {
     ("README.md", '"house_prices"'): Run(
         args=("--linreg-datasets=house_prices",), outcomes={"passed": 1},
         companion=HOUSE_PRICES_TEST,
+    ),
+    ("README.md", 'np.load("X.npy", mmap_mode="r")'): Run(
+        args=("--linreg-datasets=sales",), outcomes={"passed": 1}, companion=ON_DISK_TEST,
     ),
     # A property test over drawn problems (hypothesis's 100 examples by default).
     ("README.md", "plr.strategies.problems("): Run(args=(), outcomes={"passed": 1}, slow=True),

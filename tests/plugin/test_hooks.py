@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pytest_linreg.testing import collected_ids, dataset_conftest_source, write_dataset_conftest
@@ -217,3 +218,51 @@ def test_tolerance_hook_answer_is_validated(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=Norris").assert_outcomes(passed=1)
+
+
+def test_a_dataset_on_disk_is_loaded_at_first_use_and_stays_on_disk(
+    pytester: pytest.Pytester,
+) -> None:
+    """``pytest_linreg_datasets`` returning a spec whose loader opens a memmap: nothing is read
+    at collection, and the test sees the file, not a copy."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 3))
+    np.save(pytester.path / "X.npy", X)
+    np.save(pytester.path / "y.npy", X @ [1.0, -2.0, 0.5] + 4.0 + rng.standard_normal(5000))
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+        import numpy as np
+        import pytest_linreg as plr
+
+        HERE = Path(__file__).parent
+
+        def load():
+            (HERE / "loaded.txt").write_text("yes")
+            return plr.Dataset.from_arrays(
+                "on_disk", np.load(HERE / "X.npy", mmap_mode="r"),
+                np.load(HERE / "y.npy", mmap_mode="r"))
+
+        def pytest_linreg_datasets(config):
+            return [plr.DatasetSpec("on_disk", load, tags=("disk",))]
+        """
+    )
+    pytester.makepyfile(
+        test_disk="""
+        import numpy as np
+        import pytest_linreg as plr
+
+        def test_fit(linreg_dataset):
+            assert isinstance(linreg_dataset.X, np.memmap)
+            A = np.column_stack([np.ones(linreg_dataset.n), linreg_dataset.X])
+            beta = np.linalg.lstsq(A, linreg_dataset.y, rcond=None)[0]
+            plr.assert_coefficients_close((beta[1:], beta[0]), linreg_dataset, rtol=1e-9)
+        """
+    )
+    assert collected_ids(pytester, "--linreg-datasets=tag:disk") == [
+        "test_disk.py::test_fit[on_disk]"
+    ]
+    assert not (pytester.path / "loaded.txt").exists()  # collection did not load it
+    result = pytester.runpytest_inprocess(*NOPLUGINS, "--linreg-datasets=tag:disk")
+    result.assert_outcomes(passed=1)
+    assert (pytester.path / "loaded.txt").read_text() == "yes"

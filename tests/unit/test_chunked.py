@@ -15,7 +15,7 @@ import pytest
 from rational_oracle import oracle, ulps_from_exact
 
 import pytest_linreg as plr
-from pytest_linreg import _row_blocks, reference
+from pytest_linreg import _pages, _row_blocks, reference
 from pytest_linreg.reference import OLSResult, one_output
 
 da = pytest.importorskip("dask.array")
@@ -328,14 +328,14 @@ def test_pages_are_released_only_from_shared_mappings(mode: str, released: bool)
     """MADV_DONTNEED would discard a copy-on-write mapping's edits: "c" is never released."""
     target = type("Mapped", (), {})()
     target._mmap, target.mode = _RecordingMap(), mode
-    _row_blocks._release_pages(target)
+    _pages.release_pages(target)
     assert bool(target._mmap.calls) is released
 
 
 def test_locked_pages_that_cannot_be_released_are_left_alone() -> None:
     target = type("Mapped", (), {})()
     target._mmap, target.mode = _RecordingMap(OSError(22, "Invalid argument")), "r"
-    _row_blocks._release_pages(target)  # EINVAL under mlockall: nothing to do, no error
+    _pages.release_pages(target)  # EINVAL under mlockall: nothing to do, no error
     assert target._mmap.calls
 
 

@@ -82,25 +82,36 @@ def test_bounds_match_their_exact_values_to_rounding_times_kappa(
     assert worst > 1.0  # the comparison resolves rounding: it is not vacuous
 
 
+@pytest.mark.parametrize("keep_factor", [True, False])
 @pytest.mark.parametrize(("n", "k", "block_rows"), [(50, 4, 7), (50, 4, 50), (9, 4, 3), (30, 1, 4)])
 def test_blocked_qr_rows_are_orthonormal_and_reproduce_the_design(
-    n: int, k: int, block_rows: int
+    n: int, k: int, block_rows: int, keep_factor: bool
 ) -> None:
     rng = np.random.default_rng(n + k + block_rows)
     A = rng.standard_normal((n, k)) @ np.diag(np.logspace(0, -8, k))
-    qr = TallSkinnyQR(n, k, lambda s, e: A[s:e], block_rows)
+    reads: list[tuple[int, int]] = []
+
+    def rows_t(start: int, stop: int) -> np.ndarray:
+        reads.append((start, stop))
+        return A[start:stop].T.copy()
+
+    qr = TallSkinnyQR(n, k, rows_t, block_rows, keep_factor=keep_factor)
+    blocks = len(list(qr.row_ranges()))
+    assert len(reads) == blocks  # the factorisation reads each block once
     Q = np.empty((n, k))
     seen = []
     for start, stop, rows in qr.q_rows():
         Q[start:stop] = rows
         seen.append((start, stop))
     assert seen == list(qr.row_ranges()) and seen[-1][1] == n
+    # Kept or refactored from the data, the blocks' reflectors are the same.
+    assert len(reads) == (blocks if keep_factor else 2 * blocks)
     assert np.max(np.abs(Q.T @ Q - np.eye(k))) < 50 * n * U
     assert np.max(np.abs(Q @ qr.R - A)) < 50 * n * U * np.max(np.abs(A))
     b = rng.standard_normal(n)
     np.testing.assert_allclose(qr.qt(b), Q.T @ b, rtol=0, atol=50 * n * U * np.abs(b).sum())
     with pytest.raises(ValueError, match="block_rows"):
-        TallSkinnyQR(n, k, lambda s, e: A[s:e], 0)
+        TallSkinnyQR(n, k, lambda s, e: A[s:e].T.copy(), 0)
 
 
 def test_diagnose_holds_no_q_and_no_copy_of_the_design_beyond_its_factor(
