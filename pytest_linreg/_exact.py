@@ -278,6 +278,8 @@ def _plane_matrices(
 
     The integers are those :func:`integer_column` makes (same scaling), so the Gram matrix
     of the planes is the Gram matrix of those integers."""
+    if not columns:
+        return None
     scaled = []
     for c in columns:
         arr = np.asarray(c)

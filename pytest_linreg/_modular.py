@@ -31,6 +31,8 @@ IntArray = npt.NDArray[np.int64]
 #: Primes just below 2**31: residues < 2**31, so a product of two is < 2**62 in int64.
 _PRIME_BITS = 31
 _LIMB_BITS = 30
+#: Bytes of residues eliminated at once (the batch's temporaries are a few times this).
+_BATCH_BYTES = 32 << 20
 
 
 def _is_prime(n: int) -> bool:
@@ -159,20 +161,35 @@ def solve_multimodular(
     matrix); the numerators carry the signs.
     """
     k, q = len(system), len(rhs)
+    if k == 0 or q == 0:
+        return None  # nothing to solve here: the caller's elimination handles the edge
     bits = _hadamard_bits(system, rhs)
     needed = bits // (_PRIME_BITS - 1) + 1
     primes = np.array(_primes(needed + needed // 8 + 4), dtype=np.int64)  # spares for bad ones
     flat = [v for row in system for v in row] + [r[i] for i in range(k) for r in rhs]
-    res = _residues(flat, primes)
-    M = np.empty((primes.shape[0], k, k + q), dtype=np.int64)
-    M[:, :, :k] = res[:, : k * k].reshape(-1, k, k)
-    M[:, :, k:] = res[:, k * k :].reshape(-1, k, q)
-    z, det, bad = _eliminate(M, primes, k)
-    good = np.flatnonzero(~bad)
-    if good.shape[0] < needed:
+    # The primes in batches: each batch's (primes, k, k + q) array and its temporaries stay
+    # near _BATCH_BYTES, whatever k (a single batch of 2 500 primes at k = 447 took 8 GB).
+    batch = max(1, _BATCH_BYTES // (8 * k * (k + q)))
+    z_parts, det_parts, good_parts = [], [], []
+    for start in range(0, primes.shape[0], batch):
+        ps_batch = primes[start : start + batch]
+        res = _residues(flat, ps_batch)
+        M = np.empty((ps_batch.shape[0], k, k + q), dtype=np.int64)
+        M[:, :, :k] = res[:, : k * k].reshape(-1, k, k)
+        M[:, :, k:] = res[:, k * k :].reshape(-1, k, q)
+        z_b, det_b, bad_b = _eliminate(M, ps_batch, k)
+        keep = ~bad_b
+        z_parts.append(z_b[keep])
+        det_parts.append(det_b[keep])
+        good_parts.append(ps_batch[keep])
+        if sum(g.shape[0] for g in good_parts) >= needed:
+            break
+    z = np.concatenate(z_parts)[:needed]
+    det = np.concatenate(det_parts)[:needed]
+    good_primes = np.concatenate(good_parts)[:needed]
+    if good_primes.shape[0] < needed:
         return None
-    good = good[:needed]
-    ps = [int(v) for v in primes[good]]
+    ps = [int(v) for v in good_primes]
     modulus = math.prod(ps)
     # Garner-free CRT: x = Σ r_i · c_i mod M, c_i = (M/p_i) · ((M/p_i)⁻¹ mod p_i).
     coef = [(modulus // pi) * pow(modulus // pi % pi, -1, pi) for pi in ps]
@@ -182,8 +199,8 @@ def solve_multimodular(
         x: int = sum(map(operator.mul, residues, coef)) % modulus
         return x - modulus if x > half else x
 
-    det_value = lift(det[good].tolist())
-    num_modp = z[good] * det[good][:, None, None] % primes[good][:, None, None]  # (m, k, q)
+    det_value = lift(det.tolist())
+    num_modp = z * det[:, None, None] % good_primes[:, None, None]  # (m, k, q)
     numerators = [[lift(num_modp[:, j, o].tolist()) for j in range(k)] for o in range(q)]
     if det_value == 0:
         return None

@@ -145,3 +145,28 @@ def test_wide_rank_deficient_design_still_names_its_dependency() -> None:
     y = rng.standard_normal(40)
     with pytest.raises(plr.RankDeficientError, match="x8"):
         plr.ols(X, y, exact=True)
+
+
+def test_the_primes_are_eliminated_in_batches_of_bounded_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tracemalloc
+
+    gram, rhs = _spd_system(np.random.default_rng(9), 16, 100, 2)
+    whole = solve_multimodular(gram, rhs)
+    monkeypatch.setattr(_modular, "_BATCH_BYTES", 8 * 16 * 18 * 3)  # three primes a batch
+    tracemalloc.start()
+    try:
+        batched = solve_multimodular(gram, rhs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert batched == whole and batched is not None
+    assert peak < 2 << 20  # a single batch of all the primes holds (primes, 16, 18) int64 ×4
+
+
+def test_empty_systems_are_left_to_the_caller() -> None:
+    assert solve_multimodular([[2]], []) is None
+    assert solve_multimodular([], [[]]) is None
+    assert _plane_matrices([]) is None
+    assert exact_lstsq_outputs([np.arange(3.0)], []) == []
