@@ -123,10 +123,11 @@ def _rank_from_sv(sv: FloatArray, shape: tuple[int, ...]) -> int:
 
 
 def _power_of_two_below(value: float) -> float:
-    """``2^e`` with ``value / 2^e`` in ``[0.5, 1)``; 1 for 0 or non-finite values. Exact."""
+    """``2^e`` with ``value / 2^e`` in ``[0.5, 1)`` (in ``[0.5, 2)`` at the top of the range,
+    where ``2^1024`` is not a float); 1 for 0 or non-finite values. Exact."""
     if value == 0 or not math.isfinite(value):
         return 1.0
-    return math.ldexp(1.0, math.frexp(value)[1])
+    return math.ldexp(1.0, min(math.frexp(value)[1], 1023))
 
 
 def _block_column_norms(Xa: FloatArray, pages: PageReleaser) -> FloatArray:
@@ -153,8 +154,27 @@ def _equilibration(
     scale[fit_intercept:] = column_norms(Xa) if pages is None else _block_column_norms(Xa, pages)
     if fit_intercept:
         scale[0] = math.sqrt(n)
+    _check_column_norms(scale[fit_intercept:])
     scale[scale == 0] = 1.0
     return scale
+
+
+def _check_column_norms(norms: FloatArray) -> None:
+    """Refuse a column whose 2-norm leaves float64's normal range, naming it.
+
+    Equilibration divides each column by its norm: an infinite norm (entries near 1.8e308)
+    would zero the column, and a subnormal one (values below 2.2e-308, precision already lost)
+    overflow it; either way the bounds would describe another design.
+    """
+    bad = np.flatnonzero(~np.isfinite(norms) | ((norms > 0) & (norms < np.finfo(np.float64).tiny)))
+    if bad.size:
+        j = int(bad[0])
+        where = "above" if not np.isfinite(norms[j]) else "below"
+        raise ValueError(
+            f"X's column {j + 1} (0-based {j}) has a 2-norm {where} float64's normal range: "
+            "its conditioning cannot be computed in float64; rescale it (multiply by a power "
+            "of two) and its coefficient by the inverse"
+        )
 
 
 def _equilibrated_rows(X: FloatArray, scale: FloatArray, fit_intercept: bool) -> FloatArray:
@@ -365,11 +385,45 @@ def _near_null(
     fac: _Factored, names: tuple[str, ...], threshold: float
 ) -> tuple[NearNullCombination, ...]:
     rel = fac.sv / fac.sv[0] if fac.sv[0] > 0 else np.zeros_like(fac.sv)
+    rank = fac.rank
+    null = _canonical_null_basis(fac.Vt[rank:])  # exact dependencies: any basis would do
+    vectors = [*null, *(fac.Vt[i] for i in range(rank - 1, -1, -1))]
+    values = [*rel[::-1]]  # smallest first, as the vectors
     return tuple(
-        _combination(fac.Vt[i], float(rel[i]), fac, names)
-        for i in range(fac.k - 1, -1, -1)
-        if rel[i] <= threshold
+        _combination(v, float(r), fac, names)
+        for v, r in zip(vectors, values, strict=True)
+        if r <= threshold
     )
+
+
+def _canonical_null_basis(N: FloatArray) -> list[FloatArray]:
+    """A basis of the row space of ``N`` (d × k, the numerical null space) that does not hang on
+    which singular vectors the SVD returned, in reduced row-echelon form.
+
+    With two or more exact dependencies (``x2 = 3·x1`` and ``x3 = x1/2``) the null space's
+    singular vectors are any orthonormal basis of it: LAPACK's choice changes with the blocking
+    of the QR, the BLAS and n. Gauss-Jordan elimination on ``N`` with pivots taken from the
+    right (the rightmost column whose entry is within a factor 2 of the largest remaining one,
+    for stability) gives each dependent later column as a combination of earlier ones, the
+    same for every basis of the same space up to rounding. Rows in the order of their pivots.
+    """
+    if N.shape[0] < 2:
+        return list(N)
+    B = np.array(N, dtype=np.float64)
+    d, k = B.shape
+    pivots: list[int] = []
+    for r in range(d):
+        sub = np.abs(B[r:])
+        big = float(np.max(sub))
+        j = max(c for c in range(k) if c not in pivots and np.max(sub[:, c]) >= 0.5 * big)
+        i = r + int(np.argmax(sub[:, j]))
+        B[[r, i]] = B[[i, r]]
+        B[r] /= B[r, j]
+        for other in range(d):
+            if other != r:
+                B[other] -= B[other, j] * B[r]
+        pivots.append(j)
+    return [B[r] for r in np.argsort(pivots)]
 
 
 #: A response read a block at a time: ``b(start, stop)`` gives rows ``start:stop``.

@@ -249,3 +249,46 @@ def test_bound_covers_filips_actual_rounding_to_float64() -> None:
     assert 1e-8 < moved.max() < 5e-8  # the ~2.5e-8 quoted for Filip
     ratio = moved / bound
     assert ratio.max() <= 1.0 and ratio.max() > 1e-2, ratio  # measured 0.034
+
+
+def test_columns_beyond_float64s_normal_range_are_refused_by_name() -> None:
+    rng = np.random.default_rng(3)
+    tiny = rng.standard_normal((12, 3)) * [1.0, 2.0**-1030, 1.0]  # subnormal values
+    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\).*below float64's normal"):
+        componentwise_condition(tiny, rng.standard_normal(12))
+    huge = np.column_stack([rng.standard_normal(6), np.full(6, 1.5e308)])  # the norm overflows
+    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\).*above float64's normal"):
+        diagnose(huge)
+
+
+def test_a_response_at_the_top_of_the_float_range_gives_finite_bounds() -> None:
+    from pytest_linreg.tolerances import derive_tolerance
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    y[0] = 2.0**1023  # scaling y to unit size needed 2**1024 (OverflowError before)
+    tol = derive_tolerance((X, y), "float64")
+    assert np.isfinite(tol.rtol) and np.all(np.isfinite(tol.per_parameter))
+    small = derive_tolerance((X, y / 2.0**600), "float64")  # the bounds are scale-invariant
+    np.testing.assert_allclose(tol.per_parameter, small.per_parameter, rtol=1e-12)
+
+
+@pytest.mark.parametrize("block_rows", [65_536, 2, 3, 5])
+def test_two_exact_dependencies_are_named_the_same_whatever_the_basis(
+    block_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2-dimensional null space: its singular vectors are any basis (they changed with the
+    QR's row blocks); the combinations shown are its reduced row-echelon basis."""
+    from pytest_linreg import diagnostics
+
+    monkeypatch.setattr(diagnostics, "_ROW_BLOCK", block_rows)
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal(12)
+    X = np.column_stack([t, 3 * t, 0.5 * t, rng.standard_normal(12)])  # x2 = 3·x1, x3 = x1/2
+    combos = near_null_combinations(X)
+    assert [c.text for c in combos] == ["x1 − 0.33·x2 ≈ 0", "0.50·x1 − 1.00·x3 ≈ 0"]
+    A = np.column_stack([np.ones(12), X])
+    for c in combos:
+        assert np.linalg.norm(A @ c.coefficients) < 1e-14 * np.linalg.norm(A)
+    for order in (rng.permutation(12), np.arange(12)[::-1]):  # row order changes no text
+        assert [c.text for c in near_null_combinations(X[order])] == [c.text for c in combos]
