@@ -171,7 +171,9 @@ def _check_column_norms(norms: FloatArray) -> None:
         j = int(bad[0])
         where = "above" if not np.isfinite(norms[j]) else "below"
         raise ValueError(
-            f"X's column {j + 1} (0-based {j}) has a 2-norm {where} float64's normal range: "
+            f"X's column {j + 1} (0-based {j}; of a weighted or ridge dataset's equivalent "
+            f"design, whose first column is the intercept's) has a 2-norm {where} float64's "
+            "normal range: "
             "its conditioning cannot be computed in float64; rescale it (multiply by a power "
             "of two) and its coefficient by the inverse"
         )
@@ -291,7 +293,9 @@ class NearNullCombination:
     ----------
     singular_value : float
         Its singular value relative to the largest one of the equilibrated design
-        (``1 / condition_number`` for the smallest).
+        (``1 / condition_number`` for the smallest). For the exact dependencies of a
+        rank-deficient design, shown in a canonical basis, these are the null space's
+        singular values in ascending order, each below the rank's cut-off.
     coefficients : ndarray (k,)
         The combination in the original column units, intercept first when fitted, scaled so
         that the largest coefficient has magnitude 1 (the first in column order among those
@@ -312,7 +316,9 @@ class NearNullCombination:
 
 
 def _format_term(c: float, name: str, first: bool) -> str:
-    mag = abs(c)
+    # Six significant digits first: 0.125 (x2 = 8·x1) must not print 0.12 or 0.13 by its
+    # last bit.
+    mag = float(rounded_key(abs(c)))
     number = f"{mag:.2f}" if 0.01 <= mag < 1e4 else f"{mag:.2e}"
     body = name if number == "1.00" and first else f"{number}·{name}"
     if first:
@@ -397,33 +403,36 @@ def _near_null(
 
 
 def _canonical_null_basis(N: FloatArray) -> list[FloatArray]:
-    """A basis of the row space of ``N`` (d × k, the numerical null space) that does not hang on
-    which singular vectors the SVD returned, in reduced row-echelon form.
+    """A basis of the row space of ``N`` (d × k orthonormal rows: the numerical null space)
+    that does not hang on which singular vectors the SVD returned, in reduced row-echelon form.
 
     With two or more exact dependencies (``x2 = 3·x1`` and ``x3 = x1/2``) the null space's
-    singular vectors are any orthonormal basis of it: LAPACK's choice changes with the blocking
-    of the QR, the BLAS and n. Gauss-Jordan elimination on ``N`` with pivots taken from the
-    right (the rightmost column whose entry is within a factor 2 of the largest remaining one,
-    for stability) gives each dependent later column as a combination of earlier ones, the
-    same for every basis of the same space up to rounding. Rows in the order of their pivots.
+    singular vectors are any orthonormal basis of it: LAPACK's choice changes with the
+    blocking of the QR, the row order, the BLAS. The pivots are therefore chosen from
+    quantities of the space itself: the norms of the columns of an orthonormal basis (the
+    length of each unit vector's projection on the space, the same for every such basis).
+    From the right, the first column that takes part (norm at least ``_PARTICIPATION`` of the
+    largest) is a pivot; the space is then cut down to its vectors that vanish there, and so
+    on. Given the pivots ``P``, the reduced row-echelon basis ``N[:, P]⁻¹ N`` is unique: each
+    dependent later column written with earlier ones. Rows in the order of their pivots.
     """
-    if N.shape[0] < 2:
+    d, k = N.shape
+    if d < 2:
         return list(N)
-    B = np.array(N, dtype=np.float64)
-    d, k = B.shape
+    W = np.array(N, dtype=np.float64)
     pivots: list[int] = []
-    for r in range(d):
-        sub = np.abs(B[r:])
-        big = float(np.max(sub))
-        j = max(c for c in range(k) if c not in pivots and np.max(sub[:, c]) >= 0.5 * big)
-        i = r + int(np.argmax(sub[:, j]))
-        B[[r, i]] = B[[i, r]]
-        B[r] /= B[r, j]
-        for other in range(d):
-            if other != r:
-                B[other] -= B[other, j] * B[r]
+    for _ in range(d):
+        norms = np.linalg.norm(W, axis=0)
+        norms[pivots] = 0.0
+        top = float(np.max(norms))
+        j = max(c for c in range(k) if norms[c] >= _PARTICIPATION * top)
         pivots.append(j)
-    return [B[r] for r in np.argsort(pivots)]
+        # An orthonormal basis of the vectors of the space that vanish at column j.
+        complement = np.linalg.qr(W[:, j : j + 1], mode="complete")[0][:, 1:]
+        W = complement.T @ W
+    order = sorted(pivots)
+    echelon = np.linalg.solve(N[:, order], N)
+    return [echelon[i] for i in range(d)]
 
 
 #: A response read a block at a time: ``b(start, stop)`` gives rows ``start:stop``.
@@ -644,16 +653,35 @@ def _conditions(fac: _Factored, y: Any) -> _Conditions:
     sums = _row_sums(fac, fit)
     scale = _coefficient_scale(fac, fit, sums)
     null = _null_participants(fac)
-    out = _Conditions(
-        data=_relative(_normalised_bound(fac, sums), scale, null),
-        solver=_relative(_solver_bound(fac, fit, sums), scale, null),
-        scale=np.asarray(scale * unit, dtype=np.float64),
-        floor=np.asarray(_scale_floor(fac, sums) * unit, dtype=np.float64),
-        prediction=_prediction_bound(fac, fit, sums),
-    )
+    with np.errstate(over="ignore"):  # an overflowing scale is refused just below
+        out = _Conditions(
+            data=_relative(_normalised_bound(fac, sums), scale, null),
+            solver=_relative(_solver_bound(fac, fit, sums), scale, null),
+            scale=np.asarray(scale * unit, dtype=np.float64),
+            floor=np.asarray(_scale_floor(fac, sums) * unit, dtype=np.float64),
+            prediction=_prediction_bound(fac, fit, sums),
+        )
+    _check_representable_scale(out.scale, out.floor)
     for arr in (out.data, out.solver, out.scale, out.floor):
         arr.setflags(write=False)
     return out
+
+
+def _check_representable_scale(scale: FloatArray, floor: FloatArray) -> None:
+    """Refuse a problem whose coefficient sizes ``max(|x_i|, ‖ŷ‖/‖a_i‖)`` overflow float64.
+
+    They are computed on y scaled to unit size and scaled back; past 1.8e308 the absolute
+    tolerance ``rtol · scale`` would be inf and accept any value (a coefficient of 1e305 set to
+    0 passed): an error names the parameter instead.
+    """
+    bad = np.flatnonzero(~np.isfinite(scale) | ~np.isfinite(floor))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"parameter {i} (0-based, intercept first when fitted) is measured against "
+            "max(|x_i|, ‖ŷ‖/‖a_i‖), which exceeds float64's range for these data, so no "
+            "tolerance for it can be expressed; rescale y or that column of X by a power of two"
+        )
 
 
 def _componentwise(fac: _Factored, y: Any) -> FloatArray:

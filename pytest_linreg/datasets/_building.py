@@ -203,4 +203,4 @@ def reference_dataset(
     tags = (*tags, *_reference_tags(result))
     return Dataset._solved(
         name, X, y, result, tags=tags, description=description, seed=seed
-    )._remembering(result)
+    )._remembering(result, X, y)

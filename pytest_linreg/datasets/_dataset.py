@@ -47,8 +47,14 @@ def _read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
 def _kept_or_read_only(original: Any, validated: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``validated`` read-only (:func:`_read_only`); a ``numpy.memmap`` whose float64 data it is
     stays a memmap, viewed read-only and not copied: the file is the data."""
-    if isinstance(original, np.memmap) and np.may_share_memory(original, validated):
-        view: npt.NDArray[Any] = original.view()
+    # Not a copy-on-write memmap (mode "c"): the caller's writes to it would change the
+    # dataset without touching the file. An (n, 1) y is kept as its (n,) column.
+    if (
+        isinstance(original, np.memmap)
+        and original.mode != "c"
+        and np.may_share_memory(original, validated)
+    ):
+        view: npt.NDArray[Any] = original.reshape(validated.shape)
         view.setflags(write=False)
         return view
     return _read_only(validated)
@@ -300,12 +306,23 @@ class Dataset:
                 sample_weight, result.alpha)),
             description=description, seed=seed, sample_weight=sample_weight,
             alpha=result.alpha,
-        )._remembering(result)
+        )._remembering(result, X, y)
 
-    def _remembering(self, result: OLSResult) -> Dataset:
-        """``self``, with ``result`` as its :attr:`float_reference`: the :func:`ols` call that
-        :meth:`reference` would make, already made (on data of gigabytes, not made twice)."""
-        self.__dict__["float_reference"] = result  # what functools.cached_property stores
+    def _remembering(self, result: OLSResult, X: Any, y: Any) -> Dataset:
+        """``self``, with ``result`` (``ols`` of ``X, y``) as its :attr:`float_reference`: the
+        call :meth:`reference` would make, already made (on data of gigabytes, not twice).
+
+        Only when ``X`` and ``y`` are the very float64 arrays kept: from a float32, Fortran-
+        ordered or dask input ``ols`` took another path than it will on the stored copy, with
+        the same parameters but other error estimates.
+        """
+        if all(
+            isinstance(given, np.ndarray) and given.dtype == np.float64
+            and given.shape == kept.shape and given.flags.c_contiguous
+            and np.may_share_memory(given, kept)
+            for given, kept in ((X, self.X), (y, self.y))
+        ):
+            self.__dict__["float_reference"] = result  # what functools.cached_property stores
         return self
 
     @classmethod

@@ -101,3 +101,38 @@ def test_from_arrays_remembers_its_reference(tmp_path: Path) -> None:
     ds = plr.Dataset.from_arrays("disk", Xm, ym)
     assert "float_reference" in ds.__dict__  # the ols from_arrays made; not made again
     np.testing.assert_array_equal(ds.float_reference.params, ds.reference().params)
+
+
+def test_an_n_by_1_memmap_y_is_kept_as_its_column(tmp_path: Path) -> None:
+    Xm, _, X, y = _on_disk(tmp_path, n=2000)
+    np.save(tmp_path / "y2.npy", y[:, None])
+    column = np.load(tmp_path / "y2.npy", mmap_mode="r")
+    weights = np.linspace(0.5, 2.0, 2000)
+    ds = plr.Dataset.from_arrays("disk", Xm, column, sample_weight=weights)
+    assert ds.y.shape == (2000,) and isinstance(ds.y, np.memmap)  # was (2000, 1): (n, n) sums
+    memory = plr.Dataset.from_arrays("memory", X, y, sample_weight=weights)
+    np.testing.assert_array_equal(ds.params, memory.params)
+    with collecting():
+        plr.assert_coefficients_close(memory.float_reference, ds)
+
+
+def test_a_copy_on_write_memmap_is_copied(tmp_path: Path) -> None:
+    """Mode "c": the caller's writes would change the dataset and not its file (review)."""
+    Xm, ym, _, _ = _on_disk(tmp_path, n=200, mode="c")
+    ds = plr.Dataset.from_arrays("disk", Xm, ym)
+    assert not np.may_share_memory(ds.X, Xm)
+    before = ds.X[0, 0]
+    Xm[0, 0] = 1e6
+    assert ds.X[0, 0] == before
+
+
+@pytest.mark.parametrize("kind", ["float32", "fortran"])
+def test_the_reference_is_remembered_only_when_it_is_what_reference_returns(
+    tmp_path: Path, kind: str
+) -> None:
+    _, _, X, y = _on_disk(tmp_path, n=300)
+    given = X.astype(np.float32) if kind == "float32" else np.asfortranarray(X)
+    ds = plr.Dataset.from_arrays("other", given, y)
+    assert "float_reference" not in ds.__dict__  # ols read another layout: computed on use
+    ref = ds.float_reference
+    assert ref.relative_error.tolist() == ds.reference().relative_error.tolist()

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+import pytest_linreg as plr
 from pytest_linreg.datasets.poisson import make_sorted_poisson
 from pytest_linreg.diagnostics import (
     attainable_accuracy,
@@ -254,10 +255,10 @@ def test_bound_covers_filips_actual_rounding_to_float64() -> None:
 def test_columns_beyond_float64s_normal_range_are_refused_by_name() -> None:
     rng = np.random.default_rng(3)
     tiny = rng.standard_normal((12, 3)) * [1.0, 2.0**-1030, 1.0]  # subnormal values
-    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\).*below float64's normal"):
+    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\b.*below float64's normal"):
         componentwise_condition(tiny, rng.standard_normal(12))
     huge = np.column_stack([rng.standard_normal(6), np.full(6, 1.5e308)])  # the norm overflows
-    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\).*above float64's normal"):
+    with pytest.raises(ValueError, match=r"column 2 \(0-based 1\b.*above float64's normal"):
         diagnose(huge)
 
 
@@ -292,3 +293,43 @@ def test_two_exact_dependencies_are_named_the_same_whatever_the_basis(
         assert np.linalg.norm(A @ c.coefficients) < 1e-14 * np.linalg.norm(A)
     for order in (rng.permutation(12), np.arange(12)[::-1]):  # row order changes no text
         assert [c.text for c in near_null_combinations(X[order])] == [c.text for c in combos]
+
+
+@pytest.mark.parametrize("case", ["tiny column", "y at the top of the range"])
+def test_a_coefficient_scale_beyond_float64_is_an_error_never_a_pass(case: str) -> None:
+    """max(|x_i|, ‖ŷ‖/‖a_i‖) above 1.8e308 made the absolute tolerance inf: a coefficient of
+    1e305 set to 0, or of -1e308 negated, passed at the default rtol (fourth review)."""
+    from pytest_linreg._records import collecting
+
+    rng = np.random.default_rng(5)
+    t, u = rng.standard_normal(50), rng.standard_normal(50)
+    if case == "tiny column":
+        X = np.c_[1e-300 * t, u]
+        y = 1e10 * u + 1e305 * (1e-300 * t) + 3.0 + 1e3 * rng.standard_normal(50)
+    else:
+        X, y = np.c_[0.001 * t, u], 1.7e308 - 1e305 * t
+    ref = ols(X, y)
+    wrong = ref.params.copy()
+    wrong[1] = 0.0 if case == "tiny column" else -wrong[1]
+    with collecting():
+        for rtol in (1e-7, "auto"):
+            for params in (wrong, ref.params):
+                with pytest.raises(ValueError, match=r"parameter 1 .* exceeds float64's range"):
+                    plr.assert_coefficients_close((params[1:], params[0]), ref, X=X, rtol=rtol)
+
+
+def test_the_canonical_null_basis_is_the_same_for_every_basis_of_the_space() -> None:
+    """Rotations of one null space (what the SVD may return): one echelon basis (review: the
+    first pivot rule, on the basis's own entries, gave 2 different ones over 2 000)."""
+    from pytest_linreg.diagnostics import _canonical_null_basis
+
+    rng = np.random.default_rng(1)
+    for d, k in ((2, 4), (3, 6), (4, 7), (5, 8)):
+        N = np.linalg.qr(rng.standard_normal((k, d)))[0].T  # orthonormal rows
+        first = np.array(_canonical_null_basis(N))
+        for _ in range(50):
+            rotation = np.linalg.qr(rng.standard_normal((d, d)))[0]
+            again = np.array(_canonical_null_basis(rotation @ N))
+            np.testing.assert_allclose(again, first, rtol=0, atol=1e-10)
+        pivots = [int(np.flatnonzero(np.abs(row - 1) < 1e-12)[-1]) for row in first]
+        assert pivots == list(range(k - d, k))  # generic: the last d columns are the pivots
