@@ -199,8 +199,13 @@ def _survey(
     design, response = X, Y[:, :q]
     if W is not None and bad is None:
         weight_stats = (int(np.count_nonzero(W > 0)), float(np.sum(W)), float(np.max(W, initial=0)))
-        design = X * np.sqrt(W)[:, None]
+        # √W·2**-s with s the block's largest √w exponent: √w·x cannot overflow, and the
+        # exponents (shifted back by s) are those of √W·X, exactly as in memory.
+        root = np.sqrt(W)
+        shift = int(_pow2_exponents(np.array([float(np.max(root, initial=0.0))]))[0])
+        exps, sums = _scaled_sums_of_squares(X * np.ldexp(root, -shift)[:, None])
         response = np.where((W > 0)[:, None], response, 0.0)  # uncounted rows: not in y's scale
+        return (bad, exps + shift, sums, *_scaled_sums_of_squares(response), weight_stats)
     return (bad, *_scaled_sums_of_squares(design), *_scaled_sums_of_squares(response),
             weight_stats)
 

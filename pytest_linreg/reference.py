@@ -422,7 +422,16 @@ class _Problem:
             col_exp = _column_norm_exponents(X)
             intercept_norm = math.sqrt(self.n)
         else:
-            col_exp = _column_norm_exponents(X * root_w[:, None])
+            # ‖√W x_j‖'s exponent from √W·2**-s (s: the largest √w's exponent): the same
+            # exponent (power-of-two scaling is exact), but √w·x never overflows (1e299 × √1e20
+            # did, and the equilibration then zeroed the column: a wrong answer, reported fine).
+            s_w = _pow2_exponents(np.array([float(np.max(root_w, initial=0.0))]))[0]
+            scaled = X * np.ldexp(root_w, -s_w)[:, None]
+            col_exp = _column_norm_exponents(scaled)
+            nonzero = [j for j in range(col_exp.shape[0])
+                       if col_exp[j] != 0 or np.any(scaled[:, j] != 0)]
+            col_exp[nonzero] += s_w  # a zero column keeps exponent 0, as before
+            del scaled
             intercept_norm = float(np.linalg.norm(root_w))
         if fit_intercept:
             col_exp = np.concatenate([_pow2_exponents(np.array([intercept_norm])), col_exp])

@@ -389,3 +389,28 @@ def test_output_counts_are_named_before_anything_is_solved() -> None:
         plr.MultiOutputDataset.from_arrays("m", X, Y, output_names=["a", "b"])
     with pytest.raises(ValueError, match=r"for 3 outputs use MultiOutputDataset.from_arrays"):
         plr.Dataset.from_arrays("list", X, Y)
+
+
+@pytest.mark.parametrize("source", ["memory", "memmap"])
+def test_weights_times_a_huge_column_do_not_overflow_the_equilibration(
+    source: str, tmp_path: object
+) -> None:
+    """√w·x of 1e299 × 1e10 overflowed while equilibrating: the column was scaled to zero
+    and ols returned qty 0.0 where the answer is 3.06, reported converged (fifth review)."""
+    rng = np.random.default_rng(1)
+    n = 50
+    t, u = rng.uniform(0.5, 1, n), rng.standard_normal(n)
+    X = np.c_[u, 1e299 * t]
+    y = 2 + 3 * u + rng.standard_normal(n)
+    w = np.full(n, 1e20)
+    exact = oracle(X, y, w, 0.0, True)
+    if source == "memmap":
+        from pathlib import Path
+
+        path = Path(str(tmp_path)) / "X.npy"
+        np.save(path, X)
+        res = one_output(plr.ols(np.load(path, mmap_mode="r"), y, sample_weight=w))
+    else:
+        res = one_output(plr.ols(X, y, sample_weight=w))
+    assert ulps_from_exact(res.params, exact) == 0.0
+    np.testing.assert_array_equal(res.params, one_output(plr.ols(X, y)).params)
