@@ -298,7 +298,7 @@ class Dataset:
         if not isinstance(y, np.memmap):  # a memmap stays one: read in blocks, not copied
             y = ya
         # ols validates X, y, the weights, alpha, fit_intercept and the names; __post_init__
-        # stores read-only copies.
+        # stores read-only copies (a memmap: a read-only view).
         result = one_output(ols(X, y, fit_intercept=fit_intercept, feature_names=feature_names,
                                 sample_weight=sample_weight, alpha=alpha))
         return cls._solved(
@@ -312,14 +312,16 @@ class Dataset:
         """``self``, with ``result`` (``ols`` of ``X, y``) as its :attr:`float_reference`: the
         call :meth:`reference` would make, already made (on data of gigabytes, not twice).
 
-        Only when ``X`` and ``y`` are the very float64 arrays kept: from a float32, Fortran-
-        ordered or dask input ``ols`` took another path than it will on the stored copy, with
-        the same parameters but other error estimates.
+        Only when ``X`` and ``y`` were float64 C-ordered arrays of the kept shape, in memory
+        where the kept ones are in memory (a copy of the same values) and memmaps where they
+        are memmaps: from a float32, Fortran-ordered, list or dask input, or a copied memmap,
+        ``ols`` took another path than it will on the stored data, with the same parameters
+        but other error estimates.
         """
         if all(
             isinstance(given, np.ndarray) and given.dtype == np.float64
             and given.shape == kept.shape and given.flags.c_contiguous
-            and np.may_share_memory(given, kept)
+            and isinstance(given, np.memmap) == isinstance(kept, np.memmap)
             for given, kept in ((X, self.X), (y, self.y))
         ):
             self.__dict__["float_reference"] = result  # what functools.cached_property stores

@@ -96,11 +96,14 @@ def test_judging_a_memmap_dataset_holds_no_copy_of_its_design(
     assert peak / Xm.nbytes < 0.5, peak / Xm.nbytes
 
 
-def test_from_arrays_remembers_its_reference(tmp_path: Path) -> None:
-    Xm, ym, _, _ = _on_disk(tmp_path, n=100)
-    ds = plr.Dataset.from_arrays("disk", Xm, ym)
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_from_arrays_remembers_its_reference(tmp_path: Path, where: str) -> None:
+    Xm, ym, X, y = _on_disk(tmp_path, n=100)
+    ds = plr.Dataset.from_arrays("d", *((Xm, ym) if where == "disk" else (X, y)))
     assert "float_reference" in ds.__dict__  # the ols from_arrays made; not made again
-    np.testing.assert_array_equal(ds.float_reference.params, ds.reference().params)
+    remembered, fresh = ds.float_reference, ds.reference()
+    for attr in ("params", "relative_error", "condition_number", "r_squared", "method"):
+        assert np.array_equal(getattr(remembered, attr), getattr(fresh, attr)), attr
 
 
 def test_an_n_by_1_memmap_y_is_kept_as_its_column(tmp_path: Path) -> None:
