@@ -82,7 +82,13 @@ def _sorted_rows(X: FloatArray) -> bool:
 
 
 def _large_offsets(X: FloatArray, fit_intercept: bool) -> bool:
-    return fit_intercept and bool(np.any(np.abs(X.mean(axis=0)) > 100 * X.std(axis=0)))
+    if not fit_intercept:
+        return False
+    # Each column by the power of two of its largest entry first: std squares, and 1e299
+    # would overflow; the ratio mean/std does not change.
+    top = np.max(np.abs(X), axis=0)
+    Xs = np.ldexp(X, -np.where(top > 0, np.frexp(top)[1], 0)[None, :])
+    return bool(np.any(np.abs(Xs.mean(axis=0)) > 100 * Xs.std(axis=0)))
 
 
 def _clip_digits(digits: float) -> float:

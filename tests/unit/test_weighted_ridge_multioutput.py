@@ -414,3 +414,25 @@ def test_weights_times_a_huge_column_do_not_overflow_the_equilibration(
         res = one_output(plr.ols(X, y, sample_weight=w))
     assert ulps_from_exact(res.params, exact) == 0.0
     np.testing.assert_array_equal(res.params, one_output(plr.ols(X, y)).params)
+
+
+def test_the_tolerances_of_huge_weights_beside_a_huge_column_are_those_of_unit_weights() -> None:
+    """equivalent_ols formed √w·X = inf ('X contains non-finite values' for an X without
+    any); the message's offset check squared 1e299 (RuntimeWarning, an error under -W error)."""
+    from pytest_linreg.tolerances import derive_tolerance
+
+    rng = np.random.default_rng(1)
+    n = 50
+    t, u = rng.uniform(0.5, 1, n), rng.standard_normal(n)
+    X, y = np.c_[u, 1e299 * t], 2 + 3 * u + rng.standard_normal(n)
+    heavy = plr.Dataset.from_arrays("heavy", X, y, sample_weight=np.full(n, 1e20))
+    unit = plr.Dataset.from_arrays("unit", X, y, sample_weight=np.ones(n))
+    for dtype in ("float64", "float32"):
+        np.testing.assert_allclose(derive_tolerance(heavy, dtype).per_parameter,
+                                   derive_tolerance(unit, dtype).per_parameter, rtol=1e-12)
+    with collecting():
+        plr.assert_coefficients_close(heavy.float_reference, heavy)
+        moved = heavy.params.copy()
+        moved[1] *= 1 + 1e-6
+        with pytest.raises(AssertionError, match="x1"):
+            plr.assert_coefficients_close((moved[1:], moved[0]), heavy)
