@@ -172,9 +172,8 @@ class Dataset:
         object.__setattr__(self, "tags", _sorted_tags(self.tags, self.name))
         prefix = f"Dataset {self.name!r}: "
         weights = as_sample_weight(self.sample_weight, X.shape[0], prefix + "sample_weight")
-        object.__setattr__(self, "sample_weight",
-                           None if weights is None else _kept_or_read_only(self.sample_weight,
-                                                                           weights))
+        # Weights are always a validated copy (as_sample_weight): kept read-only, not on disk.
+        object.__setattr__(self, "sample_weight", None if weights is None else _read_only(weights))
         try:
             object.__setattr__(self, "alpha", check_alpha(self.alpha))
         except (TypeError, ValueError) as exc:
