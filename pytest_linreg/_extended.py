@@ -18,11 +18,18 @@ of summation trees, never over the ``n`` observations.
 
 The splitting constant assumes no overflow: every ``|a| < 2**996`` (the design is equilibrated
 by powers of two before it gets here).
+
+:func:`augmented_residual_parts` and :func:`residual_dd` run in the compiled kernel
+``pytest_linreg._eft_kernel`` (``_eft_kernel.c``) when it was built: the same operations in the
+same order, fused per entry, so the results are bit for bit those of the numpy code below
+(which is used when the kernel is absent, or with ``PYTEST_LINREG_NO_KERNEL=1``).
 """
 
 from __future__ import annotations
 
 import math
+import os
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +51,22 @@ FloatArray = npt.NDArray[np.float64]
 _SPLITTER = 134217729.0
 #: Number of scalars per block: 32 768 doubles = 256 KiB, several of which fit in L2.
 _BLOCK_ELEMENTS = 32768
+
+
+def _load_kernel() -> ModuleType | None:
+    """The compiled kernel, or None: not built (no C compiler), or ``PYTEST_LINREG_NO_KERNEL=1``."""
+    if os.environ.get("PYTEST_LINREG_NO_KERNEL", "") not in ("", "0"):
+        return None
+    try:
+        from . import _eft_kernel  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _eft_kernel  # type: ignore[no-any-return]
+
+
+#: The seam tests replace (``monkeypatch.setattr(_extended, "kernel", None)``) to run the numpy
+#: code; None when the kernel is not built.
+kernel: ModuleType | None = _load_kernel()
 
 
 class ScaledDesign:
@@ -193,11 +216,19 @@ def augmented_residual_parts(
     if gl_all is not None and not np.any(gl_all):
         gl_all = None
     f = np.empty(n)
+    acc = [np.zeros((k, block)) for _ in range(3 if triple else 2)]
+    if kernel is not None:
+        X, scale, intercept = _kernel_design(AT)
+        kernel.residuals(
+            X, scale, intercept, _vector(b), _vector(r_hi), _vector(rl_all), _vector(x_hi),
+            _vector(None if minus_x.x_lo is None else x_lo), _vector(gh_all), _vector(gl_all),
+            triple, block, f, None, None, *acc, *([None] if len(acc) == 2 else []),
+        )
+        return f, np.concatenate(_fold(acc), axis=1)
     w = _Workspace(k, block)
     design_block = np.empty((k, block)) if isinstance(AT, ScaledDesign) else None
     # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
     # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
-    acc = [np.zeros((k, block)) for _ in range(3 if triple else 2)]
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start
@@ -241,6 +272,14 @@ def residual_dd(
     block = max(1, min(n, max(64, _BLOCK_ELEMENTS // k)))
     minus_x = _MinusX(x_hi, x_lo)
     hi, lo = np.empty(n), np.empty(n)
+    if kernel is not None:
+        X, scale, intercept = _kernel_design(AT)
+        x_tail = None if minus_x.x_lo is None else _vector(x_lo)
+        kernel.residuals(
+            X, scale, intercept, _vector(b), None, None, _vector(x_hi), x_tail, None, None,
+            False, block, None, hi, lo, None, None, None,
+        )
+        return hi, lo
     w = _Workspace(k, block)
     design_block = np.empty((k, block)) if isinstance(AT, ScaledDesign) else None
     zeros = np.zeros(block)
@@ -252,6 +291,24 @@ def residual_dd(
         s, err = _residual_block(A, w, minus_x, b[start:stop], zeros[:m], None, m)
         hi[start:stop], lo[start:stop] = two_sum(s, err)
     return hi, lo
+
+
+def _kernel_design(AT: FloatArray | ScaledDesign) -> tuple[FloatArray, FloatArray, bool]:
+    """The kernel's view of the design: ``X``, the column scales and whether ``A`` starts with
+    the intercept column (a transposed array ``AT`` is ``AT.T`` scaled by ones: exact)."""
+    if isinstance(AT, ScaledDesign):
+        return np.asarray(AT.X, dtype=np.float64), _contiguous(AT.scale), AT.fit_intercept
+    return np.asarray(AT, dtype=np.float64).T, np.ones(AT.shape[0]), False
+
+
+def _contiguous(v: FloatArray) -> FloatArray:
+    """``v`` as the contiguous float64 vector the kernel reads."""
+    return np.ascontiguousarray(v, dtype=np.float64)
+
+
+def _vector(v: FloatArray | None) -> FloatArray | None:
+    """:func:`_contiguous`, None staying None (the kernel's absent argument)."""
+    return None if v is None else _contiguous(v)
 
 
 class _MinusX:

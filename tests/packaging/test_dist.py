@@ -153,10 +153,21 @@ def installed(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Install
     return Installed(venv=venv, python=python, dists=dists)
 
 
-def test_wheel_is_built_from_the_sdist_and_is_pure_python(dists: Dists) -> None:
+def dist_name(wheel: Path) -> str:
+    """``pytest_linreg-0.1.0`` of ``pytest_linreg-0.1.0-cp311-cp311-linux_x86_64.whl``."""
+    return "-".join(wheel.name.split("-")[:2])
+
+
+def test_wheel_is_built_from_the_sdist_with_the_compiled_kernel(dists: Dists) -> None:
+    """The residual kernel (``_eft_kernel.c``) is compiled: the wheel is for this platform."""
     assert "Building wheel from sdist" in dists.log
-    assert dists.wheel.name.endswith("-py3-none-any.whl")
-    assert dists.sdist.name[: -len(".tar.gz")] == dists.wheel.name.split("-py3-")[0]
+    assert dists.sdist.name[: -len(".tar.gz")] == dist_name(dists.wheel)
+    python_tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    assert dists.wheel.name.split("-")[2] == python_tag, dists.wheel.name
+    with zipfile.ZipFile(dists.wheel) as whl:
+        kernels = [name for name in whl.namelist()
+                   if re.fullmatch(r"pytest_linreg/_eft_kernel\..*\.(so|pyd)", name)]
+    assert len(kernels) == 1, kernels
 
 
 def test_build_leaves_only_git_ignored_files_in_the_source_tree(dists: Dists) -> None:
@@ -179,7 +190,7 @@ def test_twine_check_strict_passes(dists: Dists) -> None:
 def test_wheel_holds_the_modules_the_data_and_the_entry_points(dists: Dists) -> None:
     with zipfile.ZipFile(dists.wheel) as whl:
         names = set(whl.namelist())
-        dist_info = dists.wheel.name.split("-py3-")[0] + ".dist-info"
+        dist_info = dist_name(dists.wheel) + ".dist-info"
         assert {name.split("/")[0] for name in names} == {"pytest_linreg", dist_info}
         assert sorted(set(package_modules()) - names) == []
         for name in PACKAGE_DATA:
@@ -197,7 +208,8 @@ def test_sdist_holds_the_modules_and_the_data(dists: Dists) -> None:
     top = dists.sdist.name[: -len(".tar.gz")]
     with tarfile.open(dists.sdist) as sdist:
         members = {m.name.removeprefix(f"{top}/"): m for m in sdist.getmembers() if m.isfile()}
-        for name in ("pyproject.toml", "README.md", "PKG-INFO"):
+        for name in ("pyproject.toml", "setup.py", "pytest_linreg/_eft_kernel.c", "README.md",
+                     "PKG-INFO"):
             assert name in members, f"{name} is missing from {dists.sdist.name}"
         assert sorted(set(package_modules()) - set(members)) == []
         for name in PACKAGE_DATA:
@@ -223,9 +235,11 @@ def test_installed_wheel_runs_the_nist_sets_outside_the_source_tree(
         "    pytest_linreg.assert_coefficients_close(fitted, ds)\n",
         encoding="utf-8")
     env = clean_env(installed.venv)
-    where = run([installed.python, "-c", "import pytest_linreg; print(pytest_linreg.__file__)"],
+    where = run([installed.python, "-c", "import pytest_linreg, pytest_linreg._extended as e; "
+                 "print(pytest_linreg.__file__); print(e.kernel is not None)"],
                 cwd=work, env=env)
-    module = Path(where.strip()).resolve()
+    module = Path(where.split()[0]).resolve()
+    assert where.split()[1] == "True", where  # the installed package uses its compiled kernel
     assert installed.venv.resolve() in module.parents, module
     assert REPO not in module.parents, module
 

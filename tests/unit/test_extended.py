@@ -1,4 +1,7 @@
-"""Error-free transformations and the extended-precision residuals, checked with Fractions."""
+"""Error-free transformations and the extended-precision residuals, checked with Fractions.
+
+Every test runs twice: with the compiled kernel (``_eft_kernel``) and with the numpy code.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,18 @@ from pytest_linreg._extended import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+
+
+@pytest.fixture(autouse=True, params=["kernel", "numpy"])
+def residual_code(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on the compiled kernel, then on the numpy code."""
+    import pytest_linreg._extended as ext
+
+    if request.param == "numpy":
+        monkeypatch.setattr(ext, "kernel", None)
+    elif ext.kernel is None:
+        pytest.skip("the compiled kernel is not built here")
+    return str(request.param)
 
 
 def test_two_sum_is_error_free() -> None:

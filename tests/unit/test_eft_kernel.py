@@ -1,0 +1,149 @@
+"""The compiled residual kernel (``pytest_linreg/_eft_kernel.c``) against the numpy code.
+
+The kernel promises the numpy code's results bit for bit (same operations, same order), so the
+accuracy tests of ``test_extended.py`` (run on both) carry over, and ``ols`` gives the same
+answer, with the same number of refinement steps, whichever is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+import pytest_linreg as plr
+import pytest_linreg._extended as ext
+from pytest_linreg._extended import ScaledDesign, augmented_residual_parts, residual_dd
+
+FloatArray = npt.NDArray[np.float64]
+
+needs_kernel = pytest.mark.skipif(ext.kernel is None, reason="the compiled kernel is not built")
+
+
+def test_the_kernel_is_built_where_the_tests_run() -> None:
+    """CI installs with a C compiler: a silently missing kernel would hide its speed loss."""
+    if os.environ.get("PYTEST_LINREG_NO_KERNEL", "") not in ("", "0"):
+        pytest.skip("PYTEST_LINREG_NO_KERNEL turns the kernel off")
+    assert ext.kernel is not None, "pytest_linreg._eft_kernel was not compiled"
+
+
+def test_the_environment_variable_turns_the_kernel_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_LINREG_NO_KERNEL", "1")
+    assert ext._load_kernel() is None
+    monkeypatch.setenv("PYTEST_LINREG_NO_KERNEL", "0")
+    assert (ext._load_kernel() is None) == (ext.kernel is None)
+
+
+def _both(fn: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """``fn()`` on the kernel, then on the numpy code."""
+    compiled = fn()
+    with monkeypatch.context() as m:
+        m.setattr(ext, "kernel", None)
+        return compiled, fn()
+
+
+def _same_bits(a: FloatArray, b: FloatArray) -> bool:
+    return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
+
+
+def _case(rng: np.random.Generator, n: int, p: int, intercept: bool) -> dict[str, Any]:
+    X = rng.standard_normal((n, p)) * np.exp2(rng.integers(-30, 30, p))
+    X[rng.random((n, p)) < 0.1] = 0.0  # exact zeros: the signs of zero must match too
+    if rng.random() < 0.3:
+        X = np.asfortranarray(X)
+    k = p + int(intercept)
+    scale = np.exp2(-rng.integers(-30, 30, k).astype(float))
+    design = ScaledDesign(X, scale, intercept)
+    r_hi = rng.standard_normal(n) * 1e-3
+    x_hi = rng.standard_normal(k)
+    return {
+        "AT": design if rng.random() < 0.7 else design.transposed(),
+        "b": rng.standard_normal(n),
+        "r_hi": r_hi,
+        "r_lo": r_hi * 2.0**-56 * rng.standard_normal(n) if rng.random() < 0.7 else np.zeros(n),
+        "x_hi": x_hi,
+        "x_lo": x_hi * 2.0**-56 * rng.standard_normal(k) if rng.random() < 0.7 else np.zeros(k),
+    }
+
+
+@needs_kernel
+@pytest.mark.parametrize("seed", range(40))
+def test_the_kernel_gives_the_numpy_codes_residuals_bit_for_bit(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(seed)
+    # Sizes around the block length (32768 // k rows), partial last blocks included.
+    p = int(rng.integers(1, 40))
+    k = p + 1
+    block = max(64, 32768 // k)
+    n = int(rng.choice([k, 50, block - 1, block + 2, 2 * block + 5, int(rng.integers(k, 4000))]))
+    n = max(n, k)
+    case = _case(rng, n, p, bool(rng.integers(2)))
+    triple = bool(rng.integers(2))
+    g_vector = None
+    if rng.random() < 0.4:  # weighted refinement: g of a vector other than r
+        v = rng.standard_normal(n)
+        g_vector = (v, v * 2.0**-57 if rng.random() < 0.7 else np.zeros(n))
+    (f1, acc1), (f2, acc2) = _both(
+        lambda: augmented_residual_parts(**case, triple=triple, g_vector=g_vector), monkeypatch
+    )
+    assert _same_bits(f1, f2) and _same_bits(acc1, acc2)
+    (h1, l1), (h2, l2) = _both(
+        lambda: residual_dd(case["AT"], case["b"], case["x_hi"], case["x_lo"]), monkeypatch
+    )
+    assert _same_bits(h1, h2) and _same_bits(l1, l2)
+
+
+@needs_kernel
+@pytest.mark.parametrize("name", ["Longley", "Filip", "Wampler4", "Pontius", "NoInt1"])
+def test_ols_is_the_same_with_and_without_the_kernel(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = plr.load_dataset(name)
+    r1, r2 = _both(
+        lambda: plr.ols(data.X, data.y, fit_intercept=data.fit_intercept), monkeypatch
+    )
+    assert _same_bits(r1.params, r2.params)
+    assert (r1.iterations, r1.method) == (r2.iterations, r2.method)
+
+
+@needs_kernel
+def test_the_kernel_refuses_arguments_of_the_wrong_kind() -> None:
+    k, n = 3, 10
+    assert ext.kernel is not None
+    X, scale, x = np.ones((n, k - 1)), np.ones(k), np.ones(k)
+    f, b = np.empty(n), np.ones(n)
+
+    def call(**changes: Any) -> None:
+        args: dict[str, Any] = {
+            "X": X, "scale": scale, "intercept": True, "b": b, "r_hi": b, "r_lo": None,
+            "x_hi": x, "x_lo": None, "g_hi": None, "g_lo": None, "triple": False, "block": n,
+            "f": f, "res_hi": None, "res_lo": None, "acc0": None, "acc1": None, "acc2": None,
+        }
+        args.update(changes)
+        assert ext.kernel is not None
+        ext.kernel.residuals(*args.values())
+
+    call()  # the arguments above are right
+    with pytest.raises(ValueError, match="X must be a 2-d float64 array"):
+        call(X=np.ones((n, k - 1), dtype=np.float32))
+    with pytest.raises(ValueError, match="b has 9 entries, expected 10"):
+        call(b=np.ones(n - 1))
+    with pytest.raises(ValueError, match="must be contiguous"):
+        call(r_hi=np.ones(2 * n)[::2])
+    with pytest.raises(ValueError, match="need k entries"):
+        call(x_hi=np.ones(k + 1))
+    with pytest.raises(ValueError, match=r"acc0 must be a C-contiguous \(3, 10\) array"):
+        call(g_hi=b, acc0=np.zeros((k, n + 1)), acc1=np.zeros((k, n)))
+    with pytest.raises(ValueError, match="an output or its input is missing"):
+        call(f=None)
+    with pytest.raises(TypeError, match="x_hi must be an array"):
+        call(x_hi=None)
+    read_only = np.empty(n)
+    read_only.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        call(f=read_only)
