@@ -22,7 +22,10 @@ by powers of two before it gets here).
 :func:`augmented_residual_parts` and :func:`residual_dd` run in the compiled kernel
 ``pytest_linreg._eft_kernel`` (``_eft_kernel.c``) when it was built: the same operations in the
 same order, fused per entry, so the results are bit for bit those of the numpy code below
-(which is used when the kernel is absent, or with ``PYTEST_LINREG_NO_KERNEL=1``).
+(which is used when the kernel is absent, or with ``PYTEST_LINREG_NO_KERNEL=1``). On processors
+with a fused multiply-add the kernel takes TwoProduct's error term from it (the kernel's
+``product_error`` says ``"fma"``): the same exact value, except below float64's normal range,
+where the FMA's is exact and Veltkamp/Dekker's may not be.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """The compiled residual kernel (``pytest_linreg/_eft_kernel.c``) against the numpy code.
 
-The kernel promises the numpy code's results bit for bit (same operations, same order), so the
-accuracy tests of ``test_extended.py`` (run on both) carry over, and ``ols`` gives the same
-answer, with the same number of refinement steps, whichever is used.
+The kernel promises the numpy code's results bit for bit (same operations, same order; with
+a fused multiply-add, the same exact product errors away from underflow, which these designs
+keep clear of), so the accuracy tests of ``test_extended.py`` (run on both) carry over, and
+``ols`` gives the same answer, with the same number of refinement steps, whichever is used.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,12 @@ def test_the_kernel_is_built_where_the_tests_run() -> None:
     if os.environ.get("PYTEST_LINREG_NO_KERNEL", "") not in ("", "0"):
         pytest.skip("PYTEST_LINREG_NO_KERNEL turns the kernel off")
     assert ext.kernel is not None, "pytest_linreg._eft_kernel was not compiled"
+
+
+@needs_kernel
+def test_the_kernel_says_how_it_forms_product_errors() -> None:
+    assert ext.kernel is not None
+    assert ext.kernel.product_error in ("fma", "dekker")
 
 
 def test_the_environment_variable_turns_the_kernel_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,11 +77,33 @@ def _case(rng: np.random.Generator, n: int, p: int, intercept: bool) -> dict[str
     }
 
 
-@needs_kernel
+@pytest.fixture(params=["fma", "dekker"])
+def product_error(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The kernel with each way of forming product errors that this processor has."""
+    if ext.kernel is None:
+        pytest.skip("the compiled kernel is not built")
+    try:
+        previous = ext.kernel.use_product_error(request.param)
+    except ValueError as exc:
+        pytest.skip(str(exc))
+    yield str(request.param)
+    ext.kernel.use_product_error(previous)
+
+
+def test_choosing_the_product_error_is_checked() -> None:
+    if ext.kernel is None:
+        pytest.skip("the compiled kernel is not built")
+    with pytest.raises(ValueError, match="'dekker' or 'fma'"):
+        ext.kernel.use_product_error("fast")
+    with pytest.raises(ValueError, match="'dekker' or 'fma'"):
+        ext.kernel.use_product_error(1)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_kernel_gives_the_numpy_codes_residuals_bit_for_bit(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, product_error: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert ext.kernel is not None and ext.kernel.product_error == product_error
     rng = np.random.default_rng(seed)
     # Sizes around the block length (32768 // k rows), partial last blocks included.
     p = int(rng.integers(1, 40))
@@ -98,10 +127,9 @@ def test_the_kernel_gives_the_numpy_codes_residuals_bit_for_bit(
     assert _same_bits(h1, h2) and _same_bits(l1, l2)
 
 
-@needs_kernel
 @pytest.mark.parametrize("name", ["Longley", "Filip", "Wampler4", "Pontius", "NoInt1"])
 def test_ols_is_the_same_with_and_without_the_kernel(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, product_error: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = plr.load_dataset(name)
     r1, r2 = _both(
