@@ -19,10 +19,21 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
+#include <stdint.h>
 #include <string.h>
 
-#if defined(__FAST_MATH__)
+/* Every operation must be rounded to float64 on its own: no fast-math reassociation, no
+ * x87 extended precision (FLT_EVAL_METHOD 2, i686's default without -mfpmath=sse). Contraction
+ * into FMAs has no macro to test in GCC: setup.py passes -ffp-contract=off. */
+#if defined(__FAST_MATH__) || defined(__ASSOCIATIVE_MATH__)
 #error "the error-free transformations need IEEE arithmetic: do not compile with -ffast-math"
+#endif
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+#error "the error-free transformations need double evaluated as double (FLT_EVAL_METHOD 0)"
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
 #endif
 
 static const double SPLITTER = 134217729.0; /* 2**27 + 1, Veltkamp (ORO05, Alg. 3.2) */
@@ -44,8 +55,18 @@ static void release(Buffer *b) {
 static int is_float64(const Py_buffer *v) {
     const char *f = v->format;
     if (f == NULL || v->itemsize != 8) return 0;
-    if (f[0] == '<' || f[0] == '=' || f[0] == '@') f++;
+    const char native_order = PY_LITTLE_ENDIAN ? '<' : '>';
+    if (f[0] == native_order || f[0] == '=' || f[0] == '@') f++;
     return f[0] == 'd' && f[1] == '\0';
+}
+
+/* Aligned to a double, strides included: the kernel reads and writes doubles in place. */
+static int is_aligned(const Py_buffer *v) {
+    if ((uintptr_t)v->buf % sizeof(double) != 0) return 0;
+    for (int i = 0; i < v->ndim; i++) {
+        if (v->strides[i] % (Py_ssize_t)sizeof(double) != 0) return 0;
+    }
+    return 1;
 }
 
 /* A float64 buffer of ndim dimensions; None allowed when optional. Writable if asked. */
@@ -62,6 +83,11 @@ static int get_buffer(PyObject *obj, Buffer *out, int ndim, int writable, int op
     out->held = 1;
     if (!is_float64(&out->view) || out->view.ndim != ndim) {
         PyErr_Format(PyExc_ValueError, "%s must be a %d-d float64 array", name, ndim);
+        release(out);
+        return -1;
+    }
+    if (!is_aligned(&out->view)) {
+        PyErr_Format(PyExc_ValueError, "%s must be aligned to 8 bytes", name);
         release(out);
         return -1;
     }
@@ -395,9 +421,20 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     t.k = t.q + (intercept ? 1 : 0);
     t.triple = triple;
     t.block = block;
-    if (block < 1 || buf[SCALE].view.shape[0] != t.k || buf[X_HI].view.shape[0] != t.k ||
+    if (t.k < 1 || buf[SCALE].view.shape[0] != t.k || buf[X_HI].view.shape[0] != t.k ||
         (buf[X_LO].held && buf[X_LO].view.shape[0] != t.k)) {
-        PyErr_SetString(PyExc_ValueError, "scale, x_hi and x_lo need k entries, block >= 1");
+        PyErr_SetString(PyExc_ValueError, "scale, x_hi and x_lo need k >= 1 entries");
+        goto done;
+    }
+    if (block < 1 || block > (t.n > 1 ? t.n : 1)) { /* the wrapper's rule */
+        PyErr_SetString(PyExc_ValueError, "block must be between 1 and the number of rows");
+        goto done;
+    }
+    /* The scratch below, (3k + 3(k + 2) + 5) x block + 4k doubles, sized in floating point
+     * first so that its size_t product cannot wrap. */
+    if ((6.0 * (double)t.k + 11.0) * (double)block + 4.0 * (double)t.k >
+        (double)PY_SSIZE_T_MAX / sizeof(double)) {
+        PyErr_NoMemory();
         goto done;
     }
     for (int i = B_; i <= RES_LO; i++) {
@@ -469,36 +506,44 @@ PyDoc_STRVAR(use_doc,
 "Form TwoProduct's error term by 'dekker' (always available) or 'fma' (where the processor\n"
 "has one); returns the previous choice. Tests use it to run both.");
 
-static PyObject *self_module = NULL;
-
 static PyObject *use_product_error(PyObject *self, PyObject *arg) {
     (void)self;
-    const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
-    if (name == NULL || (strcmp(name, "dekker") != 0 && strcmp(name, "fma") != 0)) {
-        PyErr_Clear();
+    int fma = PyUnicode_Check(arg) && PyUnicode_CompareWithASCIIString(arg, "fma") == 0;
+    int dekker = PyUnicode_Check(arg) && PyUnicode_CompareWithASCIIString(arg, "dekker") == 0;
+    if (!fma && !dekker) {
         PyErr_SetString(PyExc_ValueError, "product error: 'dekker' or 'fma'");
         return NULL;
     }
     const char *previous = variant;
 #if defined(FMA_DISPATCH)
-    if (name[0] == 'f' && !fma_available) {
+    if (fma && !fma_available) {
         PyErr_SetString(PyExc_ValueError, "this processor has no fused multiply-add");
         return NULL;
     }
-    variant = name[0] == 'f' ? "fma" : "dekker";
+    variant = fma ? "fma" : "dekker";
 #else
-    if (strcmp(name, variant) != 0) {
+    if ((fma ? 'f' : 'd') != variant[0]) {
         PyErr_Format(PyExc_ValueError, "this build forms product errors by %s only", variant);
         return NULL;
     }
 #endif
-    if (PyObject_SetAttrString(self_module, "product_error", arg) < 0) return NULL;
     return PyUnicode_FromString(previous);
+}
+
+PyDoc_STRVAR(product_error_doc,
+"product_error()\n--\n\n"
+"How TwoProduct's error term is formed now: 'fma' or 'dekker'.");
+
+static PyObject *get_product_error(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyUnicode_FromString(variant);
 }
 
 static PyMethodDef methods[] = {
     {"residuals", residuals, METH_VARARGS, residuals_doc},
     {"use_product_error", use_product_error, METH_O, use_doc},
+    {"product_error", get_product_error, METH_NOARGS, product_error_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -514,11 +559,5 @@ PyMODINIT_FUNC PyInit__eft_kernel(void) {
     fma_available = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
     if (fma_available) variant = "fma";
 #endif
-    PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddStringConstant(m, "product_error", variant) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    self_module = m; /* borrowed: the module lives as long as the interpreter's reference */
-    return m;
+    return PyModule_Create(&module);
 }

@@ -300,13 +300,16 @@ def _kernel_design(AT: FloatArray | ScaledDesign) -> tuple[FloatArray, FloatArra
     """The kernel's view of the design: ``X``, the column scales and whether ``A`` starts with
     the intercept column (a transposed array ``AT`` is ``AT.T`` scaled by ones: exact)."""
     if isinstance(AT, ScaledDesign):
-        return np.asarray(AT.X, dtype=np.float64), _contiguous(AT.scale), AT.fit_intercept
-    return np.asarray(AT, dtype=np.float64).T, np.ones(AT.shape[0]), False
+        X: FloatArray = np.require(AT.X, np.float64, ["A"])
+        return X, _contiguous(AT.scale), AT.fit_intercept
+    return np.require(AT, np.float64, ["A"]).T, np.ones(AT.shape[0]), False
 
 
 def _contiguous(v: FloatArray) -> FloatArray:
-    """``v`` as the contiguous float64 vector the kernel reads."""
-    return np.ascontiguousarray(v, dtype=np.float64)
+    """``v`` as the contiguous, aligned float64 vector the kernel reads (a copy only when it
+    is not one already: ``np.frombuffer`` at an odd offset gives misaligned arrays)."""
+    out: FloatArray = np.require(v, np.float64, ["C", "A"])
+    return out
 
 
 def _vector(v: FloatArray | None) -> FloatArray | None:
@@ -356,8 +359,23 @@ def _residual_block(
     s, err = _tree_sum_into(terms, w.pong[:, :m], w.tree_e[:, :m], w.tree_t[:, :m])
     if r_lo is not None:
         err -= r_lo
-    err += small.sum(axis=0)
+    err += _sum_rows(small)
     return s, err
+
+
+def _sum_rows(a: FloatArray) -> FloatArray:
+    """The sum of ``a``'s rows, added in order (as the compiled kernel adds them).
+
+    ``a.sum(axis=0)`` adds the rows in order, except for a single column, which numpy sums
+    pairwise (eight partial sums): a last block of one row would then round differently.
+    """
+    if a.shape[1] != 1:
+        out: FloatArray = a.sum(axis=0)
+        return out
+    total: FloatArray = a[0].copy()
+    for row in a[1:]:
+        total += row
+    return total
 
 
 #: Width to which :func:`_fold` reduces the accumulators before the exact ``fsum``.
@@ -458,7 +476,7 @@ def _tree_sum_into(
     while rows > 1:
         half = rows // 2
         _two_sum_into(cur[:half], cur[half : 2 * half], other[:half], e[:half], t[:half])
-        err += e[:half].sum(axis=0)
+        err += _sum_rows(e[:half])
         if rows % 2:
             other[half] = cur[rows - 1]
         rows = half + rows % 2

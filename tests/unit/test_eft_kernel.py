@@ -35,7 +35,7 @@ def test_the_kernel_is_built_where_the_tests_run() -> None:
 @needs_kernel
 def test_the_kernel_says_how_it_forms_product_errors() -> None:
     assert ext.kernel is not None
-    assert ext.kernel.product_error in ("fma", "dekker")
+    assert ext.kernel.product_error() in ("fma", "dekker")
 
 
 def test_the_environment_variable_turns_the_kernel_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,13 +97,50 @@ def test_choosing_the_product_error_is_checked() -> None:
         ext.kernel.use_product_error("fast")
     with pytest.raises(ValueError, match="'dekker' or 'fma'"):
         ext.kernel.use_product_error(1)
+    with pytest.raises(ValueError, match="'dekker' or 'fma'"):
+        ext.kernel.use_product_error("fma\0x")  # an embedded NUL is not "fma"
+    assert ext.kernel.product_error() in ("fma", "dekker")  # unchanged by the refusals
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [8, 14, 20])
+def test_a_last_block_of_one_row_is_summed_in_order_on_both_paths(
+    k: int, seed: int, product_error: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """numpy sums one column pairwise; the numpy code adds its rows in order, as the kernel."""
+    block = max(64, 32768 // k)
+    n = block + 1
+    rng = np.random.default_rng(seed)
+    AT = rng.standard_normal((k, n))
+    x_hi = rng.standard_normal(k)
+    x_lo = x_hi * 2.0**-55
+    r_hi = rng.standard_normal(n) * 1e-3
+    b = AT.T @ x_hi + r_hi  # cancelling: the residual's last bits depend on the order
+    (f1, g1), (f2, g2) = _both(
+        lambda: augmented_residual_parts(AT, b, r_hi, np.zeros(n), x_hi, x_lo), monkeypatch
+    )
+    assert _same_bits(f1, f2) and _same_bits(g1, g2)
+    (h1, l1), (h2, l2) = _both(lambda: residual_dd(AT, b, x_hi, x_lo), monkeypatch)
+    assert _same_bits(h1, h2) and _same_bits(l1, l2)
+
+
+@needs_kernel
+def test_misaligned_data_are_aligned_for_the_kernel() -> None:
+    """``np.frombuffer`` at an odd offset gives a misaligned array: copied, not read unaligned."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((50, 3))
+    y = X @ [1.0, 2.0, 3.0] + 0.1 * rng.standard_normal(50)
+    raw_X = np.frombuffer(b"\0" + X.tobytes(), dtype=np.float64, offset=1).reshape(50, 3)
+    raw_y = np.frombuffer(b"\0" + y.tobytes(), dtype=np.float64, offset=1)
+    assert not raw_X.flags.aligned and not raw_y.flags.aligned
+    assert _same_bits(plr.ols(raw_X, raw_y).params, plr.ols(X, y).params)
 
 
 @pytest.mark.parametrize("seed", range(40))
 def test_the_kernel_gives_the_numpy_codes_residuals_bit_for_bit(
     seed: int, product_error: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert ext.kernel is not None and ext.kernel.product_error == product_error
+    assert ext.kernel is not None and ext.kernel.product_error() == product_error
     rng = np.random.default_rng(seed)
     # Sizes around the block length (32768 // k rows), partial last blocks included.
     p = int(rng.integers(1, 40))
@@ -163,8 +200,19 @@ def test_the_kernel_refuses_arguments_of_the_wrong_kind() -> None:
         call(b=np.ones(n - 1))
     with pytest.raises(ValueError, match="must be contiguous"):
         call(r_hi=np.ones(2 * n)[::2])
-    with pytest.raises(ValueError, match="need k entries"):
+    with pytest.raises(ValueError, match="need k >= 1 entries"):
         call(x_hi=np.ones(k + 1))
+    with pytest.raises(ValueError, match="need k >= 1 entries"):  # k = 0: nothing to sum
+        call(X=np.ones((n, 0)), scale=np.ones(0), intercept=False, x_hi=np.ones(0))
+    with pytest.raises(ValueError, match="block must be between 1 and the number of rows"):
+        call(block=2**62)  # would overflow the scratch's size
+    with pytest.raises(ValueError, match="block must be between 1 and the number of rows"):
+        call(block=0)
+    misaligned = np.frombuffer(b"\0" + np.ones(n).tobytes(), dtype=np.float64, offset=1)
+    with pytest.raises(ValueError, match="b must be aligned to 8 bytes"):
+        call(b=misaligned)
+    with pytest.raises(ValueError, match="X must be a 2-d float64 array"):
+        call(X=np.ones((n, k - 1), dtype=">f8" if np.little_endian else "<f8"))
     with pytest.raises(ValueError, match=r"acc0 must be a C-contiguous \(3, 10\) array"):
         call(g_hi=b, acc0=np.zeros((k, n + 1)), acc1=np.zeros((k, n)))
     with pytest.raises(ValueError, match="an output or its input is missing"):
@@ -175,3 +223,29 @@ def test_the_kernel_refuses_arguments_of_the_wrong_kind() -> None:
     read_only.setflags(write=False)
     with pytest.raises(ValueError, match="read-only"):
         call(f=read_only)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(["-ffast-math"], "IEEE arithmetic"), (["-fassociative-math", "-fno-signed-zeros",
+      "-fno-trapping-math"], "IEEE arithmetic")],
+)
+def test_the_kernel_refuses_to_compile_with_unsafe_math(flags: list[str], message: str) -> None:
+    """Reassociation would turn TwoSum's error term into 0: the source refuses such flags."""
+    import shutil
+    import subprocess
+    import sysconfig
+    from pathlib import Path
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    source = Path(ext.__file__).with_name("_eft_kernel.c")
+    if not source.exists():
+        pytest.skip("installed without the kernel's source")
+    include = sysconfig.get_paths()["include"]
+    proc = subprocess.run(
+        [compiler, "-fsyntax-only", *flags, f"-I{include}", str(source)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
