@@ -59,9 +59,11 @@ class BlockQR:
         if self.m < self.k:
             out: FloatArray = self.Q @ v
             return out
-        z = np.zeros((self.m, *v.shape[1:]))
-        z[: self.k] = v
-        z -= self.V.T @ (self.T @ (self.V @ z))
+        # Q [v; 0] = [v; 0] − Vᵀ T V [v; 0], and V [v; 0] = V[:, :k] v: a k×k product
+        # instead of one over all m rows, and no m-row array of zeros.
+        z: FloatArray = self.V.T @ (self.T @ (self.V[:, : self.k] @ v))
+        np.negative(z, out=z)
+        z[: self.k] += v
         return z
 
 

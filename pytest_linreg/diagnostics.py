@@ -494,7 +494,7 @@ def _row_sums(fac: _Factored, fit: _Fit, row_scale: FloatArray | None = None) ->
         b = fit.b(start, stop)
         fitted = A @ fit.z
         residual = b - fitted
-        lev = np.linalg.norm(Q, axis=1)
+        lev = np.sqrt(np.einsum("ij,ij->i", Q, Q))  # row norms, one pass
         judged = np.abs(fitted)
         if row_scale is not None:
             lev = lev * row_scale[start:stop]
@@ -507,7 +507,9 @@ def _row_sums(fac: _Factored, fit: _Fit, row_scale: FloatArray | None = None) ->
         E = np.abs(A, out=A)
         if fac.fit_intercept:
             E[:, 0] = 0.0  # the intercept's ones are exact: not perturbed
-        abs_pinv += np.abs(left @ Q.T) @ (np.abs(b) + E @ abs_z)
+        pinv_rows = Q @ left.T  # (A⁺)ᵀ's rows of this block: m × k, made and used in place
+        np.abs(pinv_rows, out=pinv_rows)
+        abs_pinv += (np.abs(b) + E @ abs_z) @ pinv_rows
         abs_design_residual += E.T @ np.abs(residual)
     return _RowSums(
         abs_pinv, abs_design_residual, leverage, top,
