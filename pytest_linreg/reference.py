@@ -94,7 +94,7 @@ RANK_RTOL_PER_COLUMN = float(np.finfo(np.float64).eps)
 
 _U = float(np.finfo(np.float64).eps) / 2  # unit roundoff of binary64
 
-_Pending = tuple[FloatArray, FloatArray, FloatArray]
+_Pending = tuple[FloatArray, FloatArray]  # (f, u = Q1ᵀf − h) of a correction step
 
 
 class ProblemInfo(Protocol):
@@ -556,11 +556,6 @@ class _Problem:
         out: FloatArray = f - self.V.T @ (self.T.T @ (self.V @ f))
         return out
 
-    def q(self, z: FloatArray) -> FloatArray:
-        """``Q z``."""
-        out: FloatArray = z - self.V.T @ (self.T @ (self.V @ z))
-        return out
-
     def exact_columns(self, columns: Sequence[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
         """``columns`` (the caller's data, not the equilibrated copy), after a ones column."""
         return ([np.ones(self.n, dtype=np.int64)] if self.fit_intercept else []) + list(columns)
@@ -750,7 +745,7 @@ def _solve_lower_t(R: FloatArray, g: FloatArray) -> FloatArray:
 def _correction_x(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArray, _Pending]:
     """``dx`` of ``[I A; Aᵀ 0][dr; dx] = [f; g]`` by the QR factors (Björck 1996, §2.9.2).
 
-    Only ``Q1ᵀ f`` is needed for ``dx``, one pass over ``V``; ``dr`` costs two more and is
+    Only ``Q1ᵀ f`` is needed for ``dx``, one pass over ``V``; ``dr`` costs one more and is
     formed by :func:`_correction_r` only when another step follows.
     """
     k = pb.k
@@ -758,16 +753,22 @@ def _correction_x(pb: _Problem, f: FloatArray, g: FloatArray) -> tuple[FloatArra
     w = pb.T.T @ (pb.V @ f)
     c1 = f[:k] - pb.V[:, :k].T @ w
     h = _solve_lower_t(pb.R, g)
-    dx = _solve_upper(pb.R, c1 - h)
-    return dx, (f, w, h)
+    u = c1 - h
+    dx = _solve_upper(pb.R, u)
+    return dx, (f, u)
 
 
 def _correction_r(pb: _Problem, pending: _Pending) -> FloatArray:
-    """``dr = Q [h; Q2ᵀ f]`` for the step whose ``dx`` came from :func:`_correction_x`."""
-    f, w, h = pending
-    c = f - pb.V.T @ w
-    c[: pb.k] = h
-    return pb.q(c)
+    """``dr = Q [h; Q2ᵀ f]`` for the step whose ``dx`` came from :func:`_correction_x`.
+
+    ``Q [h; Q2ᵀ f] = Q Qᵀ f − Q [Q1ᵀ f − h; 0] = f − Q1 u``: one pass over ``V``
+    (``Q1 u = [u; 0] − Vᵀ T V[:, :k] u``) where applying ``Qᵀ`` and then ``Q`` took three, and
+    ``f`` enters exactly rather than through two applications of ``Q``.
+    """
+    f, u = pending
+    dr: FloatArray = f + pb.V.T @ (pb.T @ (pb.V[:, : pb.k] @ u))
+    dr[: pb.k] -= u
+    return dr
 
 
 @dataclass
