@@ -390,6 +390,9 @@ def _fold(acc: list[FloatArray]) -> list[FloatArray]:
     plainly in double mode (error ``O(u²)``) or by TwoSum into level 2 in triple mode (error
     ``O(u³)``); the depth grows by ``log2`` of the width, which the bounds absorb.
     """
+    if kernel is not None:
+        width = kernel.fold(acc[0], acc[1], acc[2] if len(acc) == 3 else None, _FOLDED_WIDTH)
+        return [a[:, :width] for a in acc]
     width = acc[0].shape[1]
     while width > _FOLDED_WIDTH:
         half, odd = width // 2, width % 2

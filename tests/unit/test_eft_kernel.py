@@ -249,3 +249,16 @@ def test_the_kernel_refuses_to_compile_with_unsafe_math(flags: list[str], messag
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+
+
+@needs_kernel
+def test_folding_checks_its_accumulators() -> None:
+    assert ext.kernel is not None
+    acc0, acc1 = np.zeros((3, 40)), np.zeros((3, 40))
+    assert ext.kernel.fold(acc0, acc1, None, 16) == 10  # 40 -> 20 -> 10
+    with pytest.raises(ValueError, match=r"acc1 must be a C-contiguous \(3, 40\) array"):
+        ext.kernel.fold(acc0, np.zeros((3, 41)), None, 16)
+    with pytest.raises(ValueError, match=r"acc2 must be a C-contiguous \(3, 40\) array"):
+        ext.kernel.fold(acc0, acc1, np.zeros((40, 3)).T, 16)
+    with pytest.raises(ValueError, match="at least 1"):
+        ext.kernel.fold(acc0, acc1, None, 0)
