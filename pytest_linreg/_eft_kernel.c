@@ -367,6 +367,36 @@ static void run(const Task *t, Work *w) { run_body(t, w, 0); }
 static const char *const variant = "dekker";
 #endif
 
+/* --------------------------------------------------------------------- scratch */
+
+/* The scratch of the last call, kept for the next: a fresh allocation of megabytes is mapped
+ * anew by malloc and its first touch page-faults, which cost more than the arithmetic at
+ * 1e5 rows (ols at 1e5 x 2 took 9.7 ms against 5.3 ms with the scratch reused). Taken and
+ * given back while holding the GIL, so concurrent calls each get their own. */
+static double *kept_scratch = NULL;
+static size_t kept_doubles = 0;
+
+static double *take_scratch(size_t doubles) {
+    if (kept_scratch != NULL && kept_doubles >= doubles) {
+        double *out = kept_scratch;
+        kept_scratch = NULL;
+        return out;
+    }
+    return PyMem_RawMalloc(doubles * sizeof(double));
+}
+
+static void give_back_scratch(double *scratch, size_t doubles) {
+    if (scratch == NULL) return;
+    if (kept_scratch == NULL || kept_doubles < doubles) {
+        /* keep the larger one: it serves every call the smaller one would */
+        PyMem_RawFree(kept_scratch);
+        kept_scratch = scratch;
+        kept_doubles = doubles;
+    } else {
+        PyMem_RawFree(scratch);
+    }
+}
+
 /* --------------------------------------------------------------------- Python entry */
 
 static int check_length(const Buffer *b, Py_ssize_t n, const char *name) {
@@ -420,6 +450,7 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     Work w;
     memset(&w, 0, sizeof w);
     double *arena = NULL;
+    size_t total = 0;
     for (int i = 0; i < NBUF; i++) {
         if (get_buffer(o[arg_of[i]], &buf[i], ndim[i], writable[i], optional[i], names[i]) < 0)
             goto done;
@@ -482,8 +513,8 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
 
     const size_t K = (size_t)t.k, B = (size_t)block;
     w.S = block;
-    size_t total = 3 * K * B + 3 * (K + 2) * B + 5 * B + 4 * K;
-    arena = PyMem_RawMalloc(total * sizeof(double));
+    total = 3 * K * B + 3 * (K + 2) * B + 5 * B + 4 * K;
+    arena = take_scratch(total);
     if (arena == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -511,7 +542,7 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    PyMem_RawFree(arena);
+    give_back_scratch(arena, total);
     for (int i = 0; i < NBUF; i++) release(&buf[i]);
     return result;
 }

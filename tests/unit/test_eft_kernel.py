@@ -262,3 +262,21 @@ def test_folding_checks_its_accumulators() -> None:
         ext.kernel.fold(acc0, acc1, np.zeros((40, 3)).T, 16)
     with pytest.raises(ValueError, match="at least 1"):
         ext.kernel.fold(acc0, acc1, None, 0)
+
+
+def test_concurrent_solves_give_the_serial_answers() -> None:
+    """The kernel releases the GIL and keeps its scratch between calls: threads must not
+    share it (each call takes it, or makes its own, while holding the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(11)
+    problems = []
+    for _ in range(6):
+        n, p = int(rng.integers(500, 20000)), int(rng.integers(1, 25))
+        X = rng.standard_normal((n, p))
+        problems.append((X, X @ rng.standard_normal(p) + rng.standard_normal(n)))
+    serial = [plr.ols(X, y).params for X, y in problems]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            threaded = list(pool.map(lambda problem: plr.ols(*problem).params, problems))
+            assert all(_same_bits(a, b) for a, b in zip(serial, threaded, strict=True))
