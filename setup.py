@@ -16,6 +16,8 @@ class BuildKernel(build_ext):
 
     def build_extensions(self) -> None:
         if self.compiler.compiler_type == "msvc":
+            # /fp:precise contracts nothing unless /fp:contract is given (MSVC 2022); the
+            # kernel's FMA variant is GCC/clang-only, so MSVC builds use Dekker's products.
             flags = ["/O2", "/fp:precise"]
         else:
             flags = ["-O3", "-ffp-contract=off", "-fno-fast-math"]

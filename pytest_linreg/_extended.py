@@ -219,19 +219,21 @@ def augmented_residual_parts(
     if gl_all is not None and not np.any(gl_all):
         gl_all = None
     f = np.empty(n)
+    # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
+    # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
     acc = [np.zeros((k, block)) for _ in range(3 if triple else 2)]
     if kernel is not None:
         X, scale, intercept = _kernel_design(AT)
+        acc2 = acc[2] if triple else None
+        x_tail = None if minus_x.x_lo is None else _vector(x_lo)
         kernel.residuals(
             X, scale, intercept, _vector(b), _vector(r_hi), _vector(rl_all), _vector(x_hi),
-            _vector(None if minus_x.x_lo is None else x_lo), _vector(gh_all), _vector(gl_all),
-            triple, block, f, None, None, *acc, *([None] if len(acc) == 2 else []),
+            x_tail, _vector(gh_all), _vector(gl_all), triple, block,
+            f, None, None, acc[0], acc[1], acc2,
         )
         return f, np.concatenate(_fold(acc), axis=1)
     w = _Workspace(k, block)
     design_block = np.empty((k, block)) if isinstance(AT, ScaledDesign) else None
-    # g is accumulated per position within the block (Sum2/SumK over blocks, ORO05 §4 and
-    # Algorithm 4.8), then the accumulators are summed exactly by math.fsum at the end.
     for start in range(0, n, block):
         stop = min(start + block, n)
         m = stop - start

@@ -960,7 +960,7 @@ def _refine(pb: _Problem) -> _Refined:
     else:
         return _Refined(x_hi, x_lo, r_hi, judge.est, judge.converged, steps)
     # Stopped before updating r: the first block row of the augmented system gives the last
-    # correction as dr = f - A dx, one pass instead of two applications of Q.
+    # correction as dr = f - A dx, a pass over X (the reflectors' pass would serve as well).
     r_final: FloatArray = r_hi + (r_lo + (f - pb.A.matvec(dx)))
     return _Refined(x_hi, x_lo, r_final, judge.est, judge.converged, steps, judge.only_absolute)
 
