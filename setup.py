@@ -12,7 +12,8 @@ from setuptools.command.build_ext import build_ext
 
 class BuildKernel(build_ext):
     """Compile without floating-point contraction: error-free transformations need every
-    product and sum rounded on its own (an FMA would make TwoProduct's error term wrong)."""
+    product and sum rounded on its own (a compiler-contracted FMA would make Dekker's error
+    term and TwoSum's wrong; the kernel's deliberate FMA is exact)."""
 
     def build_extensions(self) -> None:
         if self.compiler.compiler_type == "msvc":
