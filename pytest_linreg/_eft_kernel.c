@@ -122,12 +122,11 @@ typedef struct {
 } Task;
 
 /* Scratch of one block (the numpy code's _Workspace). Slicing blocks further, to keep the
- * temporaries in L1, measured no faster: the kernel is bound by arithmetic, not memory. */
+ * temporaries in L1, measured no faster on this project's machine (nor did an AVX-512 build). */
 typedef struct {
-    Py_ssize_t S;               /* rows per block: the stride of the arrays below */
-    double *A, *A_hi, *A_lo;    /* k x S */
-    double *cur, *other, *e;    /* (k + 2) x S: the summation tree's levels */
-    double *level, *err, *small, *tmp, *tmp2; /* S */
+    double *A, *A_hi, *A_lo;    /* k x block (the task's), rows of stride block */
+    double *cur, *other, *e;    /* (k + 2) x block: the summation tree's levels */
+    double *level, *err, *small, *tmp, *tmp2; /* block */
     double *mx, *mx_hi, *mx_lo, *mx_tail;     /* k: -x_hi split, -x_lo */
 } Work;
 
@@ -182,7 +181,7 @@ INLINE double product_error(double a_hi, double a_lo, double b_hi, double b_lo,
 
 /* Rows start .. start + m of A, transposed into w->A (k x block), and split. */
 INLINE void load_block(const Task *t, Work *w, Py_ssize_t start, Py_ssize_t m, const int fma) {
-    const Py_ssize_t B = w->S;
+    const Py_ssize_t B = t->block;
     if (t->intercept) {
         for (Py_ssize_t i = 0; i < m; i++) w->A[i] = t->scale[0];
     }
@@ -206,7 +205,7 @@ INLINE void load_block(const Task *t, Work *w, Py_ssize_t start, Py_ssize_t m, c
  * w->cur[0..m) (returned) and its errors in w->err. */
 INLINE const double *residual_block(const Task *t, Work *w, Py_ssize_t start, Py_ssize_t m,
                                    const int fma) {
-    const Py_ssize_t B = w->S, k = t->k;
+    const Py_ssize_t B = t->block, k = t->k;
     double *cur = w->cur, *other = w->other;
     for (Py_ssize_t i = 0; i < m; i++) {
         cur[i] = t->b[start + i];
@@ -288,7 +287,7 @@ INLINE void triple_entry(double a, double a_hi, double a_lo, double gh, double g
 
 /* _accumulate_g: A v of rows start .. start + m added entrywise into the accumulators. */
 INLINE void accumulate_g(const Task *t, Work *w, Py_ssize_t start, Py_ssize_t m, const int fma) {
-    const Py_ssize_t B = w->S;
+    const Py_ssize_t B = t->block;
     const double *gh = t->g_hi + start, *gl = t->g_lo ? t->g_lo + start : NULL;
     double *rs_hi = w->tmp, *rs_lo = w->tmp2;
     if (!fma) {
@@ -367,36 +366,6 @@ static void run(const Task *t, Work *w) { run_body(t, w, 0); }
 static const char *const variant = "dekker";
 #endif
 
-/* --------------------------------------------------------------------- scratch */
-
-/* The scratch of the last call, kept for the next: a fresh allocation of megabytes is mapped
- * anew by malloc and its first touch page-faults, which cost more than the arithmetic at
- * 1e5 rows (ols at 1e5 x 2 took 9.7 ms, 6.4 ms with the scratch reused). Taken and
- * given back while holding the GIL, so concurrent calls each get their own. */
-static double *kept_scratch = NULL;
-static size_t kept_doubles = 0;
-
-static double *take_scratch(size_t doubles) {
-    if (kept_scratch != NULL && kept_doubles >= doubles) {
-        double *out = kept_scratch;
-        kept_scratch = NULL;
-        return out;
-    }
-    return PyMem_RawMalloc(doubles * sizeof(double));
-}
-
-static void give_back_scratch(double *scratch, size_t doubles) {
-    if (scratch == NULL) return;
-    if (kept_scratch == NULL || kept_doubles < doubles) {
-        /* keep the larger one: it serves every call the smaller one would */
-        PyMem_RawFree(kept_scratch);
-        kept_scratch = scratch;
-        kept_doubles = doubles;
-    } else {
-        PyMem_RawFree(scratch);
-    }
-}
-
 /* --------------------------------------------------------------------- Python entry */
 
 static int check_length(const Buffer *b, Py_ssize_t n, const char *name) {
@@ -450,7 +419,6 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     Work w;
     memset(&w, 0, sizeof w);
     double *arena = NULL;
-    size_t total = 0;
     for (int i = 0; i < NBUF; i++) {
         if (get_buffer(o[arg_of[i]], &buf[i], ndim[i], writable[i], optional[i], names[i]) < 0)
             goto done;
@@ -512,9 +480,8 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     t.acc2 = (double *)data_or_null(&buf[A2]);
 
     const size_t K = (size_t)t.k, B = (size_t)block;
-    w.S = block;
-    total = 3 * K * B + 3 * (K + 2) * B + 5 * B + 4 * K;
-    arena = take_scratch(total);
+    const size_t total = 3 * K * B + 3 * (K + 2) * B + 5 * B + 4 * K;
+    arena = PyMem_RawMalloc(total * sizeof(double));
     if (arena == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -542,7 +509,7 @@ static PyObject *residuals(PyObject *self, PyObject *args) {
     result = Py_None;
     Py_INCREF(result);
 done:
-    give_back_scratch(arena, total);
+    PyMem_RawFree(arena);
     for (int i = 0; i < NBUF; i++) release(&buf[i]);
     return result;
 }

@@ -265,8 +265,7 @@ def test_folding_checks_its_accumulators() -> None:
 
 
 def test_concurrent_solves_give_the_serial_answers() -> None:
-    """The kernel releases the GIL and keeps its scratch between calls: threads must not
-    share it (each call takes it, or makes its own, while holding the GIL)."""
+    """The kernel releases the GIL while it computes: calls in threads overlap."""
     from concurrent.futures import ThreadPoolExecutor
 
     rng = np.random.default_rng(11)
